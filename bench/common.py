@@ -1,0 +1,85 @@
+"""Shared helpers for the benchmarks: ground truth loading and detection matching."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("GWANJE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
+RESULTS = ROOT / "bench" / "results"
+
+
+@dataclass
+class GtFrame:
+    ids: np.ndarray
+    boxes: np.ndarray  # xyxy, evaluated rows
+    ignore: np.ndarray  # xyxy, rows with conf 0
+
+
+def load_mot_gt(path: Path) -> dict[int, GtFrame]:
+    """MOT15 ``gt.txt`` by frame (1-based). Rows with conf 0 become ignore regions."""
+    rows = np.loadtxt(path, delimiter=",")
+    by_frame: dict[int, list[np.ndarray]] = defaultdict(list)
+    for r in rows:
+        by_frame[int(r[0])].append(r)
+    out: dict[int, GtFrame] = {}
+    for f, rs in by_frame.items():
+        a = np.array(rs)
+        xyxy = np.column_stack([a[:, 2], a[:, 3], a[:, 2] + a[:, 4], a[:, 3] + a[:, 5]])
+        keep = a[:, 6] != 0
+        out[f] = GtFrame(a[keep, 1].astype(int), xyxy[keep], xyxy[~keep])
+    return out
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)))
+    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / (area_a[:, None] + area_b[None, :] - inter + 1e-9)
+
+
+def match_counts(gt: GtFrame | None, pred: np.ndarray, iou_thr: float = 0.5) -> tuple[int, int, int]:
+    """True positives, false positives, false negatives for one frame (one-to-one at ``iou_thr``).
+
+    A prediction left unmatched that overlaps an ignored (conf 0) ground-truth box at ``iou_thr``
+    is neither a hit nor a false positive.
+    """
+    boxes = gt.boxes if gt is not None else np.zeros((0, 4))
+    ignore = gt.ignore if gt is not None else np.zeros((0, 4))
+    iou = iou_matrix(boxes, pred)
+    tp = 0
+    matched_pred: set[int] = set()
+    if iou.size:
+        r, c = linear_sum_assignment(-iou)
+        for i, j in zip(r, c, strict=True):
+            if iou[i, j] >= iou_thr:
+                tp += 1
+                matched_pred.add(j)
+    unmatched = [j for j in range(len(pred)) if j not in matched_pred]
+    fp = 0
+    if unmatched and len(ignore):
+        ign = iou_matrix(pred[unmatched], ignore).max(1)
+        fp = int((ign < iou_thr).sum())
+    else:
+        fp = len(unmatched)
+    return tp, fp, len(boxes) - tp
+
+
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f

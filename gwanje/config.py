@@ -1,0 +1,206 @@
+"""Site configuration: one YAML file validated by pydantic.
+
+Every model forbids unknown keys, so a typo is an error that names the key and its line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+Point = tuple[float, float]
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the message names the file, key and line."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MotionConfig(Strict):
+    """Frigate-style motion gate: a quiet scene costs no inference."""
+
+    enabled: bool = Field(True, description="Skip detection on frames with no motion")
+    width: int = Field(160, ge=32, le=1920, description="Width of the downscaled grey image (pixels)")
+    pixel_threshold: int = Field(18, ge=1, le=255, description="Grey-level change that counts as motion")
+    min_area: float = Field(
+        0.0005, ge=0, le=1, description="Share of the (unmasked) image that must change to call it motion"
+    )
+    background_alpha: float = Field(0.05, gt=0, le=1, description="How fast the background follows the scene")
+    keyframe_seconds: float = Field(
+        5.0, ge=0, description="Run detection at least this often even when still (0 = never)"
+    )
+    masks: list[list[Point]] = Field(default_factory=list, description="Polygons where motion is ignored")
+
+    @field_validator("masks")
+    @classmethod
+    def _polygons(cls, v: list[list[Point]]) -> list[list[Point]]:
+        for poly in v:
+            _check_polygon(poly)
+        return v
+
+
+class TilingConfig(Strict):
+    enabled: bool = False
+    rows: int = Field(2, ge=1, le=4)
+    cols: int = Field(2, ge=1, le=4)
+    overlap: float = Field(0.2, ge=0, lt=0.5, description="Share of a tile that overlaps its neighbour")
+    only_motion: bool = Field(True, description="Run a tile only where the motion gate saw motion")
+
+
+class DetectorConfig(Strict):
+    backend: Literal["yolov3_tiny_coco", "ssdlite_person", "yolo_onnx"] = "yolov3_tiny_coco"
+    input_width: int = Field(768, ge=32, le=4096)
+    input_height: int = Field(576, ge=32, le=4096)
+    score_threshold: float = Field(0.4, gt=0, lt=1)
+    nms_iou: float = Field(0.45, gt=0, lt=1)
+    classes: list[str] = Field(
+        default_factory=lambda: ["person", "bicycle", "car", "motorbike", "bus", "truck"],
+        description="Class names to keep (per camera)",
+    )
+    precision: Literal["auto", "f32", "bf16", "f16"] = "auto"
+    threads: int = Field(0, ge=0, description="OpenVINO inference threads (0 = let it choose)")
+    model_path: Path | None = Field(None, description="yolo_onnx only: the site's ONNX or OpenVINO IR file")
+    layout: Literal["yolov8", "yolox"] = Field("yolov8", description="yolo_onnx only: output layout")
+    class_names: list[str] = Field(default_factory=list, description="yolo_onnx only: names by class index")
+    tiling: TilingConfig = TilingConfig()
+
+    @model_validator(mode="after")
+    def _onnx_needs_model(self) -> DetectorConfig:
+        if self.backend == "yolo_onnx" and (self.model_path is None or not self.class_names):
+            raise ValueError("backend yolo_onnx needs model_path and class_names")
+        return self
+
+
+class TrackerConfig(Strict):
+    activation_threshold: float = Field(0.45, gt=0, lt=1)
+    lost_seconds: float = Field(3.0, gt=0, description="How long a lost track is kept for re-identification")
+    matching_threshold: float = Field(0.8, gt=0, le=1)
+    min_consecutive_frames: int = Field(2, ge=1)
+
+
+class ZoneConfig(Strict):
+    name: str
+    polygon: list[Point]
+    rules: list[Literal["intrusion", "loitering"]] = Field(default_factory=lambda: ["intrusion"])
+    loiter_seconds: float = Field(10.0, gt=0, description="KISA: loitering is 10 s or more in a zone")
+    classes: list[str] = Field(default_factory=lambda: ["person"])
+    severity: Literal["info", "low", "medium", "high", "critical"] = "medium"
+
+    @field_validator("polygon")
+    @classmethod
+    def _polygon(cls, v: list[Point]) -> list[Point]:
+        return _check_polygon(v)
+
+
+class LineConfig(Strict):
+    name: str
+    start: Point
+    end: Point
+    direction: Literal["in", "out", "both"] = Field(
+        "both", description="'in': crossing from the right of start→end to its left; 'out' the reverse"
+    )
+    classes: list[str] = Field(default_factory=lambda: ["person"])
+    severity: Literal["info", "low", "medium", "high", "critical"] = "low"
+
+    @model_validator(mode="after")
+    def _length(self) -> LineConfig:
+        if self.start == self.end:
+            raise ValueError("line start and end are the same point")
+        return self
+
+
+class CameraConfig(Strict):
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+    name: str = ""
+    url: str = Field(..., description="File path, rtsp://, rtsps://, http(s):// MJPEG")
+    transport: Literal["tcp", "udp"] = "tcp"
+    analysis_fps: float = Field(5.0, gt=0, le=60)
+    open_timeout_s: float = Field(10.0, gt=0, le=120)
+    reconnect_initial_s: float = Field(0.5, gt=0)
+    reconnect_max_s: float = Field(30.0, gt=0)
+    detector: DetectorConfig = DetectorConfig()
+    motion: MotionConfig = MotionConfig()
+    tracker: TrackerConfig = TrackerConfig()
+    zones: list[ZoneConfig] = Field(default_factory=list)
+    lines: list[LineConfig] = Field(default_factory=list)
+
+
+class SiteConfig(Strict):
+    site: str = "gwanje"
+    timezone: str = "Asia/Seoul"
+    cameras: list[CameraConfig] = Field(default_factory=list)
+
+    def camera(self, camera_id: str | None) -> CameraConfig:
+        if not self.cameras:
+            raise ConfigError("the config has no cameras")
+        if camera_id is None:
+            return self.cameras[0]
+        for cam in self.cameras:
+            if cam.id == camera_id:
+                return cam
+        raise ConfigError(f"no camera {camera_id!r} in the config (have: {', '.join(c.id for c in self.cameras)})")
+
+
+def _check_polygon(points: list[Point]) -> list[Point]:
+    if len(points) < 3:
+        raise ValueError(f"a polygon needs at least 3 points, got {len(points)}")
+    if len({tuple(p) for p in points}) < 3:
+        raise ValueError("a polygon needs at least 3 distinct points")
+    area = 0.0
+    for (x1, y1), (x2, y2) in zip(points, points[1:] + points[:1], strict=True):
+        area += x1 * y2 - x2 * y1
+    if abs(area) < 1e-6:
+        raise ValueError("polygon has zero area (its points are on one line)")
+    return points
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    """The 1-based line in the YAML source of the value at pydantic location ``loc``."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == key), None)
+            if match is None:
+                key_node = next((k for k, _ in node.value if k.value == key), None)
+                return key_node.start_mark.line + 1 if key_node is not None else line
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def parse_config(text: str, source: str = "<config>") -> SiteConfig:
+    try:
+        data = yaml.safe_load(text) or {}
+        tree = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping at the top level")
+    try:
+        return SiteConfig.model_validate(data)
+    except ValidationError as exc:
+        msgs = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            key = ".".join(str(p) for p in loc) or "(top level)"
+            line = _line_of(tree, loc)
+            where = f" (line {line})" if line else ""
+            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            msgs.append(f"{key}{where}: {msg}")
+        raise ConfigError(f"{source}: " + "; ".join(msgs)) from None
+
+
+def load_config(path: Path) -> SiteConfig:
+    if not path.exists():
+        raise ConfigError(f"config file not found: {path}")
+    return parse_config(path.read_text(encoding="utf-8"), str(path))

@@ -1,0 +1,107 @@
+"""The shared vocabulary between stages: plain typed values, no I/O.
+
+Detections between the detector, tracker and rules are ``supervision.Detections``
+(``xyxy``, ``confidence``, ``class_id``, ``tracker_id``, ``data["class_name"]``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+import numpy as np
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class EventType(StrEnum):
+    INTRUSION = "intrusion"
+    LOITERING = "loitering"
+    LINE_CROSSING = "line_crossing"
+
+
+class CameraStatus(StrEnum):
+    CONNECTING = "connecting"
+    ONLINE = "online"
+    RECONNECTING = "reconnecting"
+    OFFLINE = "offline"
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame: BGR pixels and the stream's own time for it."""
+
+    camera_id: str
+    index: int  # decoded-frame number in the stream, from 0
+    pts_s: float  # seconds since the stream's first frame, from the stream's timestamps
+    wall_time: datetime  # when it was decoded (UTC)
+    image: np.ndarray
+
+    @property
+    def height(self) -> int:
+        return int(self.image.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.image.shape[1])
+
+
+@dataclass(frozen=True)
+class CameraState:
+    """What an operator sees of a camera's health."""
+
+    camera_id: str
+    status: CameraStatus
+    measured_fps: float = 0.0
+    lag_s: float = 0.0  # how far analysis runs behind the stream's own clock
+    frames: int = 0
+    reconnects: int = 0
+    last_frame_at: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One recognised happening on one camera.
+
+    An event is reported when it starts (``phase="start"``) and again, with the same
+    ``event_id`` and its real end time, when it ends (``phase="end"``).
+    """
+
+    event_id: str
+    phase: str
+    camera_id: str
+    type: EventType
+    severity: Severity
+    start_s: float  # stream time (seconds from the stream's start)
+    end_s: float
+    started_at: datetime  # absolute UTC time of the start
+    track_ids: tuple[int, ...]
+    boxes: tuple[tuple[float, float, float, float], ...]  # xyxy at the triggering frame
+    confidence: float
+    zone: str | None = None
+    frame_index: int = 0
+    details: dict[str, object] = field(default_factory=dict)
+    snapshot_jpeg: bytes | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict[str, object]:
+        d = asdict(self)
+        d.pop("snapshot_jpeg")
+        d["type"] = self.type.value
+        d["severity"] = self.severity.value
+        d["started_at"] = self.started_at.isoformat()
+        d["track_ids"] = list(self.track_ids)
+        d["boxes"] = [[round(v, 1) for v in b] for b in self.boxes]
+        d["confidence"] = round(self.confidence, 3)
+        return d
+
+
+def stream_time_to_utc(origin: datetime, seconds: float) -> datetime:
+    return (origin + timedelta(seconds=seconds)).astimezone(UTC)

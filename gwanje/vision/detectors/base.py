@@ -1,0 +1,139 @@
+"""What every detector backend shares: the interface, pre-processing, NMS and OpenVINO set-up.
+
+A backend turns one BGR image into ``supervision.Detections`` in that image's pixel
+coordinates, with ``class_id``, ``confidence`` and ``data["class_name"]``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+import supervision as sv
+
+log = logging.getLogger(__name__)
+
+
+class ModelNotInstalledError(RuntimeError):
+    """A detector's model files are not where its installed package should put them."""
+
+
+class Detector(Protocol):
+    """One image in, detections in that image's coordinates out."""
+
+    name: str
+    class_names: list[str]
+
+    def detect(self, image: np.ndarray) -> sv.Detections: ...
+
+
+@dataclass(frozen=True)
+class Letterbox:
+    """How an image was scaled and padded into the network input, so boxes can be mapped back."""
+
+    scale: float
+    pad_x: int
+    pad_y: int
+
+    def to_image(self, xyxy: np.ndarray) -> np.ndarray:
+        out = xyxy.astype(np.float32, copy=True)
+        out[:, [0, 2]] = (out[:, [0, 2]] - self.pad_x) / self.scale
+        out[:, [1, 3]] = (out[:, [1, 3]] - self.pad_y) / self.scale
+        return out
+
+
+def letterbox(image: np.ndarray, width: int, height: int, fill: int = 127) -> tuple[np.ndarray, Letterbox]:
+    """Scale ``image`` to fit ``width`` x ``height`` keeping its aspect, centred on a grey canvas."""
+    h, w = image.shape[:2]
+    scale = min(width / w, height / h)
+    nw, nh = round(w * scale), round(h * scale)
+    resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
+    canvas = np.full((height, width, 3), fill, dtype=np.uint8)
+    px, py = (width - nw) // 2, (height - nh) // 2
+    canvas[py : py + nh, px : px + nw] = resized
+    return canvas, Letterbox(scale, px, py)
+
+
+def empty_detections() -> sv.Detections:
+    det = sv.Detections.empty()
+    det.data["class_name"] = np.array([], dtype=object)
+    return det
+
+
+def make_detections(
+    xyxy: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, class_names: list[str]
+) -> sv.Detections:
+    if len(xyxy) == 0:
+        return empty_detections()
+    return sv.Detections(
+        xyxy=np.asarray(xyxy, dtype=np.float32).reshape(-1, 4),
+        confidence=np.asarray(scores, dtype=np.float32),
+        class_id=np.asarray(class_ids, dtype=int),
+        data={"class_name": np.array([class_names[i] for i in class_ids], dtype=object)},
+    )
+
+
+def nms(xyxy: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou: float) -> np.ndarray:
+    """Indices kept by per-class non-maximum suppression, highest score first."""
+    if len(xyxy) == 0:
+        return np.zeros(0, dtype=int)
+    xywh = np.column_stack([xyxy[:, 0], xyxy[:, 1], xyxy[:, 2] - xyxy[:, 0], xyxy[:, 3] - xyxy[:, 1]])
+    keep = cv2.dnn.NMSBoxesBatched(
+        xywh.tolist(), scores.astype(float).tolist(), class_ids.astype(int).tolist(), 0.0, iou
+    )
+    return np.asarray(keep, dtype=int).reshape(-1)
+
+
+def clip_boxes(xyxy: np.ndarray, width: int, height: int) -> np.ndarray:
+    out = xyxy.copy()
+    out[:, [0, 2]] = out[:, [0, 2]].clip(0, width - 1)
+    out[:, [1, 3]] = out[:, [1, 3]].clip(0, height - 1)
+    return out
+
+
+def cache_dir() -> Path:
+    root = Path(os.environ.get("GWANJE_CACHE_DIR", Path.home() / ".cache" / "gwanje"))
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def compile_openvino(model: object, *, precision: str = "auto", threads: int = 0) -> object:
+    """Compile an ``openvino.Model`` (or a path it reads) for the CPU.
+
+    ``precision`` is ``f32``, ``bf16`` or ``auto`` (the CPU's default; bf16 on CPUs that have it,
+    which gives slightly different scores run to run across machines). ``GWANJE_INFERENCE_PRECISION``
+    overrides it, which is how the tests pin f32. ``threads`` 0 lets OpenVINO choose.
+    """
+    import openvino as ov
+
+    core = ov.Core()
+    core.set_property({"CACHE_DIR": str(cache_dir() / "openvino")})
+    props: dict[str, object] = {"PERFORMANCE_HINT": "LATENCY"}
+    precision = os.environ.get("GWANJE_INFERENCE_PRECISION", precision)
+    if precision != "auto":
+        props["INFERENCE_PRECISION_HINT"] = precision
+    threads = int(os.environ.get("GWANJE_INFERENCE_THREADS", threads))
+    if threads > 0:
+        props["INFERENCE_NUM_THREADS"] = threads
+    log.debug("compiling OpenVINO model with %s", props)
+    return core.compile_model(model, "CPU", props)
+
+
+def installed_package_file(package: str, *parts: str) -> Path:
+    """Path of a data file inside an installed package, without importing the package's code."""
+    from importlib.util import find_spec
+
+    spec = find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelNotInstalledError(
+            f"package {package!r} is not installed; run `make install` (it ships the model files)"
+        )
+    path = Path(list(spec.submodule_search_locations)[0], *parts)
+    if not path.exists():
+        raise ModelNotInstalledError(f"model file missing from installed package {package!r}: {path}")
+    return path

