@@ -57,7 +57,9 @@ class DetectorConfig(Strict):
     backend: Literal["yolov3_tiny_coco", "ssdlite_person", "yolo_onnx"] = "yolov3_tiny_coco"
     input_width: int = Field(768, ge=32, le=4096)
     input_height: int = Field(576, ge=32, le=4096)
-    score_threshold: float = Field(0.4, gt=0, lt=1)
+    score_threshold: float = Field(
+        0.2, gt=0, lt=1, description="Lowest score kept; ByteTrack uses the low ones only to extend tracks"
+    )
     nms_iou: float = Field(0.45, gt=0, lt=1)
     classes: list[str] = Field(
         default_factory=lambda: ["person", "bicycle", "car", "motorbike", "bus", "truck"],
@@ -78,10 +80,10 @@ class DetectorConfig(Strict):
 
 
 class TrackerConfig(Strict):
-    activation_threshold: float = Field(0.45, gt=0, lt=1)
-    lost_seconds: float = Field(3.0, gt=0, description="How long a lost track is kept for re-identification")
-    matching_threshold: float = Field(0.8, gt=0, le=1)
-    min_consecutive_frames: int = Field(2, ge=1)
+    activation_threshold: float = Field(0.4, gt=0, lt=1, description="Score a detection needs to start a track")
+    lost_seconds: float = Field(5.0, gt=0, description="How long a lost track is kept for re-identification")
+    matching_threshold: float = Field(0.9, gt=0, le=1, description="ByteTrack: 1 - IoU cost allowed for a match")
+    min_consecutive_frames: int = Field(1, ge=1)
 
 
 class ZoneConfig(Strict):

@@ -24,7 +24,8 @@ class FrameResult:
     frame: Frame
     motion: MotionResult
     detected: bool  # whether the detector ran on this frame
-    tracks: sv.Detections
+    detections: sv.Detections  # the detector's raw output (empty when it did not run)
+    tracks: sv.Detections  # the tracker's output: what the rules see
     events: list[Event]
     timings_ms: dict[str, float] = field(default_factory=dict)
 
@@ -61,6 +62,7 @@ class CameraPipeline:
             tracks = self.tracker.update(detections)
             timings["track"] = (time.perf_counter() - t2) * 1e3
         else:
+            detections = empty_detections()
             tracks = empty_detections()
             tracks.tracker_id = np.zeros(0, dtype=int)
         hits: list[RuleHit] = []
@@ -69,7 +71,7 @@ class CameraPipeline:
         self._last_frame = frame
         events = [self._event(h, frame) for h in hits]
         timings["total"] = (time.perf_counter() - t0) * 1e3
-        return FrameResult(frame, motion, run, tracks, events, timings)
+        return FrameResult(frame, motion, run, detections, tracks, events, timings)
 
     def finish(self) -> list[Event]:
         """Close the events still open when the stream ends."""

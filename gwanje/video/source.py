@@ -136,6 +136,7 @@ class VideoSource:
                 int(self.open_timeout_s * 1e6)
             )
         fmt = "mpjpeg" if lower.startswith(("http://", "https://")) and _looks_mjpeg(lower) else None
+        started = time.monotonic()
         try:
             container = av.open(
                 self.url,
@@ -146,7 +147,10 @@ class VideoSource:
         except av.error.FileNotFoundError:
             raise SourceError(f"video not found: {self.url}") from None
         except av.error.InvalidDataError:
-            raise SourceError(f"not a readable video (unknown or corrupt format): {self.url}") from None
+            if self.live and time.monotonic() - started >= self.open_timeout_s * 0.9:
+                raise SourceError(f"timed out after {self.open_timeout_s:g} s opening {self.url}") from None
+            what = "stream" if self.live else "video"
+            raise SourceError(f"not a readable {what} (unknown or corrupt format): {self.url}") from None
         except av.error.ExitError:
             raise SourceError(f"timed out after {self.open_timeout_s:g} s opening {self.url}") from None
         except (av.error.FFmpegError, OSError) as exc:
@@ -194,9 +198,10 @@ class VideoSource:
                     last_t = t
                     if not pacer.take(t):
                         continue
-                    yield Frame(self.camera_id, index, t, datetime.now(UTC), frame.to_ndarray(format="bgr24"))
-                    index += 1
+                    image = frame.to_ndarray(format="bgr24")
                     self._count_frame()
+                    yield Frame(self.camera_id, index, t, datetime.now(UTC), image)
+                    index += 1
                     if self._stop.is_set():
                         break
                 error = None

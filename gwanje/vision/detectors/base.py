@@ -47,14 +47,17 @@ class Letterbox:
         return out
 
 
-def letterbox(image: np.ndarray, width: int, height: int, fill: int = 127) -> tuple[np.ndarray, Letterbox]:
-    """Scale ``image`` to fit ``width`` x ``height`` keeping its aspect, centred on a grey canvas."""
+def letterbox(
+    image: np.ndarray, width: int, height: int, fill: int = 127, centre: bool = True
+) -> tuple[np.ndarray, Letterbox]:
+    """Scale ``image`` to fit ``width`` x ``height`` keeping its aspect, on a grey canvas
+    (centred, or at the top left as YOLOX expects)."""
     h, w = image.shape[:2]
     scale = min(width / w, height / h)
     nw, nh = round(w * scale), round(h * scale)
     resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
     canvas = np.full((height, width, 3), fill, dtype=np.uint8)
-    px, py = (width - nw) // 2, (height - nh) // 2
+    px, py = ((width - nw) // 2, (height - nh) // 2) if centre else (0, 0)
     canvas[py : py + nh, px : px + nw] = resized
     return canvas, Letterbox(scale, px, py)
 

