@@ -59,11 +59,24 @@ class _Presence:
 class ZoneRules:
     """Intrusion and loitering for one polygon zone."""
 
-    def __init__(self, config: ZoneConfig, gap_tolerance_s: float = 1.0) -> None:
+    def __init__(self, config: ZoneConfig, gap_tolerance_s: float = 2.0) -> None:
         self.config = config
         self.zone = sv.PolygonZone(np.asarray(config.polygon, dtype=np.int64), triggering_anchors=(ANCHOR,))
         self.gap_tolerance_s = gap_tolerance_s
         self.present: dict[int, _Presence] = {}
+
+    def _handover(self, tid: int, box: tuple[float, float, float, float], t: float, visible: set[int]) -> _Presence | None:
+        """A presence that a just-lost track left at the same spot: the tracker switched ids, the
+        person is the same, so the dwell time carries over (a loiterer is not reset by an occlusion)."""
+        cx, by, height = (box[0] + box[2]) / 2, box[3], box[3] - box[1]
+        best: tuple[float, int] | None = None
+        for old, p in self.present.items():
+            if old in visible or t - p.last_seen_s > self.gap_tolerance_s:
+                continue
+            d = float(np.hypot((p.box[0] + p.box[2]) / 2 - cx, p.box[3] - by))
+            if d <= height and (best is None or d < best[0]):
+                best = (d, old)
+        return self.present.pop(best[1]) if best else None
 
     def _hit(self, kind: EventType, phase: str, tid: int, p: _Presence, eid: str, start: float, end: float,
              **details: object) -> RuleHit:
@@ -72,13 +85,19 @@ class ZoneRules:
 
     def update(self, detections: sv.Detections, t: float) -> list[RuleHit]:
         hits: list[RuleHit] = []
+        for tid, p in list(self.present.items()):
+            if t - p.last_seen_s > self.gap_tolerance_s:
+                hits.extend(self._close(tid, p))
         if len(detections) and detections.tracker_id is not None:
             inside = self.zone.trigger(detections) & _class_mask(detections, self.config.classes)
+            visible = {int(v) for v in detections.tracker_id}
             for i in np.flatnonzero(inside):
                 tid = int(detections.tracker_id[i])
                 box = tuple(float(v) for v in detections.xyxy[i])
                 conf = float(detections.confidence[i]) if detections.confidence is not None else 1.0
                 p = self.present.get(tid)
+                if p is None and (p := self._handover(tid, box, t, visible)) is not None:
+                    self.present[tid] = p
                 if p is None:
                     p = self.present[tid] = _Presence(t, t, box, conf)
                     if "intrusion" in self.config.rules:
@@ -88,11 +107,11 @@ class ZoneRules:
                 dwell = t - p.entered_s
                 if "loitering" in self.config.rules and p.loiter_id is None and dwell >= self.config.loiter_seconds:
                     p.loiter_id = _new_id()
-                    hits.append(self._hit(EventType.LOITERING, "start", tid, p, p.loiter_id, t, t,
+                    # it became loitering when the dwell passed the limit, even if that moment fell in
+                    # an occlusion and the person is seen again only now
+                    became = p.entered_s + self.config.loiter_seconds
+                    hits.append(self._hit(EventType.LOITERING, "start", tid, p, p.loiter_id, became, t,
                                           entered_s=round(p.entered_s, 2), dwell_s=round(dwell, 2)))
-        for tid, p in list(self.present.items()):
-            if t - p.last_seen_s > self.gap_tolerance_s:
-                hits.extend(self._close(tid, p))
         return hits
 
     def _close(self, tid: int, p: _Presence) -> list[RuleHit]:

@@ -1,0 +1,93 @@
+"""The analyze command: a real run on vtest.avi, and one-line errors for bad input."""
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "configs" / "vtest.yaml"
+
+
+def gwanje(*args, timeout=120):
+    return subprocess.run([sys.executable, "-m", "gwanje.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+def assert_clean_error(proc, *needles):
+    assert proc.returncode == 2, proc
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
+    err = " ".join(proc.stderr.split())
+    assert err.startswith("error: "), proc.stderr
+    for n in needles:
+        assert n in err, (n, proc.stderr)
+
+
+@pytest.mark.slow
+def test_analyze_writes_events_snapshots_and_video(vtest, tmp_path):
+    proc = gwanje("analyze", vtest, "--config", CONFIG, "--out", tmp_path, "--duration", "12")
+    assert proc.returncode == 0, proc.stderr
+    assert "events.jsonl" in proc.stdout and "annotated.mp4" in proc.stdout
+    rows = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    starts = [r for r in rows if r["phase"] == "start"]
+    assert {"intrusion", "line_crossing", "loitering"} <= {r["type"] for r in starts}
+    for r in starts:
+        assert r["camera_id"] == "pets-walkway" and r["track_ids"] and len(r["boxes"]) == 1
+        snap = tmp_path / r["snapshot"]
+        assert snap.read_bytes()[:2] == b"\xff\xd8"
+    with av.open(str(tmp_path / "annotated.mp4")) as c:
+        s = c.streams.video[0]
+        assert (s.width, s.height) == (768, 576)
+        assert sum(1 for _ in c.decode(s)) >= 55  # 12 s at 5 fps
+
+
+def test_missing_video(tmp_path):
+    assert_clean_error(gwanje("analyze", tmp_path / "nope.mp4", "-c", CONFIG, "-o", tmp_path), "video file not found")
+
+
+def test_file_that_is_not_video(tmp_path):
+    bad = tmp_path / "fake.mp4"
+    bad.write_text("hello " * 1000)
+    assert_clean_error(gwanje("analyze", bad, "-c", CONFIG, "-o", tmp_path / "o"), "not a readable video")
+
+
+def test_refused_rtsp_url(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = gwanje("analyze", f"rtsp://127.0.0.1:{port}/cam", "-c", CONFIG, "-o", tmp_path, timeout=60)
+    assert_clean_error(proc, f"rtsp://127.0.0.1:{port}/cam")
+
+
+def test_silent_rtsp_server_is_bounded(tmp_path):
+    cfg = tmp_path / "site.yaml"
+    cfg.write_text(CONFIG.read_text().replace("analysis_fps: 5", "analysis_fps: 5\n    open_timeout_s: 2"))
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(5)
+        port = listener.getsockname()[1]
+        proc = gwanje("analyze", f"rtsp://127.0.0.1:{port}/cam", "-c", cfg, "-o", tmp_path / "o", timeout=30)
+    assert_clean_error(proc, "timed out after 2 s")
+
+
+@pytest.mark.parametrize(
+    ("edit", "needles"),
+    [
+        (("analysis_fps: 5", "analysis_fps: 5\n    brightness: 3"), ["cameras.0.brightness", "unknown key"]),
+        (("[[250, 190], [620, 190], [620, 330], [250, 330]]", "[[250, 190], [620, 190]]"),
+         ["cameras.0.zones.1.polygon", "at least 3 points"]),
+        (("loiter_seconds: 10", "loiter_seconds: soon"), ["cameras.0.zones.1.loiter_seconds"]),
+    ],
+)
+def test_bad_config(tmp_path, vtest, edit, needles):
+    cfg = tmp_path / "site.yaml"
+    cfg.write_text(CONFIG.read_text().replace(*edit))
+    assert_clean_error(gwanje("analyze", vtest, "-c", cfg, "-o", tmp_path / "o"), str(cfg), *needles)
+
+
+def test_missing_config(tmp_path, vtest):
+    assert_clean_error(gwanje("analyze", vtest, "-c", tmp_path / "none.yaml", "-o", tmp_path), "config file not found")
