@@ -33,7 +33,10 @@ class MotionConfig(Strict):
     )
     background_alpha: float = Field(0.05, gt=0, le=1, description="How fast the background follows the scene")
     keyframe_seconds: float = Field(
-        5.0, ge=0, description="Run detection at least this often even when still (0 = never)"
+        10.0, ge=0, description="Run detection at least this often even when still (0 = never)"
+    )
+    tracked_still_seconds: float = Field(
+        1.0, ge=0, description="With people tracked but no motion, detect this often to keep following them"
     )
     masks: list[list[Point]] = Field(default_factory=list, description="Polygons where motion is ignored")
 

@@ -40,6 +40,8 @@ class CameraPipeline:
         self.rules += [LineRules(line) for line in camera.lines]
         self._origin: datetime | None = None
         self._last_frame: Frame | None = None
+        self._last_detect_s: float | None = None
+        self._people_tracked = False  # a person among the last tracks (parked cars need no re-check)
 
     def process(self, frame: Frame) -> FrameResult:
         if self._origin is None:
@@ -50,7 +52,12 @@ class CameraPipeline:
         timings["motion"] = (time.perf_counter() - t0) * 1e3
         # a still scene costs no inference, but people already tracked are followed even when they
         # stand still (a loiterer barely moves)
-        run = not self.camera.motion.enabled or motion.detect or self.tracker.has_active_tracks
+        run = not self.camera.motion.enabled or motion.detect
+        if not run and self._people_tracked and self.tracker.has_active_tracks:
+            since = frame.pts_s - self._last_detect_s if self._last_detect_s is not None else float("inf")
+            run = since >= self.camera.motion.tracked_still_seconds
+        if run:
+            self._last_detect_s = frame.pts_s
         if run:
             t1 = time.perf_counter()
             if hasattr(self.detector, "detect_regions"):
@@ -60,6 +67,7 @@ class CameraPipeline:
             timings["detect"] = (time.perf_counter() - t1) * 1e3
             t2 = time.perf_counter()
             tracks = self.tracker.update(detections)
+            self._people_tracked = bool(len(tracks)) and "person" in set(tracks.data.get("class_name", []))
             timings["track"] = (time.perf_counter() - t2) * 1e3
         else:
             detections = empty_detections()
