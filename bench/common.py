@@ -83,3 +83,23 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
     return p, r, f
+
+
+def use_bench_int8(width: int = 768, height: int = 576) -> str:
+    """Make (once) the INT8 model the benchmarks use, calibrated on footage other than PETS:
+    60 Mall frames and 40 CDnet highway frames. Points GWANJE_CACHE_DIR at bench/.cache so a
+    site's own quantized model is left alone. Returns a description for the result tables."""
+    import glob
+
+    import cv2
+
+    os.environ["GWANJE_CACHE_DIR"] = str(ROOT / "bench" / ".cache")
+    from gwanje.vision.detectors.quantize import int8_model_path, quantize_yolov3_tiny
+
+    if not int8_model_path(width, height).exists():
+        mall = sorted(glob.glob(str(SHARED / "crowd_mall" / "frames" / "*.jpg")))[::20][:60]
+        road = sorted(glob.glob(str(SHARED / "traffic_cdnet_highway" / "input" / "*.jpg")))[::30][:40]
+        if len(mall) + len(road) < 50:
+            raise SystemExit(f"calibration footage missing under {SHARED}")
+        quantize_yolov3_tiny((cv2.imread(p) for p in mall + road), width=width, height=height)
+    return "INT8 (NNCF, calibrated on 60 crowd_mall + 40 traffic_cdnet_highway frames)"

@@ -29,7 +29,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, ROOT, VTEST  # noqa: E402
+from common import RESULTS, ROOT, VTEST, use_bench_int8  # noqa: E402
 
 from gwanje.config import load_config  # noqa: E402
 from gwanje.pipeline import CameraPipeline  # noqa: E402
@@ -92,9 +92,14 @@ def main() -> None:
         still_clip(empty, args.seconds + 1, empty=True)
         # the first measured case pays for nothing: models compile in a warm-up here
         measure(str(VTEST), 2, None, True)
+        use_bench_int8()
+        use_bench_int8(416, 416)
         cases = [
             ("busy (PETS, 4-8 people), default settings (768x576)", str(VTEST), None, True),
+            ("busy, INT8 768x576", str(VTEST), {"precision": "int8"}, True),
             ("busy, YOLOv3-tiny 416x416 input", str(VTEST), {"input_width": 416, "input_height": 416}, True),
+            ("busy, YOLOv3-tiny 416x416 input INT8", str(VTEST),
+             {"input_width": 416, "input_height": 416, "precision": "int8"}, True),
             ("busy, decode only (ceiling)", str(VTEST), None, False),
             ("still empty scene (median background), default settings", str(empty), None, True),
             ("still scene with 4 people standing, default settings", str(still), None, True),

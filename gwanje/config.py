@@ -68,7 +68,9 @@ class DetectorConfig(Strict):
         default_factory=lambda: ["person", "bicycle", "car", "motorbike", "bus", "truck"],
         description="Class names to keep (per camera)",
     )
-    precision: Literal["auto", "f32", "bf16", "f16"] = "auto"
+    precision: Literal["auto", "f32", "bf16", "f16", "int8"] = Field(
+        "auto", description="int8: YOLOv3-tiny quantized by `gwanje models quantize` on the site's footage"
+    )
     threads: int = Field(0, ge=0, description="OpenVINO inference threads (0 = let it choose)")
     model_path: Path | None = Field(None, description="yolo_onnx only: the site's ONNX or OpenVINO IR file")
     layout: Literal["yolov8", "yolox"] = Field("yolov8", description="yolo_onnx only: output layout")
@@ -87,6 +89,13 @@ class TrackerConfig(Strict):
     lost_seconds: float = Field(5.0, gt=0, description="How long a lost track is kept for re-identification")
     matching_threshold: float = Field(0.9, gt=0, le=1, description="ByteTrack: 1 - IoU cost allowed for a match")
     min_consecutive_frames: int = Field(1, ge=1)
+    reid_seconds: float = Field(
+        2.0, ge=0, description="Give a new track the id of one lost this recently, if it fits (0 = off)"
+    )
+    reid_min_similarity: float = Field(0.6, ge=0, le=1, description="Clothing-colour similarity needed to re-identify")
+    swap_margin: float = Field(
+        0.2, ge=0, le=2, description="How much better swapped ids must fit by colour to undo a swap (0 = off)"
+    )
 
 
 class ZoneConfig(Strict):

@@ -66,7 +66,7 @@ class CameraPipeline:
                 detections = self.detector.detect(frame.image)
             timings["detect"] = (time.perf_counter() - t1) * 1e3
             t2 = time.perf_counter()
-            tracks = self.tracker.update(detections)
+            tracks = self.tracker.update(detections, frame.image, frame.pts_s)
             self._people_tracked = bool(len(tracks)) and "person" in set(tracks.data.get("class_name", []))
             timings["track"] = (time.perf_counter() - t2) * 1e3
         else:

@@ -1,14 +1,66 @@
-"""Multi-object tracking with supervision's ByteTrack: stable ids across frames."""
+"""Multi-object tracking: supervision's ByteTrack, plus re-identification of lost tracks.
+
+ByteTrack associates boxes by overlap only, so a person hidden for a moment behind another
+comes back under a new id. ``Tracker`` keeps ByteTrack as it is and adds one step after it: a
+track id ByteTrack has just created is matched against identities lost in the last few
+seconds, by where the lost one should be now (its last position plus its velocity) and by
+clothing colour (a hue-saturation histogram of the box's middle). A match keeps the old id.
+The ids it returns are these stable ids.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
 import supervision as sv
 
 from gwanje.config import TrackerConfig
 
 
+@dataclass
+class _Identity:
+    stable_id: int
+    last_t: float
+    anchor: np.ndarray  # bottom centre (x, y)
+    height: float
+    velocity: np.ndarray  # px/s of the anchor
+    hist: np.ndarray | None
+
+
+def colour_histogram(image: np.ndarray, box: np.ndarray) -> np.ndarray | None:
+    """Normalised hue-saturation histogram of the middle of a box (the torso and legs of a person)."""
+    x1, y1, x2, y2 = box
+    w, h = x2 - x1, y2 - y1
+    xa, xb = int(x1 + 0.2 * w), int(x2 - 0.2 * w)
+    ya, yb = int(y1 + 0.15 * h), int(y2 - 0.1 * h)
+    crop = image[max(0, ya) : max(0, yb), max(0, xa) : max(0, xb)]
+    if crop.size < 3 * 16:
+        return None
+    hsv = cv2.cvtColor(crop, cv2.COLOR_BGR2HSV)
+    hist = cv2.calcHist([hsv], [0, 1], None, [16, 8], [0, 180, 0, 256])
+    return cv2.normalize(hist, None, 1.0, 0.0, cv2.NORM_L1).flatten()
+
+
+def _box_iou(xyxy: np.ndarray) -> np.ndarray:
+    x1 = np.maximum(xyxy[:, None, 0], xyxy[None, :, 0])
+    y1 = np.maximum(xyxy[:, None, 1], xyxy[None, :, 1])
+    x2 = np.minimum(xyxy[:, None, 2], xyxy[None, :, 2])
+    y2 = np.minimum(xyxy[:, None, 3], xyxy[None, :, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area = (xyxy[:, 2] - xyxy[:, 0]) * (xyxy[:, 3] - xyxy[:, 1])
+    return inter / (area[:, None] + area[None, :] - inter + 1e-9)
+
+
+def similarity(a: np.ndarray | None, b: np.ndarray | None) -> float:
+    if a is None or b is None:
+        return 0.0
+    return 1.0 - float(cv2.compareHist(a.astype(np.float32), b.astype(np.float32), cv2.HISTCMP_BHATTACHARYYA))
+
+
 class Tracker:
-    """ByteTrack over the analysed frames; returns new ``Detections`` carrying ``tracker_id``."""
+    """ByteTrack over the analysed frames; returns new ``Detections`` with stable ``tracker_id``."""
 
     def __init__(self, config: TrackerConfig, fps: float) -> None:
         self.config, self.fps = config, fps
@@ -19,10 +71,101 @@ class Tracker:
             frame_rate=max(1, round(fps)),
             minimum_consecutive_frames=config.min_consecutive_frames,
         )
+        self._stable: dict[int, int] = {}  # ByteTrack id -> stable id
+        self._identities: dict[int, _Identity] = {}
+        self._next_id = 1
 
-    def update(self, detections: sv.Detections) -> sv.Detections:
+    def update(self, detections: sv.Detections, image: np.ndarray | None = None, t: float | None = None) -> sv.Detections:
         # ByteTrack writes onto the object it is given: hand it a copy so the caller's stays intact
-        return self._bt.update_with_detections(detections[:])
+        tracks = self._bt.update_with_detections(detections[:])
+        if not len(tracks):
+            return tracks
+        if t is None:
+            t = self._bt.frame_id / self.fps
+        raw = tracks.tracker_id.astype(int)
+        anchors = np.column_stack([(tracks.xyxy[:, 0] + tracks.xyxy[:, 2]) / 2, tracks.xyxy[:, 3]])
+        heights = tracks.xyxy[:, 3] - tracks.xyxy[:, 1]
+        hists = [colour_histogram(image, b) if image is not None else None for b in tracks.xyxy]
+        visible = {self._stable[r] for r in raw if r in self._stable}
+        new = [i for i, r in enumerate(raw) if r not in self._stable]
+        for i in sorted(new, key=lambda i: -float(tracks.confidence[i])):
+            sid = self._reidentify(anchors[i], heights[i], hists[i], t, visible) if self.config.reid_seconds else None
+            if sid is None:
+                sid = self._next_id
+                self._next_id += 1
+            self._stable[int(raw[i])] = sid
+            visible.add(sid)
+        overlap = _box_iou(tracks.xyxy)
+        np.fill_diagonal(overlap, 0.0)
+        clean = overlap.max(axis=1) < 0.05 if len(tracks) > 1 else np.ones(len(tracks), bool)
+        if self.config.swap_margin > 0:
+            self._undo_swaps(raw, anchors, heights, hists, clean)
+        stable_ids = np.array([self._stable[int(r)] for r in raw], dtype=int)
+        for i, sid in enumerate(stable_ids):
+            self._observe(int(sid), anchors[i], float(heights[i]), hists[i] if clean[i] else None, t)
+        self._forget(t)
+        out = tracks[:]
+        out.tracker_id = stable_ids
+        return out
+
+    def _undo_swaps(self, raw: np.ndarray, anchors: np.ndarray, heights: np.ndarray,
+                    hists: list[np.ndarray | None], clean: np.ndarray) -> None:
+        """Two people who just walked past each other may come out with each other's ids (overlap
+        is all ByteTrack sees). When both are seen clearly again, side by side, and each looks more
+        like the other's identity than its own, give them their ids back."""
+        n = len(raw)
+        for i in range(n):
+            for j in range(i + 1, n):
+                if not (clean[i] and clean[j]) or hists[i] is None or hists[j] is None:
+                    continue
+                if np.hypot(*(anchors[i] - anchors[j])) > 2.0 * max(heights[i], heights[j]):
+                    continue
+                a = self._identities.get(self._stable[int(raw[i])])
+                b = self._identities.get(self._stable[int(raw[j])])
+                if a is None or b is None or a.hist is None or b.hist is None:
+                    continue
+                kept = similarity(hists[i], a.hist) + similarity(hists[j], b.hist)
+                swapped = similarity(hists[i], b.hist) + similarity(hists[j], a.hist)
+                if swapped > kept + self.config.swap_margin:
+                    ri, rj = int(raw[i]), int(raw[j])
+                    self._stable[ri], self._stable[rj] = self._stable[rj], self._stable[ri]
+
+    def _reidentify(self, anchor: np.ndarray, height: float, hist: np.ndarray | None, t: float,
+                    taken: set[int]) -> int | None:
+        best: tuple[float, int] | None = None
+        for sid, ident in self._identities.items():
+            dt = t - ident.last_t
+            if sid in taken or dt <= 0 or dt > self.config.reid_seconds:
+                continue
+            predicted = ident.anchor + ident.velocity * min(dt, 2.0)
+            gate = max(height, ident.height) * (1.0 + dt)
+            d = float(np.hypot(*(anchor - predicted)))
+            sim = similarity(hist, ident.hist)
+            if d > gate or sim < self.config.reid_min_similarity or not 0.6 < height / max(ident.height, 1) < 1.6:
+                continue
+            score = sim - 0.5 * d / gate
+            if best is None or score > best[0]:
+                best = (score, sid)
+        return best[1] if best else None
+
+    def _observe(self, sid: int, anchor: np.ndarray, height: float, hist: np.ndarray | None, t: float) -> None:
+        ident = self._identities.get(sid)
+        if ident is None:
+            self._identities[sid] = _Identity(sid, t, anchor, height, np.zeros(2), hist)
+            return
+        dt = t - ident.last_t
+        if dt > 0:
+            v = (anchor - ident.anchor) / dt
+            ident.velocity = 0.7 * ident.velocity + 0.3 * v
+        ident.anchor, ident.height, ident.last_t = anchor, height, t
+        if hist is not None:
+            ident.hist = hist if ident.hist is None else 0.9 * ident.hist + 0.1 * hist
+
+    def _forget(self, t: float) -> None:
+        horizon = max(self.config.reid_seconds, self.config.lost_seconds) + 1.0
+        for sid in [s for s, i in self._identities.items() if t - i.last_t > horizon]:
+            del self._identities[sid]
+        self._stable = {r: s for r, s in self._stable.items() if s in self._identities}
 
     @property
     def has_active_tracks(self) -> bool:
@@ -30,3 +173,5 @@ class Tracker:
 
     def reset(self) -> None:
         self._bt.reset()
+        self._stable.clear()
+        self._identities.clear()

@@ -118,7 +118,7 @@ def compile_openvino(model: object, *, precision: str = "auto", threads: int = 0
     core.set_property({"CACHE_DIR": str(cache_dir() / "openvino")})
     props: dict[str, object] = {"PERFORMANCE_HINT": "LATENCY"}
     precision = os.environ.get("GWANJE_INFERENCE_PRECISION", precision)
-    if precision != "auto":
+    if precision not in ("auto", "int8"):  # an INT8 model carries its own precision
         props["INFERENCE_PRECISION_HINT"] = precision
     threads = int(os.environ.get("GWANJE_INFERENCE_THREADS", threads))
     if threads > 0:

@@ -145,6 +145,21 @@ def build_openvino_model(cfg_path: Path, weights_path: Path, width: int, height:
     return model, heads
 
 
+def with_bgr_u8_input(model):
+    """Let the network take the letterboxed BGR uint8 image as it is (NHWC): the conversion to
+    RGB float 0-1 NCHW runs inside OpenVINO, not in NumPy."""
+    import openvino as ov
+    from openvino.preprocess import ColorFormat, PrePostProcessor
+
+    ppp = PrePostProcessor(model)
+    ppp.input().tensor().set_element_type(ov.Type.u8).set_layout(ov.Layout("NHWC")).set_color_format(
+        ColorFormat.BGR
+    )
+    ppp.input().model().set_layout(ov.Layout("NCHW"))
+    ppp.input().preprocess().convert_element_type(ov.Type.f32).convert_color(ColorFormat.RGB).scale(255.0)
+    return ppp.build()
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -211,13 +226,16 @@ class DarknetYolo:
                 raise ValueError(f"unknown COCO class name(s) {unknown}; known: {', '.join(self.class_names)}")
             self.class_mask = np.array([n in classes for n in self.class_names], dtype=np.float32)
         model, self.heads = build_openvino_model(cfg, weights, input_width, input_height, fix_anchor_mask)
-        self.compiled = compile_openvino(model, precision=precision, threads=threads)
+        if precision == "int8":
+            from gwanje.vision.detectors.quantize import load_int8
+
+            model, precision = load_int8(input_width, input_height), "auto"
+        self.compiled = compile_openvino(with_bgr_u8_input(model), precision=precision, threads=threads)
         self.request = self.compiled.create_infer_request()
 
     def detect(self, image: np.ndarray) -> sv.Detections:
         canvas, box = letterbox(image, self.width, self.height)
-        blob = canvas[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32) / 255.0
-        result = self.request.infer({0: blob})
+        result = self.request.infer({0: canvas[None]})
         parts = [
             decode_yolo(
                 result[self.compiled.output(h.output_index)], h.anchors, self.width, self.height,

@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+import supervision as sv
+
+from gwanje.config import TrackerConfig
+from gwanje.vision.tracking import Tracker, colour_histogram, similarity
+
+RED, BLUE = (30, 30, 220), (220, 60, 30)
+
+
+def scene(people):
+    """people: list of (x_left, colour) -> (image, Detections) with 40x120 boxes on a grey floor."""
+    img = np.full((300, 600, 3), 128, np.uint8)
+    boxes = []
+    for x, colour in people:
+        img[100:220, x : x + 40] = colour
+        boxes.append([x, 100, x + 40, 220])
+    det = sv.Detections(xyxy=np.array(boxes, np.float32).reshape(-1, 4),
+                        confidence=np.full(len(people), 0.9, np.float32), class_id=np.zeros(len(people), int))
+    return img, det
+
+
+def ids_by_colour(tracker, frames, start_t=0.0):
+    out = []
+    for k, people in enumerate(frames):
+        img, det = scene(people)
+        tr = tracker.update(det, img, start_t + k * 0.2)
+        by_x = {int(b[0]): int(i) for b, i in zip(tr.xyxy, tr.tracker_id, strict=True)}
+        out.append({c: by_x.get(x) for x, c in people})
+    return out
+
+
+def test_colour_histogram_tells_red_from_blue():
+    img, det = scene([(100, RED), (300, BLUE)])
+    red, blue = (colour_histogram(img, b) for b in det.xyxy)
+    assert similarity(red, red) == pytest.approx(1.0)
+    assert similarity(red, blue) < 0.3
+
+
+def test_ids_are_stable_while_people_walk():
+    tracker = Tracker(TrackerConfig(), fps=5)
+    frames = [[(100 + 4 * k, RED), (400 - 4 * k, BLUE)] for k in range(10)]
+    seen = ids_by_colour(tracker, frames)
+    assert len({s[RED] for s in seen}) == 1 and len({s[BLUE] for s in seen}) == 1
+    assert seen[0][RED] != seen[0][BLUE]
+
+
+@pytest.mark.parametrize(("margin", "kept"), [(0.2, True), (0.0, False)])
+def test_swapped_ids_are_given_back_by_colour(margin, kept):
+    """Two people trade places between frames: overlap alone hands each the other's track."""
+    tracker = Tracker(TrackerConfig(swap_margin=margin), fps=5)
+    before = [[(200, RED), (260, BLUE)]] * 6
+    after = [[(262, RED), (198, BLUE)]] * 4
+    seen = ids_by_colour(tracker, before + after)
+    red_id, blue_id = seen[0][RED], seen[0][BLUE]
+    last = seen[-1]
+    assert ((last[RED], last[BLUE]) == (red_id, blue_id)) is kept
+
+
+@pytest.mark.parametrize(("reid", "same"), [(2.0, True), (0.0, False)])
+def test_a_person_hidden_for_a_moment_keeps_the_id(reid, same):
+    cfg = TrackerConfig(reid_seconds=reid, lost_seconds=0.4)
+    tracker = Tracker(cfg, fps=5)
+    walk = [[(100 + 6 * k, RED)] for k in range(8)]
+    first = ids_by_colour(tracker, walk)
+    for k in range(5):  # one second with nobody visible
+        img, det = scene([])
+        tracker.update(det, img, 1.6 + k * 0.2)
+    back = ids_by_colour(tracker, [[(100 + 6 * (13 + k), RED)] for k in range(3)], start_t=2.6)
+    assert (back[-1][RED] == first[0][RED]) is same
