@@ -28,6 +28,7 @@ demo: install
 test: install
 	@scripts/debian-packages.sh test
 	$(BIN)/ruff check gwanje tests bench
+	$(BIN)/ruff format --check gwanje tests bench
 	GWANJE_INFERENCE_PRECISION=f32 $(BIN)/pytest -q -ra
 
 bench: install

@@ -49,11 +49,17 @@ SETTINGS = [
         {},
         {"matching_threshold": 0.8, "lost_seconds": 3},
     ),
-    Setting("default, without colour re-identification and swap repair", {}, {"reid_seconds": 0, "swap_margin": 0}),
+    Setting(
+        "default, without colour re-identification and swap repair", {}, {"reid_seconds": 0, "swap_margin": 0}
+    ),
     Setting("ssdlite person, full frame", {"backend": "ssdlite_person", "score_threshold": 0.3}),
     Setting(
         "ssdlite person, full frame + 2x2 tiles",
-        {"backend": "ssdlite_person", "score_threshold": 0.3, "tiling": {"enabled": True, "only_motion": False}},
+        {
+            "backend": "ssdlite_person",
+            "score_threshold": 0.3,
+            "tiling": {"enabled": True, "only_motion": False},
+        },
     ),
 ]
 
@@ -76,7 +82,9 @@ def to_trackeval(gt, tracked: dict[int, tuple[np.ndarray, np.ndarray]], n_frames
         boxes, ids = tracked.get(f, (np.zeros((0, 4)), np.zeros(0, int)))
         if g is not None and len(g.ignore) and len(boxes):
             on_ignored = iou_matrix(boxes, g.ignore).max(1) >= 0.5
-            matched_real = iou_matrix(boxes, gboxes).max(1) >= 0.5 if len(gboxes) else np.zeros(len(boxes), bool)
+            matched_real = (
+                iou_matrix(boxes, gboxes).max(1) >= 0.5 if len(gboxes) else np.zeros(len(boxes), bool)
+            )
             keep = ~on_ignored | matched_real
             boxes, ids = boxes[keep], ids[keep]
         data["gt_ids"].append(np.array([gt_map.setdefault(int(i), len(gt_map)) for i in gids], dtype=int))
@@ -104,8 +112,13 @@ def tracking_metrics(data: dict) -> dict[str, float]:
 
 def run(setting: Setting, frames: list, gt) -> dict:
     cam = CameraConfig.model_validate(
-        {"id": "pets", "url": str(VTEST), "analysis_fps": 10, "detector": {"classes": ["person"], **setting.detector},
-         "tracker": setting.tracker or {}}
+        {
+            "id": "pets",
+            "url": str(VTEST),
+            "analysis_fps": 10,
+            "detector": {"classes": ["person"], **setting.detector},
+            "tracker": setting.tracker or {},
+        }
     )
     pipeline = CameraPipeline(cam, fps=10)
     pipeline.process(frames[0])  # warm-up (first inference compiles kernels)

@@ -78,7 +78,12 @@ def measure(url: str, seconds: float, detector: dict | None, analyse: bool) -> d
         last_t = frame.pts_s
     wall = time.perf_counter() - t0
     stream_s = last_t + 0.2
-    return {"streams": stream_s / wall, "ms_frame": wall / frames * 1e3, "frames": frames, "detected": detected}
+    return {
+        "streams": stream_s / wall,
+        "ms_frame": wall / frames * 1e3,
+        "frames": frames,
+        "detected": detected,
+    }
 
 
 def main() -> None:
@@ -98,8 +103,12 @@ def main() -> None:
             ("busy (PETS, 4-8 people), default settings (768x576)", str(VTEST), None, True),
             ("busy, INT8 768x576", str(VTEST), {"precision": "int8"}, True),
             ("busy, YOLOv3-tiny 416x416 input", str(VTEST), {"input_width": 416, "input_height": 416}, True),
-            ("busy, YOLOv3-tiny 416x416 input INT8", str(VTEST),
-             {"input_width": 416, "input_height": 416, "precision": "int8"}, True),
+            (
+                "busy, YOLOv3-tiny 416x416 input INT8",
+                str(VTEST),
+                {"input_width": 416, "input_height": 416, "precision": "int8"},
+                True,
+            ),
             ("busy, decode only (ceiling)", str(VTEST), None, False),
             ("still empty scene (median background), default settings", str(empty), None, True),
             ("still scene with 4 people standing, default settings", str(still), None, True),
@@ -109,8 +118,11 @@ def main() -> None:
         for label, url, det, analyse in cases:
             r = measure(url, args.seconds, det, analyse)
             rows.append((label, r))
-            print(f"{label}: {r['streams']:.1f} streams, {r['ms_frame']:.1f} ms/frame, "
-                  f"detector on {r['detected']}/{r['frames']} frames", flush=True)
+            print(
+                f"{label}: {r['streams']:.1f} streams, {r['ms_frame']:.1f} ms/frame, "
+                f"detector on {r['detected']}/{r['frames']} frames",
+                flush=True,
+            )
     lines = [
         "# Throughput: concurrent 5-fps streams per CPU core",
         "",
@@ -121,8 +133,10 @@ def main() -> None:
         "",
         "| case | streams per core | ms per analysed frame | frames the detector ran on |",
         "|---|---|---|---|",
-        *[f"| {lbl} | **{r['streams']:.1f}** | {r['ms_frame']:.1f} | {r['detected']} / {r['frames']} |"
-          for lbl, r in rows],
+        *[
+            f"| {lbl} | **{r['streams']:.1f}** | {r['ms_frame']:.1f} | {r['detected']} / {r['frames']} |"
+            for lbl, r in rows
+        ],
         "",
         "Targets: ≥ 6 busy streams and ≥ 50 still streams per core with the default settings.",
         "",

@@ -29,8 +29,10 @@ TYPES = ("intrusion", "loitering", "line_crossing")
 
 
 def run(fps: float) -> dict[str, dict]:
-    cam = load_config(ROOT / "configs" / "vtest.yaml").camera(None).model_copy(
-        update={"url": str(VTEST), "analysis_fps": fps}
+    cam = (
+        load_config(ROOT / "configs" / "vtest.yaml")
+        .camera(None)
+        .model_copy(update={"url": str(VTEST), "analysis_fps": fps})
     )
     pipeline = CameraPipeline(cam)
     found = []
@@ -60,7 +62,9 @@ def main() -> None:
         "|---|---|---|---|---|---|",
     ]
     for t, r in res.items():
-        lines.append(f"| {t} | {r['truth']} | {r['found']} | {r['tp']} | {r['precision']:.2f} | {r['recall']:.2f} |")
+        lines.append(
+            f"| {t} | {r['truth']} | {r['found']} | {r['tp']} | {r['precision']:.2f} | {r['recall']:.2f} |"
+        )
         print(t, r)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "zone_events.md").write_text("\n".join(lines) + "\n")

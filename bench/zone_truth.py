@@ -29,7 +29,9 @@ def _inside(poly: np.ndarray, x: float, y: float) -> bool:
     return cv2.pointPolygonTest(poly, (float(x), float(y)), False) >= 0
 
 
-def truth_events(gt_rows: np.ndarray, camera: CameraConfig, fps: float, gap_s: float = 1.0) -> list[TruthEvent]:
+def truth_events(
+    gt_rows: np.ndarray, camera: CameraConfig, fps: float, gap_s: float = 1.0
+) -> list[TruthEvent]:
     """Events that the ground-truth tracks imply for ``camera``'s zones and lines."""
     tracks: dict[int, list[tuple[float, float, float]]] = defaultdict(list)
     for r in gt_rows:
@@ -62,7 +64,13 @@ def truth_events(gt_rows: np.ndarray, camera: CameraConfig, fps: float, gap_s: f
             for t, x, y in pts:
                 side = np.sign((x2 - x1) * (y - y1) - (y2 - y1) * (x - x1))
                 along = y if x1 == x2 else x
-                if prev is not None and side != 0 and prev != 0 and side != prev and seg_lo <= along <= seg_hi:
+                if (
+                    prev is not None
+                    and side != 0
+                    and prev != 0
+                    and side != prev
+                    and seg_lo <= along <= seg_hi
+                ):
                     out.append(TruthEvent("line_crossing", line.name, t, pid))
                 if side != 0:
                     prev = side

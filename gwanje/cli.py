@@ -23,7 +23,9 @@ err = Console(stderr=True)
 
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details")] = False) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 def fail(message: str) -> typer.Exit:
@@ -62,7 +64,9 @@ def analyze(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for events.jsonl, snapshots, MP4")],
     camera: Annotated[str | None, typer.Option(help="Camera id in the config (default: the first)")] = None,
     fps: Annotated[float | None, typer.Option(help="Analysis rate (default: the camera's)")] = None,
-    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds of stream time")] = None,
+    duration: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds of stream time")
+    ] = None,
     video: Annotated[bool, typer.Option(help="Write the annotated MP4")] = True,
 ) -> None:
     """Run the analytics on a video or stream; write events.jsonl, snapshots and an annotated MP4."""
@@ -75,9 +79,14 @@ def analyze(
             cam = cam.model_copy(update={"analysis_fps": fps})
         cam = cam.model_copy(update={"url": source})
         src = VideoSource(
-            cam.id, source, analysis_fps=cam.analysis_fps, transport=cam.transport,
-            open_timeout_s=cam.open_timeout_s, reconnect_initial_s=cam.reconnect_initial_s,
-            reconnect_max_s=cam.reconnect_max_s, give_up_after_s=cam.open_timeout_s * 3,
+            cam.id,
+            source,
+            analysis_fps=cam.analysis_fps,
+            transport=cam.transport,
+            open_timeout_s=cam.open_timeout_s,
+            reconnect_initial_s=cam.reconnect_initial_s,
+            reconnect_max_s=cam.reconnect_max_s,
+            give_up_after_s=cam.open_timeout_s * 3,
             fail_on_first_open=True,
         )
         summary = _run(src, cam, out_dir, duration, video)
@@ -106,8 +115,13 @@ def _run(src: VideoSource, cam: CameraConfig, out_dir: Path, duration: float | N
         total = math.ceil(duration * cam.analysis_fps) + 1
     n = 0
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("{task.fields[events]} events"), console=err, transient=False,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[events]} events"),
+        console=err,
+        transient=False,
     ) as progress:
         task = progress.add_task(f"analysing {cam.id}", total=total, events=0)
 
@@ -159,12 +173,18 @@ def quantize(
     per_video = max(1, frames // len(video))
     try:
         sources = [VideoSource("calibration", v, analysis_fps=1000, fail_on_first_open=True) for v in video]
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err) as progress:
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+        ) as progress:
             task = progress.add_task("reading calibration frames", total=per_video * len(video))
             picked = _spread_frames(sources, per_video)
-            path = quantize_yolov3_tiny(picked, width=width, height=height,
-                                        on_progress=lambda n: progress.update(task, completed=n))
+            path = quantize_yolov3_tiny(
+                picked, width=width, height=height, on_progress=lambda n: progress.update(task, completed=n)
+            )
     except (SourceError, ValueError) as exc:
         raise fail(str(exc)) from None
     out.print(f"INT8 model saved: {path}\nset `detector.precision: int8` (input {width}x{height}) to use it")

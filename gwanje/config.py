@@ -85,14 +85,20 @@ class DetectorConfig(Strict):
 
 
 class TrackerConfig(Strict):
-    activation_threshold: float = Field(0.4, gt=0, lt=1, description="Score a detection needs to start a track")
+    activation_threshold: float = Field(
+        0.4, gt=0, lt=1, description="Score a detection needs to start a track"
+    )
     lost_seconds: float = Field(5.0, gt=0, description="How long a lost track is kept for re-identification")
-    matching_threshold: float = Field(0.9, gt=0, le=1, description="ByteTrack: 1 - IoU cost allowed for a match")
+    matching_threshold: float = Field(
+        0.9, gt=0, le=1, description="ByteTrack: 1 - IoU cost allowed for a match"
+    )
     min_consecutive_frames: int = Field(1, ge=1)
     reid_seconds: float = Field(
         2.0, ge=0, description="Give a new track the id of one lost this recently, if it fits (0 = off)"
     )
-    reid_min_similarity: float = Field(0.6, ge=0, le=1, description="Clothing-colour similarity needed to re-identify")
+    reid_min_similarity: float = Field(
+        0.6, ge=0, le=1, description="Clothing-colour similarity needed to re-identify"
+    )
     swap_margin: float = Field(
         0.2, ge=0, le=2, description="How much better swapped ids must fit by colour to undo a swap (0 = off)"
     )
@@ -158,7 +164,9 @@ class SiteConfig(Strict):
         for cam in self.cameras:
             if cam.id == camera_id:
                 return cam
-        raise ConfigError(f"no camera {camera_id!r} in the config (have: {', '.join(c.id for c in self.cameras)})")
+        raise ConfigError(
+            f"no camera {camera_id!r} in the config (have: {', '.join(c.id for c in self.cameras)})"
+        )
 
 
 def _check_polygon(points: list[Point]) -> list[Point]:

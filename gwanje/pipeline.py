@@ -31,7 +31,9 @@ class FrameResult:
 
 
 class CameraPipeline:
-    def __init__(self, camera: CameraConfig, detector: Detector | None = None, fps: float | None = None) -> None:
+    def __init__(
+        self, camera: CameraConfig, detector: Detector | None = None, fps: float | None = None
+    ) -> None:
         self.camera = camera
         self.detector = detector or create_detector(camera.detector)
         self.gate = MotionGate(camera.motion)
@@ -90,7 +92,11 @@ class CameraPipeline:
 
     def _event(self, hit: RuleHit, frame: Frame) -> Event:
         origin = self._origin or frame.wall_time
-        snapshot = snapshot_jpeg(frame.image, hit.boxes, f"{hit.type.value} {hit.zone}") if hit.phase == "start" else None
+        snapshot = (
+            snapshot_jpeg(frame.image, hit.boxes, f"{hit.type.value} {hit.zone}")
+            if hit.phase == "start"
+            else None
+        )
         return Event(
             event_id=hit.event_id,
             phase=hit.phase,
@@ -110,13 +116,23 @@ class CameraPipeline:
         )
 
 
-def snapshot_jpeg(image: np.ndarray, boxes: tuple[tuple[float, float, float, float], ...], label: str) -> bytes:
+def snapshot_jpeg(
+    image: np.ndarray, boxes: tuple[tuple[float, float, float, float], ...], label: str
+) -> bytes:
     """The frame as JPEG with the event's boxes drawn."""
     out = image.copy()
     for x1, y1, x2, y2 in boxes:
         cv2.rectangle(out, (int(x1), int(y1)), (int(x2), int(y2)), (0, 0, 255), 2)
-        cv2.putText(out, label, (int(x1), max(12, int(y1) - 6)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 255), 1,
-                    cv2.LINE_AA)
+        cv2.putText(
+            out,
+            label,
+            (int(x1), max(12, int(y1) - 6)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.5,
+            (0, 0, 255),
+            1,
+            cv2.LINE_AA,
+        )
     ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, 85])
     if not ok:  # pragma: no cover - encoding a valid BGR image does not fail
         raise RuntimeError("JPEG encoding failed")

@@ -14,8 +14,13 @@ CONFIG = ROOT / "configs" / "vtest.yaml"
 
 
 def gwanje(*args, timeout=120):
-    return subprocess.run([sys.executable, "-m", "gwanje.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "gwanje.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
 
 
 def assert_clean_error(proc, *needles):
@@ -46,7 +51,9 @@ def test_analyze_writes_events_snapshots_and_video(vtest, tmp_path):
 
 
 def test_missing_video(tmp_path):
-    assert_clean_error(gwanje("analyze", tmp_path / "nope.mp4", "-c", CONFIG, "-o", tmp_path), "video file not found")
+    assert_clean_error(
+        gwanje("analyze", tmp_path / "nope.mp4", "-c", CONFIG, "-o", tmp_path), "video file not found"
+    )
 
 
 def test_file_that_is_not_video(tmp_path):
@@ -78,8 +85,10 @@ def test_silent_rtsp_server_is_bounded(tmp_path):
     ("edit", "needles"),
     [
         (("analysis_fps: 5", "analysis_fps: 5\n    brightness: 3"), ["cameras.0.brightness", "unknown key"]),
-        (("[[250, 190], [620, 190], [620, 330], [250, 330]]", "[[250, 190], [620, 190]]"),
-         ["cameras.0.zones.1.polygon", "at least 3 points"]),
+        (
+            ("[[250, 190], [620, 190], [620, 330], [250, 330]]", "[[250, 190], [620, 190]]"),
+            ["cameras.0.zones.1.polygon", "at least 3 points"],
+        ),
         (("loiter_seconds: 10", "loiter_seconds: soon"), ["cameras.0.zones.1.loiter_seconds"]),
     ],
 )
@@ -90,4 +99,6 @@ def test_bad_config(tmp_path, vtest, edit, needles):
 
 
 def test_missing_config(tmp_path, vtest):
-    assert_clean_error(gwanje("analyze", vtest, "-c", tmp_path / "none.yaml", "-o", tmp_path), "config file not found")
+    assert_clean_error(
+        gwanje("analyze", vtest, "-c", tmp_path / "none.yaml", "-o", tmp_path), "config file not found"
+    )

@@ -36,11 +36,23 @@ def test_defaults():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (GOOD.replace("url: /tmp/x.avi", "url: /tmp/x.avi\n    colour: red"), "cameras.0.colour (line 5): unknown key"),
-        (GOOD.replace("[[0, 0], [10, 0], [10, 10]]", "[[0, 0], [10, 0]]"), "cameras.0.zones.0.polygon (line 7)"),
+        (
+            GOOD.replace("url: /tmp/x.avi", "url: /tmp/x.avi\n    colour: red"),
+            "cameras.0.colour (line 5): unknown key",
+        ),
+        (
+            GOOD.replace("[[0, 0], [10, 0], [10, 10]]", "[[0, 0], [10, 0]]"),
+            "cameras.0.zones.0.polygon (line 7)",
+        ),
         (GOOD.replace("[[0, 0], [10, 0], [10, 10]]", "[[0, 0], [5, 5], [10, 10]]"), "zero area"),
-        (GOOD.replace("[[0, 0], [10, 0], [10, 10]]", "[[0, 0], [10], [10, 10]]"), "cameras.0.zones.0.polygon.1"),
-        (GOOD.replace("name: a", "name: a\n        rules: [intrusion, dancing]"), "cameras.0.zones.0.rules.1"),
+        (
+            GOOD.replace("[[0, 0], [10, 0], [10, 10]]", "[[0, 0], [10], [10, 10]]"),
+            "cameras.0.zones.0.polygon.1",
+        ),
+        (
+            GOOD.replace("name: a", "name: a\n        rules: [intrusion, dancing]"),
+            "cameras.0.zones.0.rules.1",
+        ),
         (GOOD + "    analysis_fps: -1\n", "cameras.0.analysis_fps"),
         ("cameras: [\n", "not valid YAML"),
         ("- 1\n- 2\n", "expected a mapping"),

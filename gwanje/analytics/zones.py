@@ -65,7 +65,9 @@ class ZoneRules:
         self.gap_tolerance_s = gap_tolerance_s
         self.present: dict[int, _Presence] = {}
 
-    def _handover(self, tid: int, box: tuple[float, float, float, float], t: float, visible: set[int]) -> _Presence | None:
+    def _handover(
+        self, tid: int, box: tuple[float, float, float, float], t: float, visible: set[int]
+    ) -> _Presence | None:
         """A presence that a just-lost track left at the same spot: the tracker switched ids, the
         person is the same, so the dwell time carries over (a loiterer is not reset by an occlusion)."""
         cx, by, height = (box[0] + box[2]) / 2, box[3], box[3] - box[1]
@@ -78,10 +80,30 @@ class ZoneRules:
                 best = (d, old)
         return self.present.pop(best[1]) if best else None
 
-    def _hit(self, kind: EventType, phase: str, tid: int, p: _Presence, eid: str, start: float, end: float,
-             **details: object) -> RuleHit:
-        return RuleHit(eid, phase, kind, Severity(self.config.severity), self.config.name, start, end, (tid,),
-                       (p.box,), p.confidence, dict(details))
+    def _hit(
+        self,
+        kind: EventType,
+        phase: str,
+        tid: int,
+        p: _Presence,
+        eid: str,
+        start: float,
+        end: float,
+        **details: object,
+    ) -> RuleHit:
+        return RuleHit(
+            eid,
+            phase,
+            kind,
+            Severity(self.config.severity),
+            self.config.name,
+            start,
+            end,
+            (tid,),
+            (p.box,),
+            p.confidence,
+            dict(details),
+        )
 
     def update(self, detections: sv.Detections, t: float) -> list[RuleHit]:
         hits: list[RuleHit] = []
@@ -105,24 +127,51 @@ class ZoneRules:
                         hits.append(self._hit(EventType.INTRUSION, "start", tid, p, p.intrusion_id, t, t))
                 p.last_seen_s, p.box, p.confidence = t, box, conf
                 dwell = t - p.entered_s
-                if "loitering" in self.config.rules and p.loiter_id is None and dwell >= self.config.loiter_seconds:
+                if (
+                    "loitering" in self.config.rules
+                    and p.loiter_id is None
+                    and dwell >= self.config.loiter_seconds
+                ):
                     p.loiter_id = _new_id()
                     # it became loitering when the dwell passed the limit, even if that moment fell in
                     # an occlusion and the person is seen again only now
                     became = p.entered_s + self.config.loiter_seconds
-                    hits.append(self._hit(EventType.LOITERING, "start", tid, p, p.loiter_id, became, t,
-                                          entered_s=round(p.entered_s, 2), dwell_s=round(dwell, 2)))
+                    hits.append(
+                        self._hit(
+                            EventType.LOITERING,
+                            "start",
+                            tid,
+                            p,
+                            p.loiter_id,
+                            became,
+                            t,
+                            entered_s=round(p.entered_s, 2),
+                            dwell_s=round(dwell, 2),
+                        )
+                    )
         return hits
 
     def _close(self, tid: int, p: _Presence) -> list[RuleHit]:
         del self.present[tid]
         out = []
         if p.intrusion_id:
-            out.append(self._hit(EventType.INTRUSION, "end", tid, p, p.intrusion_id, p.entered_s, p.last_seen_s))
+            out.append(
+                self._hit(EventType.INTRUSION, "end", tid, p, p.intrusion_id, p.entered_s, p.last_seen_s)
+            )
         if p.loiter_id:
-            out.append(self._hit(EventType.LOITERING, "end", tid, p, p.loiter_id,
-                                 p.entered_s + self.config.loiter_seconds, p.last_seen_s,
-                                 entered_s=round(p.entered_s, 2), dwell_s=round(p.last_seen_s - p.entered_s, 2)))
+            out.append(
+                self._hit(
+                    EventType.LOITERING,
+                    "end",
+                    tid,
+                    p,
+                    p.loiter_id,
+                    p.entered_s + self.config.loiter_seconds,
+                    p.last_seen_s,
+                    entered_s=round(p.entered_s, 2),
+                    dwell_s=round(p.last_seen_s - p.entered_s, 2),
+                )
+            )
         return out
 
     def finish(self) -> list[RuleHit]:
@@ -151,9 +200,21 @@ class LineRules:
             for i in np.flatnonzero(mask & keep):
                 box = tuple(float(v) for v in detections.xyxy[i])
                 conf = float(detections.confidence[i]) if detections.confidence is not None else 1.0
-                hits.append(RuleHit(_new_id(), "start", EventType.LINE_CROSSING, Severity(self.config.severity),
-                                    self.config.name, t, t, (int(detections.tracker_id[i]),), (box,), conf,
-                                    {"direction": direction}))
+                hits.append(
+                    RuleHit(
+                        _new_id(),
+                        "start",
+                        EventType.LINE_CROSSING,
+                        Severity(self.config.severity),
+                        self.config.name,
+                        t,
+                        t,
+                        (int(detections.tracker_id[i]),),
+                        (box,),
+                        conf,
+                        {"direction": direction},
+                    )
+                )
         return hits
 
     def finish(self) -> list[RuleHit]:

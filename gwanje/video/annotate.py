@@ -22,18 +22,31 @@ class Overlay:
         self.boxes = sv.BoxAnnotator(thickness=2)
         self.labels = sv.LabelAnnotator(text_scale=0.45, text_padding=3)
 
-    def draw(self, image: np.ndarray, tracks: sv.Detections, active_zones: set[str] | None = None) -> np.ndarray:
+    def draw(
+        self, image: np.ndarray, tracks: sv.Detections, active_zones: set[str] | None = None
+    ) -> np.ndarray:
         out = image.copy()
         for zone in self.camera.zones:
             pts = np.asarray(zone.polygon, np.int32)
             colour = (0, 0, 255) if active_zones and zone.name in active_zones else ZONE_COLOUR
             cv2.polylines(out, [pts], True, colour, 2, cv2.LINE_AA)
-            cv2.putText(out, zone.name, tuple(pts[0] + (4, 16)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv2.LINE_AA)
+            cv2.putText(
+                out, zone.name, tuple(pts[0] + (4, 16)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv2.LINE_AA
+            )
         for line in self.camera.lines:
             a = tuple(int(v) for v in line.start)
             b = tuple(int(v) for v in line.end)
             cv2.arrowedLine(out, a, b, LINE_COLOUR, 2, cv2.LINE_AA, tipLength=0.03)
-            cv2.putText(out, line.name, (a[0] + 4, a[1] - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.5, LINE_COLOUR, 1, cv2.LINE_AA)
+            cv2.putText(
+                out,
+                line.name,
+                (a[0] + 4, a[1] - 6),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                0.5,
+                LINE_COLOUR,
+                1,
+                cv2.LINE_AA,
+            )
         if len(tracks):
             names = tracks.data.get("class_name", np.array(["?"] * len(tracks), dtype=object))
             ids = tracks.tracker_id if tracks.tracker_id is not None else np.full(len(tracks), -1)

@@ -35,8 +35,9 @@ class MotionGate:
         h, w = image.shape[:2]
         self._scale = w / self.config.width
         small_h = max(1, round(h / self._scale))
-        grey = cv2.cvtColor(cv2.resize(image, (self.config.width, small_h), interpolation=cv2.INTER_AREA),
-                            cv2.COLOR_BGR2GRAY)
+        grey = cv2.cvtColor(
+            cv2.resize(image, (self.config.width, small_h), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY
+        )
         grey = cv2.GaussianBlur(grey, (5, 5), 0)
         if self._mask is None:
             mask = np.full(grey.shape, 255, np.uint8)

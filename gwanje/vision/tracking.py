@@ -75,7 +75,9 @@ class Tracker:
         self._identities: dict[int, _Identity] = {}
         self._next_id = 1
 
-    def update(self, detections: sv.Detections, image: np.ndarray | None = None, t: float | None = None) -> sv.Detections:
+    def update(
+        self, detections: sv.Detections, image: np.ndarray | None = None, t: float | None = None
+    ) -> sv.Detections:
         # ByteTrack writes onto the object it is given: hand it a copy so the caller's stays intact
         tracks = self._bt.update_with_detections(detections[:])
         if not len(tracks):
@@ -89,7 +91,11 @@ class Tracker:
         visible = {self._stable[r] for r in raw if r in self._stable}
         new = [i for i, r in enumerate(raw) if r not in self._stable]
         for i in sorted(new, key=lambda i: -float(tracks.confidence[i])):
-            sid = self._reidentify(anchors[i], heights[i], hists[i], t, visible) if self.config.reid_seconds else None
+            sid = (
+                self._reidentify(anchors[i], heights[i], hists[i], t, visible)
+                if self.config.reid_seconds
+                else None
+            )
             if sid is None:
                 sid = self._next_id
                 self._next_id += 1
@@ -108,8 +114,14 @@ class Tracker:
         out.tracker_id = stable_ids
         return out
 
-    def _undo_swaps(self, raw: np.ndarray, anchors: np.ndarray, heights: np.ndarray,
-                    hists: list[np.ndarray | None], clean: np.ndarray) -> None:
+    def _undo_swaps(
+        self,
+        raw: np.ndarray,
+        anchors: np.ndarray,
+        heights: np.ndarray,
+        hists: list[np.ndarray | None],
+        clean: np.ndarray,
+    ) -> None:
         """Two people who just walked past each other may come out with each other's ids (overlap
         is all ByteTrack sees). When both are seen clearly again, side by side, and each looks more
         like the other's identity than its own, give them their ids back."""
@@ -130,8 +142,9 @@ class Tracker:
                     ri, rj = int(raw[i]), int(raw[j])
                     self._stable[ri], self._stable[rj] = self._stable[rj], self._stable[ri]
 
-    def _reidentify(self, anchor: np.ndarray, height: float, hist: np.ndarray | None, t: float,
-                    taken: set[int]) -> int | None:
+    def _reidentify(
+        self, anchor: np.ndarray, height: float, hist: np.ndarray | None, t: float, taken: set[int]
+    ) -> int | None:
         best: tuple[float, int] | None = None
         for sid, ident in self._identities.items():
             dt = t - ident.last_t
@@ -141,14 +154,20 @@ class Tracker:
             gate = max(height, ident.height) * (1.0 + dt)
             d = float(np.hypot(*(anchor - predicted)))
             sim = similarity(hist, ident.hist)
-            if d > gate or sim < self.config.reid_min_similarity or not 0.6 < height / max(ident.height, 1) < 1.6:
+            if (
+                d > gate
+                or sim < self.config.reid_min_similarity
+                or not 0.6 < height / max(ident.height, 1) < 1.6
+            ):
                 continue
             score = sim - 0.5 * d / gate
             if best is None or score > best[0]:
                 best = (score, sid)
         return best[1] if best else None
 
-    def _observe(self, sid: int, anchor: np.ndarray, height: float, hist: np.ndarray | None, t: float) -> None:
+    def _observe(
+        self, sid: int, anchor: np.ndarray, height: float, hist: np.ndarray | None, t: float
+    ) -> None:
         ident = self._identities.get(sid)
         if ident is None:
             self._identities[sid] = _Identity(sid, t, anchor, height, np.zeros(2), hist)

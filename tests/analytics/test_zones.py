@@ -17,9 +17,13 @@ def tracks(*items):
     """items: (track_id, cx, bottom_y[, class_name]) -> tracked Detections with 20x40 boxes."""
     xyxy = np.array([[cx - 10, by - 40, cx + 10, by] for _, cx, by, *_ in items], np.float32).reshape(-1, 4)
     names = np.array([it[3] if len(it) > 3 else "person" for it in items], dtype=object)
-    return sv.Detections(xyxy=xyxy, confidence=np.full(len(items), 0.9, np.float32),
-                         class_id=np.zeros(len(items), int), tracker_id=np.array([i[0] for i in items], int),
-                         data={"class_name": names})
+    return sv.Detections(
+        xyxy=xyxy,
+        confidence=np.full(len(items), 0.9, np.float32),
+        class_id=np.zeros(len(items), int),
+        tracker_id=np.array([i[0] for i in items], int),
+        data={"class_name": names},
+    )
 
 
 def run(rule, steps):
@@ -85,7 +89,9 @@ def test_short_detection_gap_does_not_reset_the_dwell():
     assert len(starts) == 1 and starts[0].start_s == pytest.approx(10.0)
 
 
-@pytest.mark.parametrize(("direction", "expected"), [("both", ["in", "out"]), ("in", ["in"]), ("out", ["out"])])
+@pytest.mark.parametrize(
+    ("direction", "expected"), [("both", ["in", "out"]), ("in", ["in"]), ("out", ["out"])]
+)
 def test_line_crossing_with_direction(direction, expected):
     rule = LineRules(LineConfig(name="l", start=(200, 0), end=(200, 400), direction=direction))
     right_to_left = [(t * 0.2, tracks((1, 260 - 20 * t, 200))) for t in range(7)]  # x 260 -> 140
@@ -116,7 +122,9 @@ def test_vtest_events_match_ground_truth(vtest, pets_gt):
     pipeline = CameraPipeline(cam)
     found = []
     for frame in VideoSource(cam.id, str(vtest), analysis_fps=5).frames():
-        found += [(e.type.value, e.zone, e.start_s) for e in pipeline.process(frame).events if e.phase == "start"]
+        found += [
+            (e.type.value, e.zone, e.start_s) for e in pipeline.process(frame).events if e.phase == "start"
+        ]
     truth = truth_events(np.loadtxt(pets_gt, delimiter=","), cam, fps=10.0)
     # floors at what the pipeline measures today (bench/results/zone_events.md): loitering over
     # 10 s needs one identity through occlusions and is bounded by the tracker's IDF1

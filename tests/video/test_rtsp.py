@@ -45,7 +45,10 @@ class RtspServer:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             ["/usr/bin/python3", str(SERVER), str(self.video), str(self.port)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
         )
         line = self.proc.stdout.readline()
         if line.strip() != "ready":
@@ -60,7 +63,9 @@ class RtspServer:
 @pytest.fixture
 def rtsp(vtest):
     if not gst_available():
-        pytest.skip("GStreamer RTSP server missing: python3-gi and gir1.2-gst-rtsp-server-1.0 (make test installs)")
+        pytest.skip(
+            "GStreamer RTSP server missing: python3-gi and gir1.2-gst-rtsp-server-1.0 (make test installs)"
+        )
     server = RtspServer(vtest, free_port())
     server.start()
     yield server
@@ -85,8 +90,15 @@ def test_reads_paced_frames(rtsp, transport):
 
 @pytest.mark.parametrize("transport", ["tcp", "udp"])
 def test_reconnects_after_server_killed_and_restarted(rtsp, transport):
-    src = VideoSource("live", rtsp.url, analysis_fps=5, transport=transport, open_timeout_s=2,
-                      reconnect_initial_s=0.2, reconnect_max_s=1.0)
+    src = VideoSource(
+        "live",
+        rtsp.url,
+        analysis_fps=5,
+        transport=transport,
+        open_timeout_s=2,
+        reconnect_initial_s=0.2,
+        reconnect_max_s=1.0,
+    )
     frames: list = []
     errors: list[BaseException] = []
     statuses: set[CameraStatus] = set()

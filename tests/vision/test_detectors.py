@@ -88,7 +88,9 @@ def test_tiles_only_where_motion_is(vtest_frames):
     assert len(calls) == 2  # the full frame and the top-left tile
 
 
-@pytest.mark.parametrize(("w", "h", "rows", "cols", "overlap"), [(768, 576, 2, 2, 0.2), (1920, 1080, 3, 4, 0.1)])
+@pytest.mark.parametrize(
+    ("w", "h", "rows", "cols", "overlap"), [(768, 576, 2, 2, 0.2), (1920, 1080, 3, 4, 0.1)]
+)
 def test_tile_grid_covers_the_image(w, h, rows, cols, overlap):
     tiles = tile_grid(w, h, rows, cols, overlap)
     assert len(tiles) == rows * cols

@@ -45,5 +45,5 @@ def test_sudden_change_is_motion():
     bright[100:140, 100:140] = 255
     r = gate.update(bright, 0.4)
     assert r.detect and r.moving
-    (x1, y1, x2, y2), = r.regions
+    ((x1, y1, x2, y2),) = r.regions
     assert x1 <= 100 and y1 <= 100 and x2 >= 140 and y2 >= 140

@@ -30,7 +30,8 @@ def constant_net(path, raw: np.ndarray, size: int) -> None:
         helper.make_node("Reshape", ["y", "out_shape"], ["output0"]),
     ]
     graph = helper.make_graph(
-        nodes, "tiny_yolo",
+        nodes,
+        "tiny_yolo",
         [helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, size, size])],
         [helper.make_tensor_value_info("output0", TensorProto.FLOAT, list(raw.shape))],
         inits,
@@ -43,21 +44,33 @@ def constant_net(path, raw: np.ndarray, size: int) -> None:
 def make(tmp_path, raw, size, layout, names, **kw):
     path = tmp_path / "site_model.onnx"
     constant_net(str(path), raw, size)
-    cfg = DetectorConfig(backend="yolo_onnx", model_path=path, layout=layout, class_names=names,
-                         classes=kw.pop("classes", names), score_threshold=0.3, **kw)
+    cfg = DetectorConfig(
+        backend="yolo_onnx",
+        model_path=path,
+        layout=layout,
+        class_names=names,
+        classes=kw.pop("classes", names),
+        score_threshold=0.3,
+        **kw,
+    )
     return create_detector(cfg)
 
 
 def test_yolov8_layout_decodes_scales_and_suppresses(tmp_path):
     # 64x64 input, 2 classes, 4 candidates: cx, cy, w, h, score(person), score(car)
-    raw = np.array([[
-        [16, 17, 48, 40],  # cx
-        [16, 17, 32, 10],  # cy
-        [10, 10, 20, 4],   # w
-        [20, 20, 16, 4],   # h
-        [0.9, 0.8, 0.1, 0.2],
-        [0.0, 0.0, 0.7, 0.1],
-    ]], np.float32)
+    raw = np.array(
+        [
+            [
+                [16, 17, 48, 40],  # cx
+                [16, 17, 32, 10],  # cy
+                [10, 10, 20, 4],  # w
+                [20, 20, 16, 4],  # h
+                [0.9, 0.8, 0.1, 0.2],
+                [0.0, 0.0, 0.7, 0.1],
+            ]
+        ],
+        np.float32,
+    )
     det = make(tmp_path, raw, 64, "yolov8", ["person", "car"])
     image = np.zeros((128, 256, 3), np.uint8)  # scale 0.25, centred: 64x32 content, pad_y 16
     out = det.detect(image)

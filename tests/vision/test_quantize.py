@@ -25,9 +25,24 @@ def test_int8_needs_quantize_first(tmp_path, monkeypatch):
 def test_quantize_cli_then_detect(tmp_path, monkeypatch, vtest, vtest_frames, pets_gt):
     monkeypatch.setenv("GWANJE_CACHE_DIR", str(tmp_path))
     proc = subprocess.run(
-        [sys.executable, "-m", "gwanje.cli", "models", "quantize", "--video", str(vtest), "--frames", "12",
-         "--width", "416", "--height", "416"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "gwanje.cli",
+            "models",
+            "quantize",
+            "--video",
+            str(vtest),
+            "--frames",
+            "12",
+            "--width",
+            "416",
+            "--height",
+            "416",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "models" / "yolov3-tiny-coco-416x416-int8.xml").exists()
@@ -47,6 +62,8 @@ def test_quantize_refuses_a_bad_video(tmp_path, monkeypatch):
     monkeypatch.setenv("GWANJE_CACHE_DIR", str(tmp_path))
     proc = subprocess.run(
         [sys.executable, "-m", "gwanje.cli", "models", "quantize", "--video", str(tmp_path / "none.mp4")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2 and "video file not found" in proc.stderr and "Traceback" not in proc.stderr

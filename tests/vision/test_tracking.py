@@ -15,8 +15,11 @@ def scene(people):
     for x, colour in people:
         img[100:220, x : x + 40] = colour
         boxes.append([x, 100, x + 40, 220])
-    det = sv.Detections(xyxy=np.array(boxes, np.float32).reshape(-1, 4),
-                        confidence=np.full(len(people), 0.9, np.float32), class_id=np.zeros(len(people), int))
+    det = sv.Detections(
+        xyxy=np.array(boxes, np.float32).reshape(-1, 4),
+        confidence=np.full(len(people), 0.9, np.float32),
+        class_id=np.zeros(len(people), int),
+    )
     return img, det
 
 

@@ -165,7 +165,12 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def decode_yolo(
-    raw: np.ndarray, anchors: np.ndarray, width: int, height: int, num_classes: int, threshold: float,
+    raw: np.ndarray,
+    anchors: np.ndarray,
+    width: int,
+    height: int,
+    num_classes: int,
+    threshold: float,
     class_mask: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One YOLO head ``[1, A*(5+C), gh, gw]`` to boxes (xyxy, network pixels), scores, class ids."""
@@ -212,7 +217,9 @@ class DarknetYolo:
         threads: int = 0,
     ) -> None:
         if input_width % 32 or input_height % 32:
-            raise ValueError(f"YOLOv3-tiny input size must be a multiple of 32, got {input_width}x{input_height}")
+            raise ValueError(
+                f"YOLOv3-tiny input size must be a multiple of 32, got {input_width}x{input_height}"
+            )
         cfg = installed_package_file(PACKAGE, "mlmodels", "yolov3-tiny.cfg")
         weights = installed_package_file(PACKAGE, "mlmodels", "yolov3-tiny.weights")
         names = installed_package_file(PACKAGE, "mlmodels", "coco.names")
@@ -223,7 +230,9 @@ class DarknetYolo:
         if classes:
             unknown = sorted(set(classes) - set(self.class_names))
             if unknown:
-                raise ValueError(f"unknown COCO class name(s) {unknown}; known: {', '.join(self.class_names)}")
+                raise ValueError(
+                    f"unknown COCO class name(s) {unknown}; known: {', '.join(self.class_names)}"
+                )
             self.class_mask = np.array([n in classes for n in self.class_names], dtype=np.float32)
         model, self.heads = build_openvino_model(cfg, weights, input_width, input_height, fix_anchor_mask)
         if precision == "int8":
@@ -238,8 +247,13 @@ class DarknetYolo:
         result = self.request.infer({0: canvas[None]})
         parts = [
             decode_yolo(
-                result[self.compiled.output(h.output_index)], h.anchors, self.width, self.height,
-                len(self.class_names), self.score_threshold, self.class_mask,
+                result[self.compiled.output(h.output_index)],
+                h.anchors,
+                self.width,
+                self.height,
+                len(self.class_names),
+                self.score_threshold,
+                self.class_mask,
             )
             for h in self.heads
         ]

@@ -59,7 +59,9 @@ def quantize_yolov3_tiny(
     model, _ = build_openvino_model(
         installed_package_file(PACKAGE, "mlmodels", "yolov3-tiny.cfg"),
         installed_package_file(PACKAGE, "mlmodels", "yolov3-tiny.weights"),
-        width, height, True,
+        width,
+        height,
+        True,
     )
     quantized = nncf.quantize(
         model, nncf.Dataset(blobs), preset=nncf.QuantizationPreset.MIXED, subset_size=len(blobs)
