@@ -102,6 +102,7 @@ def main() -> None:
         cases = [
             ("busy (PETS, 4-8 people), default settings (768x576)", str(VTEST), None, True),
             ("busy, INT8 768x576", str(VTEST), {"precision": "int8"}, True),
+            ("busy, INT8 768x576, detector stride 2", str(VTEST), {"precision": "int8", "stride": 2}, True),
             ("busy, YOLOv3-tiny 416x416 input", str(VTEST), {"input_width": 416, "input_height": 416}, True),
             (
                 "busy, YOLOv3-tiny 416x416 input INT8",

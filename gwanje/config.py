@@ -75,6 +75,13 @@ class DetectorConfig(Strict):
     model_path: Path | None = Field(None, description="yolo_onnx only: the site's ONNX or OpenVINO IR file")
     layout: Literal["yolov8", "yolox"] = Field("yolov8", description="yolo_onnx only: output layout")
     class_names: list[str] = Field(default_factory=list, description="yolo_onnx only: names by class index")
+    stride: int = Field(
+        1,
+        ge=1,
+        le=10,
+        description="Run the detector on every Nth analysed frame while nothing new moves; "
+        "tracks are carried forward by their velocity in between",
+    )
     tiling: TilingConfig = TilingConfig()
 
     @model_validator(mode="after")

@@ -37,13 +37,17 @@ class CameraPipeline:
         self.camera = camera
         self.detector = detector or create_detector(camera.detector)
         self.gate = MotionGate(camera.motion)
-        self.tracker = Tracker(camera.tracker, fps or camera.analysis_fps)
+        self.fps = fps or camera.analysis_fps
+        self.stride = camera.detector.stride
+        # ByteTrack counts the frames it is given: with a stride it is given fewer per second
+        self.tracker = Tracker(camera.tracker, self.fps / self.stride)
         self.rules: list[ZoneRules | LineRules] = [ZoneRules(z) for z in camera.zones]
         self.rules += [LineRules(line) for line in camera.lines]
         self._origin: datetime | None = None
         self._last_frame: Frame | None = None
         self._last_detect_s: float | None = None
         self._people_tracked = False  # a person among the last tracks (parked cars need no re-check)
+        self._skipped = 0  # analysed frames since the detector last ran
 
     def process(self, frame: Frame) -> FrameResult:
         if self._origin is None:
@@ -58,9 +62,11 @@ class CameraPipeline:
         if not run and self._people_tracked and self.tracker.has_active_tracks:
             since = frame.pts_s - self._last_detect_s if self._last_detect_s is not None else float("inf")
             run = since >= self.camera.motion.tracked_still_seconds
+        if run and self._skipped < self.stride - 1 and len(self.tracker.boxes()):
+            run = not _unexplained_motion(motion.regions, self.tracker.boxes())
+        self._skipped = 0 if run else self._skipped + 1
         if run:
             self._last_detect_s = frame.pts_s
-        if run:
             t1 = time.perf_counter()
             if hasattr(self.detector, "detect_regions"):
                 detections = self.detector.detect_regions(frame.image, motion.regions)
@@ -73,8 +79,8 @@ class CameraPipeline:
             timings["track"] = (time.perf_counter() - t2) * 1e3
         else:
             detections = empty_detections()
-            tracks = empty_detections()
-            tracks.tracker_id = np.zeros(0, dtype=int)
+            hold = max(self.camera.motion.tracked_still_seconds, self.stride / self.fps) + 0.5 / self.fps
+            tracks = self.tracker.predict(frame.pts_s, max_age_s=hold)
         hits: list[RuleHit] = []
         for rule in self.rules:
             hits.extend(rule.update(tracks, frame.pts_s))
@@ -114,6 +120,24 @@ class CameraPipeline:
             details=hit.details,
             snapshot_jpeg=snapshot,
         )
+
+
+def _unexplained_motion(regions: tuple[tuple[int, int, int, int], ...], boxes: np.ndarray) -> bool:
+    """Whether some motion lies mostly outside the tracked boxes (grown by a quarter): a newcomer
+    the detector must look at now rather than at its next stride."""
+    if not regions:
+        return False
+    grown = boxes.copy()
+    pad = np.column_stack([(boxes[:, 2] - boxes[:, 0]) * 0.25, (boxes[:, 3] - boxes[:, 1]) * 0.25])
+    grown[:, :2] -= pad
+    grown[:, 2:] += pad
+    for x1, y1, x2, y2 in regions:
+        area = max(1, (x2 - x1) * (y2 - y1))
+        ix = np.clip(np.minimum(x2, grown[:, 2]) - np.maximum(x1, grown[:, 0]), 0, None)
+        iy = np.clip(np.minimum(y2, grown[:, 3]) - np.maximum(y1, grown[:, 1]), 0, None)
+        if (ix * iy).sum() < 0.5 * area:
+            return True
+    return False
 
 
 def snapshot_jpeg(

@@ -71,6 +71,8 @@ class Tracker:
             frame_rate=max(1, round(fps)),
             minimum_consecutive_frames=config.min_consecutive_frames,
         )
+        self._last: sv.Detections | None = None  # the last output, for predict()
+        self._last_t = 0.0
         self._stable: dict[int, int] = {}  # ByteTrack id -> stable id
         self._identities: dict[int, _Identity] = {}
         self._next_id = 1
@@ -80,10 +82,11 @@ class Tracker:
     ) -> sv.Detections:
         # ByteTrack writes onto the object it is given: hand it a copy so the caller's stays intact
         tracks = self._bt.update_with_detections(detections[:])
-        if not len(tracks):
-            return tracks
         if t is None:
             t = self._bt.frame_id / self.fps
+        self._last, self._last_t = tracks, t
+        if not len(tracks):
+            return tracks
         raw = tracks.tracker_id.astype(int)
         anchors = np.column_stack([(tracks.xyxy[:, 0] + tracks.xyxy[:, 2]) / 2, tracks.xyxy[:, 3]])
         heights = tracks.xyxy[:, 3] - tracks.xyxy[:, 1]
@@ -112,7 +115,33 @@ class Tracker:
         self._forget(t)
         out = tracks[:]
         out.tracker_id = stable_ids
+        self._last = out
         return out
+
+    def predict(self, t: float, max_age_s: float) -> sv.Detections:
+        """The last tracked boxes moved on by each identity's velocity to time ``t``: what the rules
+        see on a frame the detector skipped. Nothing when the last detection is older than
+        ``max_age_s`` (people may have left)."""
+        last = self._last
+        if last is None or not len(last) or t - self._last_t > max_age_s:
+            empty = sv.Detections.empty()
+            empty.tracker_id = np.zeros(0, dtype=int)
+            empty.data["class_name"] = np.array([], dtype=object)
+            return empty
+        dt = t - self._last_t
+        out = last[:]
+        shift = np.array(
+            [
+                self._identities[int(i)].velocity if int(i) in self._identities else np.zeros(2)
+                for i in out.tracker_id
+            ]
+        )
+        out.xyxy = out.xyxy + (np.column_stack([shift, shift]) * dt).astype(np.float32)
+        return out
+
+    def boxes(self) -> np.ndarray:
+        """The last tracked boxes (xyxy)."""
+        return self._last.xyxy if self._last is not None and len(self._last) else np.zeros((0, 4), np.float32)
 
     def _undo_swaps(
         self,
@@ -192,5 +221,6 @@ class Tracker:
 
     def reset(self) -> None:
         self._bt.reset()
+        self._last = None
         self._stable.clear()
         self._identities.clear()
