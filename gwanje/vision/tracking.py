@@ -43,16 +43,6 @@ def colour_histogram(image: np.ndarray, box: np.ndarray) -> np.ndarray | None:
     return cv2.normalize(hist, None, 1.0, 0.0, cv2.NORM_L1).flatten()
 
 
-def _box_iou(xyxy: np.ndarray) -> np.ndarray:
-    x1 = np.maximum(xyxy[:, None, 0], xyxy[None, :, 0])
-    y1 = np.maximum(xyxy[:, None, 1], xyxy[None, :, 1])
-    x2 = np.minimum(xyxy[:, None, 2], xyxy[None, :, 2])
-    y2 = np.minimum(xyxy[:, None, 3], xyxy[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = (xyxy[:, 2] - xyxy[:, 0]) * (xyxy[:, 3] - xyxy[:, 1])
-    return inter / (area[:, None] + area[None, :] - inter + 1e-9)
-
-
 def similarity(a: np.ndarray | None, b: np.ndarray | None) -> float:
     if a is None or b is None:
         return 0.0
@@ -104,7 +94,7 @@ class Tracker:
                 self._next_id += 1
             self._stable[int(raw[i])] = sid
             visible.add(sid)
-        overlap = _box_iou(tracks.xyxy)
+        overlap = sv.box_iou_batch(tracks.xyxy, tracks.xyxy)
         np.fill_diagonal(overlap, 0.0)
         clean = overlap.max(axis=1) < 0.05 if len(tracks) > 1 else np.ones(len(tracks), bool)
         if self.config.swap_margin > 0:

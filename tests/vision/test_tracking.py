@@ -71,3 +71,12 @@ def test_a_person_hidden_for_a_moment_keeps_the_id(reid, same):
         tracker.update(det, img, 1.6 + k * 0.2)
     back = ids_by_colour(tracker, [[(100 + 6 * (13 + k), RED)] for k in range(3)], start_t=2.6)
     assert (back[-1][RED] == first[0][RED]) is same
+
+
+def test_predict_carries_tracks_by_their_velocity_and_expires():
+    tracker = Tracker(TrackerConfig(), fps=5)
+    ids_by_colour(tracker, [[(100 + 10 * k, RED)] for k in range(6)])  # 50 px/s to the right, last at t=1.0
+    ahead = tracker.predict(1.2, max_age_s=1.0)
+    assert len(ahead) == 1
+    assert ahead.xyxy[0, 0] == pytest.approx(160, abs=3)  # 150 + 50 px/s * 0.2 s
+    assert len(tracker.predict(2.5, max_age_s=1.0)) == 0

@@ -9,18 +9,19 @@ from gwanje.vision.detectors.base import Detector
 def create_detector(config: DetectorConfig) -> Detector:
     """Build the configured backend, wrapped in tiling when enabled."""
     detector: Detector
+    yolo_options = {
+        "input_width": config.input_width,
+        "input_height": config.input_height,
+        "score_threshold": config.score_threshold,
+        "nms_iou": config.nms_iou,
+        "classes": config.classes,
+        "precision": config.precision,
+        "threads": config.threads,
+    }
     if config.backend == "yolov3_tiny_coco":
         from gwanje.vision.detectors.darknet_yolo import DarknetYolo
 
-        detector = DarknetYolo(
-            input_width=config.input_width,
-            input_height=config.input_height,
-            score_threshold=config.score_threshold,
-            nms_iou=config.nms_iou,
-            classes=config.classes,
-            precision=config.precision,
-            threads=config.threads,
-        )
+        detector = DarknetYolo(**yolo_options)
     elif config.backend == "ssdlite_person":
         from gwanje.vision.detectors.ssdlite import SsdlitePerson
 
@@ -32,16 +33,7 @@ def create_detector(config: DetectorConfig) -> Detector:
 
         assert config.model_path is not None  # checked by the config model
         detector = OnnxYolo(
-            config.model_path,
-            class_names=config.class_names,
-            layout=config.layout,
-            input_width=config.input_width,
-            input_height=config.input_height,
-            score_threshold=config.score_threshold,
-            nms_iou=config.nms_iou,
-            classes=config.classes,
-            precision=config.precision,
-            threads=config.threads,
+            config.model_path, class_names=config.class_names, layout=config.layout, **yolo_options
         )
     else:  # pragma: no cover - the config model admits only the names above
         raise ValueError(f"unknown detector backend {config.backend!r}")
