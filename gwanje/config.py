@@ -100,6 +100,12 @@ class TrackerConfig(Strict):
         0.9, gt=0, le=1, description="ByteTrack: 1 - IoU cost allowed for a match"
     )
     min_consecutive_frames: int = Field(1, ge=1)
+    show_new_from: float = Field(
+        0.5,
+        gt=0,
+        le=1.01,
+        description="A new track scoring this much is shown from its first frame (>1 = never)",
+    )
     reid_seconds: float = Field(
         2.0, ge=0, description="Give a new track the id of one lost this recently, if it fits (0 = off)"
     )

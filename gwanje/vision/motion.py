@@ -38,7 +38,8 @@ class MotionGate:
         # linear (not area) shrinking: 30x cheaper on a 768x576 frame, and the blur below evens out
         # the noise it lets through
         grey = cv2.cvtColor(
-            cv2.resize(image, (self.config.width, small_h), interpolation=cv2.INTER_LINEAR), cv2.COLOR_BGR2GRAY
+            cv2.resize(image, (self.config.width, small_h), interpolation=cv2.INTER_LINEAR),
+            cv2.COLOR_BGR2GRAY,
         )
         grey = cv2.GaussianBlur(grey, (5, 5), 0)
         if self._mask is None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import supervision as sv
+from scipy.optimize import linear_sum_assignment
 
 from gwanje.config import TrackerConfig
 
@@ -70,8 +71,7 @@ class Tracker:
     def update(
         self, detections: sv.Detections, image: np.ndarray | None = None, t: float | None = None
     ) -> sv.Detections:
-        # ByteTrack writes onto the object it is given: hand it a copy so the caller's stays intact
-        tracks = self._bt.update_with_detections(detections[:])
+        tracks = self._bytetrack(detections)
         if t is None:
             t = self._bt.frame_id / self.fps
         self._last, self._last_t = tracks, t
@@ -106,6 +106,39 @@ class Tracker:
         out = tracks[:]
         out.tracker_id = stable_ids
         self._last = out
+        return out
+
+    def _bytetrack(self, detections: sv.Detections) -> sv.Detections:
+        """ByteTrack's update, returning the detections that belong to its output tracks, with the
+        track ids. Like supervision's ``update_with_detections``, except that a new track whose first
+        detection scores at least ``show_new_from`` is output from that first frame, not the next
+        (at 5 fps a new person would otherwise be missing for 0.2 s)."""
+        tensors = (
+            np.hstack((detections.xyxy, detections.confidence[:, None]))
+            if len(detections)
+            else np.zeros((0, 5))
+        )
+        active = self._bt.update_with_tensors(tensors)
+        fresh = [
+            tr
+            for tr in self._bt.tracked_tracks
+            if not tr.is_activated
+            and tr.frame_id == self._bt.frame_id
+            and tr.score >= self.config.show_new_from
+            and tr.external_track_id != tr.external_id_counter.NO_ID
+        ]
+        out_tracks = active + fresh
+        if not out_tracks or not len(detections):
+            empty = sv.Detections.empty()
+            empty.tracker_id = np.zeros(0, dtype=int)
+            empty.data["class_name"] = np.array([], dtype=object)
+            return empty
+        iou = sv.box_iou_batch(detections.xyxy, np.asarray([tr.tlbr for tr in out_tracks]))
+        rows, cols = linear_sum_assignment(-iou)
+        keep = [(r, c) for r, c in zip(rows, cols, strict=True) if iou[r, c] >= 0.5]
+        idx = np.array([r for r, _ in keep], dtype=int)
+        out = detections[idx]
+        out.tracker_id = np.array([int(out_tracks[c].external_track_id) for _, c in keep], dtype=int)
         return out
 
     def predict(self, t: float, max_age_s: float) -> sv.Detections:
