@@ -38,7 +38,7 @@ class Setting:
     fps: float = 10.0  # analysis rate; below the clip's 10 fps only the analysed frames are scored
 
 
-DEFAULT = Setting("default (yolov3-tiny 768x576 bf16/auto, det thr 0.2, track activation 0.4)", {})
+DEFAULT = Setting("default (yolov3-tiny 768x576 bf16/auto, det thr 0.2, track activation 0.3)", {})
 INT8 = Setting("yolov3-tiny 768x576 INT8, otherwise default", {"precision": "int8"})
 SETTINGS = [
     Setting("default settings at the default 5 fps analysis (every other frame scored)", {}, fps=5.0),

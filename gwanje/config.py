@@ -93,7 +93,7 @@ class DetectorConfig(Strict):
 
 class TrackerConfig(Strict):
     activation_threshold: float = Field(
-        0.4, gt=0, lt=1, description="Score a detection needs to start a track"
+        0.3, gt=0, lt=1, description="Score a detection needs to start a track"
     )
     lost_seconds: float = Field(5.0, gt=0, description="How long a lost track is kept for re-identification")
     matching_threshold: float = Field(
