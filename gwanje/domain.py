@@ -7,7 +7,7 @@ Detections between the detector, tracker and rules are ``supervision.Detections`
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 import numpy as np
@@ -101,7 +101,3 @@ class Event:
         d["boxes"] = [[round(v, 1) for v in b] for b in self.boxes]
         d["confidence"] = round(self.confidence, 3)
         return d
-
-
-def stream_time_to_utc(origin: datetime, seconds: float) -> datetime:
-    return (origin + timedelta(seconds=seconds)).astimezone(UTC)

@@ -241,9 +241,3 @@ class Tracker:
     @property
     def has_active_tracks(self) -> bool:
         return bool(self._bt.tracked_tracks)
-
-    def reset(self) -> None:
-        self._bt.reset()
-        self._last = None
-        self._stable.clear()
-        self._identities.clear()
