@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python bench/pets09.py
 	$(BIN)/python bench/zone_events.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/tamper.py
 
 clean:
 	rm -rf $(DEMO_OUT) test-artifacts .pytest_cache

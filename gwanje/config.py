@@ -148,6 +148,33 @@ class LineConfig(Strict):
         return self
 
 
+class TamperConfig(Strict):
+    """Camera tampering and loss (analytics/tamper.py). Times are seconds a condition must hold."""
+
+    enabled: bool = True
+    learn_s: float = Field(5.0, ge=0, description="Healthy footage needed before the first alarm")
+    learn_rate: float = Field(0.02, gt=0, le=1, description="How fast the reference follows the scene")
+    relearn_s: float = Field(120.0, gt=0, description="A tampered view held this long becomes the new normal")
+    covered_contrast: float = Field(
+        8.0, ge=0, description="Grey-level spread below which the lens is covered"
+    )
+    covered_s: float = Field(2.0, ge=0)
+    defocus_ratio: float = Field(
+        0.3, gt=0, lt=1, description="Sharpness below this share of normal is defocus"
+    )
+    defocus_s: float = Field(3.0, ge=0)
+    moved_similarity: float = Field(
+        0.55, gt=0, lt=1, description="Layout correlation with the learned view below which the camera moved"
+    )
+    moved_s: float = Field(3.0, ge=0)
+    frozen_diff: float = Field(0.2, ge=0, description="Mean grey change below which two frames are the same")
+    frozen_s: float = Field(5.0, gt=0)
+    brightness_jump: float = Field(60.0, gt=0, description="Scene-wide mean grey change that is sudden")
+    brightness_window_s: float = Field(1.0, gt=0, description="...within this many seconds")
+    signal_lost_s: float = Field(5.0, ge=0)
+    severity: Literal["info", "low", "medium", "high", "critical"] = "high"
+
+
 class CameraConfig(Strict):
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
     name: str = ""
@@ -162,6 +189,7 @@ class CameraConfig(Strict):
     tracker: TrackerConfig = TrackerConfig()
     zones: list[ZoneConfig] = Field(default_factory=list)
     lines: list[LineConfig] = Field(default_factory=list)
+    tamper: TamperConfig = TamperConfig()
 
 
 class SiteConfig(Strict):

@@ -25,6 +25,7 @@ class EventType(StrEnum):
     INTRUSION = "intrusion"
     LOITERING = "loitering"
     LINE_CROSSING = "line_crossing"
+    TAMPER = "tamper"  # details["kind"]: covered, defocus, moved, frozen, brightness, signal_lost
 
 
 class CameraStatus(StrEnum):

@@ -10,9 +10,11 @@ import cv2
 import numpy as np
 import supervision as sv
 
-from gwanje.analytics.zones import LineRules, RuleHit, ZoneRules
+from gwanje.analytics.hits import RuleHit
+from gwanje.analytics.tamper import TamperRules
+from gwanje.analytics.zones import LineRules, ZoneRules
 from gwanje.config import CameraConfig
-from gwanje.domain import Event, Frame
+from gwanje.domain import CameraStatus, Event, Frame
 from gwanje.vision.detectors import Detector, create_detector
 from gwanje.vision.detectors.base import empty_detections
 from gwanje.vision.motion import MotionGate, MotionResult
@@ -43,6 +45,7 @@ class CameraPipeline:
         self.tracker = Tracker(camera.tracker, self.fps / self.stride)
         self.rules: list[ZoneRules | LineRules] = [ZoneRules(z) for z in camera.zones]
         self.rules += [LineRules(line) for line in camera.lines]
+        self.tamper = TamperRules(camera.tamper) if camera.tamper.enabled else None
         self._origin: datetime | None = None
         self._last_frame: Frame | None = None
         self._last_detect_s: float | None = None
@@ -84,10 +87,18 @@ class CameraPipeline:
         hits: list[RuleHit] = []
         for rule in self.rules:
             hits.extend(rule.update(tracks, frame.pts_s))
+        if self.tamper is not None:
+            hits.extend(self.tamper.update(frame.image, frame.pts_s))
         self._last_frame = frame
         events = [self._event(h, frame) for h in hits]
         timings["total"] = (time.perf_counter() - t0) * 1e3
         return FrameResult(frame, motion, run, detections, tracks, events, timings)
+
+    def source_state(self, status: CameraStatus, t: float) -> list[Event]:
+        """Tell the pipeline the source's state (signal loss is judged from it, not from pixels)."""
+        if self.tamper is None or self._last_frame is None:
+            return []
+        return [self._event(h, self._last_frame) for h in self.tamper.on_source_state(status, t)]
 
     def finish(self) -> list[Event]:
         """Close the events still open when the stream ends."""
@@ -99,7 +110,9 @@ class CameraPipeline:
     def _event(self, hit: RuleHit, frame: Frame) -> Event:
         origin = self._origin or frame.wall_time
         snapshot = (
-            snapshot_jpeg(frame.image, hit.boxes, f"{hit.type.value} {hit.zone}")
+            snapshot_jpeg(
+                frame.image, hit.boxes, f"{hit.type.value} {hit.zone or hit.details.get('kind', '')}"
+            )
             if hit.phase == "start"
             else None
         )

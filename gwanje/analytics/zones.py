@@ -6,37 +6,16 @@ The anchor of a tracked object is its bottom centre (where it stands). Rules see
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import supervision as sv
 
+from gwanje.analytics.hits import RuleHit, new_event_id
 from gwanje.config import LineConfig, ZoneConfig
 from gwanje.domain import EventType, Severity
 
 ANCHOR = sv.Position.BOTTOM_CENTER
-
-
-@dataclass(frozen=True)
-class RuleHit:
-    """What a rule found, before the pipeline dresses it as an ``Event`` (time, snapshot)."""
-
-    event_id: str
-    phase: str  # "start" or "end"
-    type: EventType
-    severity: Severity
-    zone: str
-    start_s: float
-    end_s: float
-    track_ids: tuple[int, ...]
-    boxes: tuple[tuple[float, float, float, float], ...]
-    confidence: float
-    details: dict[str, object] = field(default_factory=dict)
-
-
-def _new_id() -> str:
-    return uuid.uuid4().hex[:16]
 
 
 def _class_mask(detections: sv.Detections, classes: list[str]) -> np.ndarray:
@@ -123,7 +102,7 @@ class ZoneRules:
                 if p is None:
                     p = self.present[tid] = _Presence(t, t, box, conf)
                     if "intrusion" in self.config.rules:
-                        p.intrusion_id = _new_id()
+                        p.intrusion_id = new_event_id()
                         hits.append(self._hit(EventType.INTRUSION, "start", tid, p, p.intrusion_id, t, t))
                 p.last_seen_s, p.box, p.confidence = t, box, conf
                 dwell = t - p.entered_s
@@ -132,7 +111,7 @@ class ZoneRules:
                     and p.loiter_id is None
                     and dwell >= self.config.loiter_seconds
                 ):
-                    p.loiter_id = _new_id()
+                    p.loiter_id = new_event_id()
                     # it became loitering when the dwell passed the limit, even if that moment fell in
                     # an occlusion and the person is seen again only now
                     became = p.entered_s + self.config.loiter_seconds
@@ -202,7 +181,7 @@ class LineRules:
                 conf = float(detections.confidence[i]) if detections.confidence is not None else 1.0
                 hits.append(
                     RuleHit(
-                        _new_id(),
+                        new_event_id(),
                         "start",
                         EventType.LINE_CROSSING,
                         Severity(self.config.severity),
