@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python bench/zone_events.py
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/tamper.py
+	$(BIN)/python bench/pets_ground.py
 
 clean:
 	rm -rf $(DEMO_OUT) test-artifacts .pytest_cache

@@ -120,7 +120,7 @@ class TrackerConfig(Strict):
 class ZoneConfig(Strict):
     name: str
     polygon: list[Point]
-    rules: list[Literal["intrusion", "loitering"]] = Field(default_factory=lambda: ["intrusion"])
+    rules: list[Literal["intrusion", "loitering", "crowd"]] = Field(default_factory=lambda: ["intrusion"])
     loiter_seconds: float = Field(10.0, gt=0, description="KISA: loitering is 10 s or more in a zone")
     classes: list[str] = Field(default_factory=lambda: ["person"])
     severity: Literal["info", "low", "medium", "high", "critical"] = "medium"
@@ -175,6 +175,39 @@ class TamperConfig(Strict):
     severity: Literal["info", "low", "medium", "high", "critical"] = "high"
 
 
+class GroundConfig(Strict):
+    """Image-to-ground calibration: image pixels and the same points on the ground in metres."""
+
+    image_points: list[Point] = Field(..., min_length=4)
+    ground_points: list[Point] = Field(..., min_length=4)
+
+    @model_validator(mode="after")
+    def _pairs(self) -> GroundConfig:
+        if len(self.image_points) != len(self.ground_points):
+            raise ValueError(
+                f"{len(self.image_points)} image points but {len(self.ground_points)} ground points; they pair up"
+            )
+        return self
+
+
+class CrowdConfig(Strict):
+    """Crowd density levels in persons per m² (defaults: the Korean post-Itaewon guidance)."""
+
+    caution: float = Field(3.0, gt=0)
+    warning: float = Field(4.0, gt=0)
+    danger: float = Field(5.0, gt=0)
+    hysteresis: float = Field(0.5, ge=0, description="A level ends only this far below its threshold")
+    window_s: float = Field(3.0, gt=0, description="Density is the median over this many seconds")
+    trend_window_s: float = Field(30.0, gt=0)
+    trend_rise: float = Field(1.5, gt=0, description="Rise in persons/m² over the trend window that alerts")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CrowdConfig:
+        if not self.caution < self.warning < self.danger:
+            raise ValueError("crowd levels must rise: caution < warning < danger")
+        return self
+
+
 class CameraConfig(Strict):
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
     name: str = ""
@@ -190,6 +223,14 @@ class CameraConfig(Strict):
     zones: list[ZoneConfig] = Field(default_factory=list)
     lines: list[LineConfig] = Field(default_factory=list)
     tamper: TamperConfig = TamperConfig()
+    ground: GroundConfig | None = Field(None, description="Needed by zones with the crowd rule")
+    crowd: CrowdConfig = CrowdConfig()
+
+    @model_validator(mode="after")
+    def _crowd_needs_ground(self) -> CameraConfig:
+        if any("crowd" in z.rules for z in self.zones) and self.ground is None:
+            raise ValueError("a zone uses the crowd rule but the camera has no ground calibration")
+        return self
 
 
 class SiteConfig(Strict):

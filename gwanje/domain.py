@@ -25,6 +25,8 @@ class EventType(StrEnum):
     INTRUSION = "intrusion"
     LOITERING = "loitering"
     LINE_CROSSING = "line_crossing"
+    CROWD = "crowd"  # details: level (caution, warning, danger), density, count, area_m2
+    CROWD_TREND = "crowd_trend"  # density rising fast
     TAMPER = "tamper"  # details["kind"]: covered, defocus, moved, frozen, brightness, signal_lost
 
 

@@ -10,6 +10,8 @@ import cv2
 import numpy as np
 import supervision as sv
 
+from gwanje.analytics.crowd import CrowdRules
+from gwanje.analytics.ground import GroundPlane
 from gwanje.analytics.hits import RuleHit
 from gwanje.analytics.tamper import TamperRules
 from gwanje.analytics.zones import LineRules, ZoneRules
@@ -43,8 +45,13 @@ class CameraPipeline:
         self.stride = camera.detector.stride
         # ByteTrack counts the frames it is given: with a stride it is given fewer per second
         self.tracker = Tracker(camera.tracker, self.fps / self.stride)
-        self.rules: list[ZoneRules | LineRules] = [ZoneRules(z) for z in camera.zones]
+        self.rules: list[ZoneRules | LineRules | CrowdRules] = [
+            ZoneRules(z) for z in camera.zones if {"intrusion", "loitering"} & set(z.rules)
+        ]
         self.rules += [LineRules(line) for line in camera.lines]
+        if camera.ground is not None:
+            plane = GroundPlane.from_config(camera.ground)
+            self.rules += [CrowdRules(z, camera.crowd, plane) for z in camera.zones if "crowd" in z.rules]
         self.tamper = TamperRules(camera.tamper) if camera.tamper.enabled else None
         self._origin: datetime | None = None
         self._last_frame: Frame | None = None

@@ -102,3 +102,24 @@ def test_missing_config(tmp_path, vtest):
     assert_clean_error(
         gwanje("analyze", vtest, "-c", tmp_path / "none.yaml", "-o", tmp_path), "config file not found"
     )
+
+
+def test_calibrate_prints_yaml_and_area():
+    proc = gwanje(
+        "calibrate",
+        "--image-points",
+        "0,0;100,0;100,100;0,100",
+        "--ground-points",
+        "0,0;10,0;10,10;0,10",
+        "--zone",
+        "0,0;50,0;50,50;0,50",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "image_points: [[0.0, 0.0]" in proc.stdout and "zone ground area: 25.0 m²" in proc.stdout
+
+
+def test_calibrate_refuses_bad_points():
+    assert_clean_error(
+        gwanje("calibrate", "--image-points", "0,0;1,1;2,2;3,3", "--ground-points", "0,0;1,0;1,1;0,1"),
+        "degenerate",
+    )

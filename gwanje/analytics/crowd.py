@@ -1,0 +1,135 @@
+"""Crowd density in persons per m², with levels and a rising-trend alert.
+
+People are counted where they stand (bottom centre of tracked person boxes) inside a zone, and
+divided by the zone's ground area from the camera's ground calibration. The density is the
+median over a short window, so one missed or doubled box does not flip a level. A level starts
+when the density reaches its threshold and ends only when it falls ``hysteresis`` below it; a
+higher level replaces a lower one as one event each. The trend alert fires when the density has
+risen by ``trend_rise`` within ``trend_window_s``, before any level is reached.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+import supervision as sv
+
+from gwanje.analytics.ground import GroundPlane, density
+from gwanje.analytics.hits import RuleHit, new_event_id
+from gwanje.config import CrowdConfig, ZoneConfig
+from gwanje.domain import EventType, Severity
+
+LEVELS = (("caution", Severity.MEDIUM), ("warning", Severity.HIGH), ("danger", Severity.CRITICAL))
+
+
+class CrowdRules:
+    def __init__(self, zone: ZoneConfig, config: CrowdConfig, plane: GroundPlane) -> None:
+        self.zone, self.config, self.plane = zone, config, plane
+        self.area_m2 = plane.area_m2(zone.polygon)
+        if self.area_m2 <= 0:
+            raise ValueError(f"zone {zone.name!r} has no ground area under the calibration")
+        self._samples: deque[tuple[float, float]] = deque()  # (t, raw density)
+        self._smoothed: deque[tuple[float, float]] = deque()  # (t, windowed density)
+        self._level = -1
+        self._event: tuple[str, float] | None = None
+        self._trend: tuple[str, float] | None = None
+        self.last_density = 0.0
+        self.last_count = 0
+
+    def thresholds(self) -> list[float]:
+        return [self.config.caution, self.config.warning, self.config.danger]
+
+    def update(self, detections: sv.Detections, t: float) -> list[RuleHit]:
+        names = detections.data.get("class_name") if len(detections) else None
+        people = detections.xyxy if names is None else detections.xyxy[np.isin(names, self.zone.classes)]
+        count, _, raw = density(self.plane, self.zone.polygon, people)
+        self._samples.append((t, raw))
+        while self._samples and t - self._samples[0][0] > self.config.window_s:
+            self._samples.popleft()
+        d = float(np.median([v for _, v in self._samples]))
+        self.last_density, self.last_count = d, count
+        self._smoothed.append((t, d))
+        while self._smoothed and t - self._smoothed[0][0] > self.config.trend_window_s:
+            self._smoothed.popleft()
+        return self._levels(d, count, t) + self._rising(d, count, t)
+
+    def _levels(self, d: float, count: int, t: float) -> list[RuleHit]:
+        th = self.thresholds()
+        level = self._level
+        while level + 1 < len(th) and d >= th[level + 1]:
+            level += 1
+        while level >= 0 and d < th[level] - self.config.hysteresis:
+            level -= 1
+        if level == self._level:
+            return []
+        hits = []
+        if self._event is not None:
+            eid, start = self._event
+            hits.append(self._hit(EventType.CROWD, "end", eid, start, t, self._level, d, count))
+            self._event = None
+        if level >= 0:
+            self._event = (new_event_id(), t)
+            hits.append(self._hit(EventType.CROWD, "start", self._event[0], t, t, level, d, count))
+        self._level = level
+        return hits
+
+    def _rising(self, d: float, count: int, t: float) -> list[RuleHit]:
+        oldest_t, oldest = self._smoothed[0]
+        rise = d - min(v for _, v in self._smoothed)
+        if self._trend is None and rise >= self.config.trend_rise and t - oldest_t > 0:
+            self._trend = (new_event_id(), t)
+            return [
+                self._hit(
+                    EventType.CROWD_TREND,
+                    "start",
+                    self._trend[0],
+                    t,
+                    t,
+                    max(self._level, 0),
+                    d,
+                    count,
+                    rise=round(rise, 2),
+                )
+            ]
+        if self._trend is not None and rise < self.config.trend_rise / 2:
+            eid, start = self._trend
+            self._trend = None
+            return [self._hit(EventType.CROWD_TREND, "end", eid, start, t, max(self._level, 0), d, count)]
+        return []
+
+    def _hit(
+        self,
+        kind: EventType,
+        phase: str,
+        eid: str,
+        start: float,
+        end: float,
+        level: int,
+        d: float,
+        count: int,
+        **extra: object,
+    ) -> RuleHit:
+        name, severity = LEVELS[level]
+        if kind == EventType.CROWD_TREND:
+            severity = Severity.MEDIUM
+        return RuleHit(
+            eid,
+            phase,
+            kind,
+            severity,
+            self.zone.name,
+            start,
+            end,
+            confidence=1.0,
+            details={
+                "level": name,
+                "density": round(d, 2),
+                "count": count,
+                "area_m2": round(self.area_m2, 1),
+                **extra,
+            },
+        )
+
+    def finish(self) -> list[RuleHit]:
+        return []
