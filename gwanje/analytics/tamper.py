@@ -61,11 +61,9 @@ class TamperRules:
         self._learned_s = 0.0
         self._last_t: float | None = None
         self._prev_grey: np.ndarray | None = None
-        self._frozen_since: float | None = None
         self._history: deque[tuple[float, float]] = deque()  # (t, brightness)
         self._since: dict[str, float] = {}  # kind -> when its condition started holding
         self._active: dict[str, tuple[str, float]] = {}  # kind -> (event id, start)
-        self._signal_down_since: float | None = None
 
     # -- pixels ------------------------------------------------------------------------------
     def update(self, image: np.ndarray, t: float) -> list[RuleHit]:
