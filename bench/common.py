@@ -97,3 +97,12 @@ def use_bench_int8(width: int = 768, height: int = 576) -> str:
             raise SystemExit(f"calibration footage missing under {SHARED}")
         quantize_yolov3_tiny((cv2.imread(p) for p in mall + road), width=width, height=height)
     return "INT8 (NNCF, calibrated on 60 crowd_mall + 40 traffic_cdnet_highway frames)"
+
+
+def write_result(name: str, lines: list[str]) -> Path:
+    """Write a result table to bench/results/NAME.md and say where."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.md"
+    path.write_text("\n".join(lines).rstrip("\n") + "\n")
+    print(f"wrote {path}")
+    return path

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, SHARED, VTEST, iou_matrix, load_mot_gt, match_counts, prf, use_bench_int8  # noqa: E402
+from common import SHARED, VTEST, iou_matrix, load_mot_gt, match_counts, prf, use_bench_int8, write_result  # noqa: E402
 
 from gwanje.config import CameraConfig  # noqa: E402
 from gwanje.pipeline import CameraPipeline  # noqa: E402
@@ -217,10 +217,7 @@ def main() -> None:
         *[fmt(r) for r in rows],
         "",
     ]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "pets09.md"
-    out.write_text("\n".join(lines))
-    print(f"wrote {out}")
+    write_result("pets09", lines)
 
 
 if __name__ == "__main__":

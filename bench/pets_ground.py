@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, SHARED  # noqa: E402
+from common import SHARED, write_result  # noqa: E402
 
 from gwanje.analytics.ground import GroundPlane, feet, inside  # noqa: E402
 
@@ -124,9 +124,8 @@ def measure() -> tuple[dict, list[str]]:
 
 def main() -> None:
     _, lines = measure()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "pets_ground.md").write_text("\n".join(lines))
     print("\n".join(lines))
+    write_result("pets_ground", lines)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, SHARED, VTEST  # noqa: E402
+from common import SHARED, VTEST, write_result  # noqa: E402
 from tamper_harness import PERTURBATIONS, clips, run  # noqa: E402
 
 
@@ -61,9 +61,7 @@ def main() -> None:
         *clean_rows,
         "",
     ]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "tamper.md").write_text("\n".join(lines))
-    print(f"wrote {RESULTS / 'tamper.md'}")
+    write_result("tamper", lines)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, ROOT, VTEST, use_bench_int8  # noqa: E402
+from common import ROOT, VTEST, use_bench_int8, write_result  # noqa: E402
 
 from gwanje.config import load_config  # noqa: E402
 from gwanje.pipeline import CameraPipeline  # noqa: E402
@@ -143,9 +143,7 @@ def main() -> None:
         "Targets: ≥ 6 busy streams and ≥ 50 still streams per core with the default settings.",
         "",
     ]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "throughput.md").write_text("\n".join(lines))
-    print(f"wrote {RESULTS / 'throughput.md'}")
+    write_result("throughput", lines)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, ROOT, SHARED, VTEST  # noqa: E402
+from common import ROOT, SHARED, VTEST, write_result  # noqa: E402
 from zone_truth import score, truth_events  # noqa: E402
 
 from gwanje.config import load_config  # noqa: E402
@@ -66,9 +66,7 @@ def main() -> None:
             f"| {t} | {r['truth']} | {r['found']} | {r['tp']} | {r['precision']:.2f} | {r['recall']:.2f} |"
         )
         print(t, r)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "zone_events.md").write_text("\n".join(lines) + "\n")
-    print(f"wrote {RESULTS / 'zone_events.md'}")
+    write_result("zone_events", lines)
 
 
 if __name__ == "__main__":
