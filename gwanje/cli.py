@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -42,6 +44,7 @@ class EventLog:
         self.path = out_dir / "events.jsonl"
         self._fh = self.path.open("w", encoding="utf-8")
         self.started = 0
+        self.lock = threading.Lock()  # the live-source watcher writes from its own thread
 
     def write(self, event: Event) -> None:
         row = event.to_json()
@@ -55,6 +58,32 @@ class EventLog:
 
     def close(self) -> None:
         self._fh.close()
+
+
+class SourceWatch:
+    """For a live source: tells the pipeline the source's state every half second, so a signal
+    loss becomes an event while no frames arrive. Stream time runs on from the last frame."""
+
+    def __init__(self, src: VideoSource, pipeline, log: EventLog, pts_s: float) -> None:
+        self.src, self.pipeline, self.log = src, pipeline, log
+        self._pts, self._at = pts_s, time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"watch-{src.camera_id}", daemon=True)
+        self._thread.start()
+
+    def saw(self, pts_s: float) -> None:
+        self._pts, self._at = pts_s, time.monotonic()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            t = self._pts + (time.monotonic() - self._at)
+            with self.log.lock:
+                for event in self.pipeline.source_state(self.src.state.status, t):
+                    self.log.write(event)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
 
 
 @app.command()
@@ -86,7 +115,7 @@ def analyze(
             open_timeout_s=cam.open_timeout_s,
             reconnect_initial_s=cam.reconnect_initial_s,
             reconnect_max_s=cam.reconnect_max_s,
-            give_up_after_s=cam.open_timeout_s * 3,
+            give_up_after_s=max(30.0, cam.open_timeout_s * 3),
             fail_on_first_open=True,
         )
         summary = _run(src, cam, out_dir, duration, video)
@@ -129,21 +158,30 @@ def _run(src: VideoSource, cam: CameraConfig, out_dir: Path, duration: float | N
             yield first
             yield from frames
 
+        watch = SourceWatch(src, pipeline, log, first.pts_s) if src.live else None
         try:
             for frame in frames_from_first():
                 if duration is not None and frame.pts_s > duration:
                     break
-                result = pipeline.process(frame)
-                for event in result.events:
-                    log.write(event)
+                with log.lock:
+                    result = pipeline.process(frame)
+                    for event in result.events:
+                        log.write(event)
+                if watch is not None:
+                    watch.saw(frame.pts_s)
                 if writer is not None:
                     active = {e.zone for e in result.events if e.zone}
                     writer.write(overlay.draw(frame.image, result.tracks, active))
                 n += 1
                 progress.update(task, advance=1, events=log.started)
-            for event in pipeline.finish():
-                log.write(event)
+            if watch is not None:
+                watch.stop()
+            with log.lock:
+                for event in pipeline.finish():
+                    log.write(event)
         finally:
+            if watch is not None:
+                watch.stop()
             src.stop()
             log.close()
             if writer is not None:

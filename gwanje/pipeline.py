@@ -112,6 +112,8 @@ class CameraPipeline:
         if self._last_frame is None:
             return []
         hits = [h for rule in self.rules for h in rule.finish()]
+        if self.tamper is not None:
+            hits += self.tamper.finish(self._last_frame.pts_s)
         return [self._event(h, self._last_frame) for h in hits]
 
     def _event(self, hit: RuleHit, frame: Frame) -> Event:

@@ -125,6 +125,12 @@ class TamperRules:
         down = status in (CameraStatus.RECONNECTING, CameraStatus.OFFLINE)
         return self._hold({"signal_lost": down}, t)
 
+    def finish(self, t: float) -> list[RuleHit]:
+        """End the tamper events still open when the stream ends."""
+        hits = [self._hit(eid, "end", kind, start, t) for kind, (eid, start) in self._active.items()]
+        self._active.clear()
+        return hits
+
     # -- shared ------------------------------------------------------------------------------
     def _hold(self, conditions: dict[str, bool], t: float) -> list[RuleHit]:
         cfg = self.config

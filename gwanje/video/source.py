@@ -188,6 +188,9 @@ class VideoSource:
                 if not self._wait_before_retry(str(exc), outage_since):
                     return
                 continue
+            if self.live and outage_since is not None:
+                # live stream time keeps running through an outage: events after it keep real spacing
+                offset += time.monotonic() - outage_since
             first_open = False
             outage_since = None
             self.backoff.reset()

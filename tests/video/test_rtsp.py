@@ -160,3 +160,63 @@ def test_silent_server_times_out_within_bound():
         assert time.monotonic() - t0 < 8
     finally:
         listener.close()
+
+
+def test_analyze_reports_signal_loss_while_the_stream_is_down(rtsp, tmp_path):
+    """The CLI on a live stream: the server dies for a while; signal loss starts and ends as events."""
+    import json
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    cfg = tmp_path / "site.yaml"
+    text = (root / "configs" / "vtest.yaml").read_text()
+    cfg.write_text(
+        text.replace(
+            "analysis_fps: 5",
+            "analysis_fps: 5\n    open_timeout_s: 2\n"
+            "    reconnect_initial_s: 0.2\n    reconnect_max_s: 1\n"
+            "    tamper: {signal_lost_s: 1.0}",
+        )
+    )
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gwanje.cli",
+            "analyze",
+            rtsp.url,
+            "-c",
+            str(cfg),
+            "-o",
+            str(out),
+            "--no-video",
+            "--duration",
+            "25",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        events = out / "events.jsonl"
+        while time.monotonic() < deadline and not (events.exists() and events.stat().st_size > 0):
+            time.sleep(0.2)  # the model has loaded and frames flow once events appear
+        time.sleep(2)
+        rtsp.kill()
+        time.sleep(5)
+        rtsp.start()
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    rows = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
+    lost = [
+        (r["phase"], r["start_s"], r["end_s"])
+        for r in rows
+        if r["type"] == "tamper" and r["details"].get("kind") == "signal_lost"
+    ]
+    assert [p for p, _, _ in lost] == ["start", "end"], lost
+    assert 3.0 <= lost[1][2] - lost[1][1] <= 15.0  # the outage, as stream time
