@@ -72,8 +72,9 @@ class CameraPipeline:
         if not run and self._people_tracked and self.tracker.has_active_tracks:
             since = frame.pts_s - self._last_detect_s if self._last_detect_s is not None else float("inf")
             run = since >= self.camera.motion.tracked_still_seconds
-        if run and self._skipped < self.stride - 1 and len(self.tracker.boxes()):
-            run = not _unexplained_motion(motion.regions, self.tracker.boxes())
+        tracked_boxes = self.tracker.boxes()
+        if run and self._skipped < self.stride - 1 and len(tracked_boxes):
+            run = not _unexplained_motion(motion.regions, tracked_boxes)
         self._skipped = 0 if run else self._skipped + 1
         if run:
             self._last_detect_s = frame.pts_s

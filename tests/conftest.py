@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from itertools import islice
 from pathlib import Path
 
 import pytest
@@ -32,11 +33,7 @@ def vtest_frames(vtest: Path) -> list:
     """The first 100 frames of vtest.avi at its own 10 fps."""
     from gwanje.video.source import VideoSource
 
-    frames = []
-    for f in VideoSource("pets", str(vtest), analysis_fps=10).frames():
-        frames.append(f)
-        if len(frames) == 100:
-            break
+    frames = list(islice(VideoSource("pets", str(vtest), analysis_fps=10).frames(), 100))
     return frames
 
 

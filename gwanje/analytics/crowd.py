@@ -16,7 +16,7 @@ import numpy as np
 import supervision as sv
 
 from gwanje.analytics.ground import GroundPlane, density
-from gwanje.analytics.hits import RuleHit, new_event_id
+from gwanje.analytics.hits import RuleHit, class_mask, new_event_id
 from gwanje.config import CrowdConfig, ZoneConfig
 from gwanje.domain import EventType, Severity
 
@@ -41,8 +41,7 @@ class CrowdRules:
         return [self.config.caution, self.config.warning, self.config.danger]
 
     def update(self, detections: sv.Detections, t: float) -> list[RuleHit]:
-        names = detections.data.get("class_name") if len(detections) else None
-        people = detections.xyxy if names is None else detections.xyxy[np.isin(names, self.zone.classes)]
+        people = detections.xyxy[class_mask(detections, self.zone.classes)]
         count, _, raw = density(self.plane, self.zone.polygon, people)
         self._samples.append((t, raw))
         while self._samples and t - self._samples[0][0] > self.config.window_s:

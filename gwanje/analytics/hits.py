@@ -1,9 +1,13 @@
-"""What a rule reports, before the pipeline dresses it as an ``Event`` (absolute time, snapshot)."""
+"""What rules share: the ``RuleHit`` a rule reports before the pipeline dresses it as an
+``Event`` (absolute time, snapshot), new event ids, and the class filter."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+
+import numpy as np
+import supervision as sv
 
 from gwanje.domain import EventType, Severity
 
@@ -25,3 +29,11 @@ class RuleHit:
 
 def new_event_id() -> str:
     return uuid.uuid4().hex[:16]
+
+
+def class_mask(detections: sv.Detections, classes: list[str]) -> np.ndarray:
+    """Which detections are of the given class names (all of them when no names are given)."""
+    names = detections.data.get("class_name")
+    if names is None or not classes:
+        return np.ones(len(detections), dtype=bool)
+    return np.isin(np.asarray(names, dtype=object), classes)

@@ -11,18 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 import supervision as sv
 
-from gwanje.analytics.hits import RuleHit, new_event_id
+from gwanje.analytics.hits import RuleHit, class_mask, new_event_id
 from gwanje.config import LineConfig, ZoneConfig
 from gwanje.domain import EventType, Severity
 
 ANCHOR = sv.Position.BOTTOM_CENTER
-
-
-def _class_mask(detections: sv.Detections, classes: list[str]) -> np.ndarray:
-    names = detections.data.get("class_name")
-    if names is None or not classes:
-        return np.ones(len(detections), dtype=bool)
-    return np.isin(np.asarray(names, dtype=object), classes)
 
 
 @dataclass
@@ -90,7 +83,7 @@ class ZoneRules:
             if t - p.last_seen_s > self.gap_tolerance_s:
                 hits.extend(self._close(tid, p))
         if len(detections) and detections.tracker_id is not None:
-            inside = self.zone.trigger(detections) & _class_mask(detections, self.config.classes)
+            inside = self.zone.trigger(detections) & class_mask(detections, self.config.classes)
             visible = {int(v) for v in detections.tracker_id}
             for i in np.flatnonzero(inside):
                 tid = int(detections.tracker_id[i])
@@ -171,7 +164,7 @@ class LineRules:
         if not len(detections) or detections.tracker_id is None:
             return []
         crossed_in, crossed_out = self.line.trigger(detections)
-        keep = _class_mask(detections, self.config.classes)
+        keep = class_mask(detections, self.config.classes)
         hits = []
         for direction, mask in (("in", crossed_in), ("out", crossed_out)):
             if self.config.direction not in (direction, "both"):

@@ -1,11 +1,13 @@
-"""Multi-object tracking: supervision's ByteTrack, plus re-identification of lost tracks.
+"""Multi-object tracking: supervision's ByteTrack, plus a colour step after it.
 
 ByteTrack associates boxes by overlap only, so a person hidden for a moment behind another
-comes back under a new id. ``Tracker`` keeps ByteTrack as it is and adds one step after it: a
-track id ByteTrack has just created is matched against identities lost in the last few
-seconds, by where the lost one should be now (its last position plus its velocity) and by
-clothing colour (a hue-saturation histogram of the box's middle). A match keeps the old id.
-The ids it returns are these stable ids.
+comes back under a new id, and two people walking past each other may swap ids. ``Tracker``
+keeps ByteTrack as it is and adds, after it: (1) a track id ByteTrack has just created is
+matched against identities lost in the last few seconds, by where the lost one should be now
+(its last position plus its velocity) and by clothing colour (a hue-saturation histogram of the
+box's middle); a match keeps the old id; (2) two tracks standing clear and side by side that
+each look more like the other's identity get their ids back. The ids it returns are these
+stable ids. A confident new track is output from its first frame (see ``_bytetrack``).
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ import supervision as sv
 from scipy.optimize import linear_sum_assignment
 
 from gwanje.config import TrackerConfig
+from gwanje.vision.detectors.base import empty_tracks
 
 
 @dataclass
 class _Identity:
-    stable_id: int
     last_t: float
     anchor: np.ndarray  # bottom centre (x, y)
     height: float
@@ -129,10 +131,7 @@ class Tracker:
         ]
         out_tracks = active + fresh
         if not out_tracks or not len(detections):
-            empty = sv.Detections.empty()
-            empty.tracker_id = np.zeros(0, dtype=int)
-            empty.data["class_name"] = np.array([], dtype=object)
-            return empty
+            return empty_tracks()
         iou = sv.box_iou_batch(detections.xyxy, np.asarray([tr.tlbr for tr in out_tracks]))
         rows, cols = linear_sum_assignment(-iou)
         keep = [(r, c) for r, c in zip(rows, cols, strict=True) if iou[r, c] >= 0.5]
@@ -147,10 +146,7 @@ class Tracker:
         ``max_age_s`` (people may have left)."""
         last = self._last
         if last is None or not len(last) or t - self._last_t > max_age_s:
-            empty = sv.Detections.empty()
-            empty.tracker_id = np.zeros(0, dtype=int)
-            empty.data["class_name"] = np.array([], dtype=object)
-            return empty
+            return empty_tracks()
         dt = t - self._last_t
         out = last[:]
         shift = np.array(
@@ -222,7 +218,7 @@ class Tracker:
     ) -> None:
         ident = self._identities.get(sid)
         if ident is None:
-            self._identities[sid] = _Identity(sid, t, anchor, height, np.zeros(2), hist)
+            self._identities[sid] = _Identity(t, anchor, height, np.zeros(2), hist)
             return
         dt = t - ident.last_t
         if dt > 0:

@@ -3,6 +3,7 @@
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import islice
 
 import cv2
 import pytest
@@ -39,11 +40,7 @@ def mjpeg_server(vtest_frames):
 
 def test_reads_mjpeg_over_http(mjpeg_server):
     src = VideoSource("ipcam", mjpeg_server, analysis_fps=5, open_timeout_s=5)
-    frames = []
-    for f in src.frames():
-        frames.append(f)
-        if len(frames) == 5:
-            break
+    frames = list(islice(src.frames(), 5))
     src.stop()
     assert frames[0].image.shape == (576, 768, 3)
     assert [f.index for f in frames] == [0, 1, 2, 3, 4]

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import threading
 import time
+from itertools import islice
 from pathlib import Path
 
 import pytest
@@ -75,11 +76,7 @@ def rtsp(vtest):
 @pytest.mark.parametrize("transport", ["tcp", "udp"])
 def test_reads_paced_frames(rtsp, transport):
     src = VideoSource("live", rtsp.url, analysis_fps=5, transport=transport, open_timeout_s=5)
-    frames = []
-    for f in src.frames():
-        frames.append(f)
-        if len(frames) == 10:
-            break
+    frames = list(islice(src.frames(), 10))
     src.stop()
     assert frames[0].image.shape == (576, 768, 3)
     gaps = [b.pts_s - a.pts_s for a, b in zip(frames, frames[1:], strict=False)]

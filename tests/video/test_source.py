@@ -1,3 +1,5 @@
+from itertools import islice
+
 import numpy as np
 import pytest
 
@@ -27,11 +29,7 @@ def test_pacer_restarts_after_a_gap():
 
 def test_file_frames_are_paced_from_stream_timestamps(vtest):
     src = VideoSource("pets", str(vtest), analysis_fps=5)
-    frames = []
-    for f in src.frames():
-        frames.append(f)
-        if len(frames) == 20:
-            break
+    frames = list(islice(src.frames(), 20))
     times = [f.pts_s for f in frames]
     assert times == pytest.approx([i * 0.2 for i in range(20)], abs=1e-6)
     assert frames[0].image.shape == (576, 768, 3)

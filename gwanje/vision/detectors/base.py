@@ -68,6 +68,13 @@ def empty_detections() -> sv.Detections:
     return det
 
 
+def empty_tracks() -> sv.Detections:
+    """No detections, shaped as a tracker's output (with ``tracker_id``)."""
+    det = empty_detections()
+    det.tracker_id = np.zeros(0, dtype=int)
+    return det
+
+
 def make_detections(
     xyxy: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, class_names: list[str]
 ) -> sv.Detections:

@@ -87,8 +87,6 @@ def build_openvino_model(cfg_path: Path, weights_path: Path, width: int, height:
     channels = 3
     outputs: list = []  # each layer's output node
     out_channels: list[int] = []
-    heads: list[YoloHead] = []
-    yolo_count = 0
     for sec in sections[1:]:
         if sec.kind == "convolutional":
             filters, size, stride = sec.int("filters"), sec.int("size"), sec.int("stride", 1)
@@ -128,12 +126,7 @@ def build_openvino_model(cfg_path: Path, weights_path: Path, width: int, height:
             x = outputs[idx[0]] if len(idx) == 1 else op.concat([outputs[i] for i in idx], 1)
             channels = sum(out_channels[i] for i in idx)
         elif sec.kind == "yolo":
-            all_anchors = np.array(sec.ints("anchors"), dtype=np.float32).reshape(-1, 2)
-            mask = sec.ints("mask")
-            if fix_anchor_mask and mask == [0, 1, 2] and yolo_count > 0:
-                mask = [1, 2, 3]
-            heads.append(YoloHead(len(heads), all_anchors[mask]))
-            yolo_count += 1
+            pass  # a head's output is the layer before it; decoding runs in NumPy (yolo_heads)
         else:
             raise ValueError(f"unsupported darknet layer [{sec.kind}] in {cfg_path}")
         outputs.append(x)
@@ -142,7 +135,21 @@ def build_openvino_model(cfg_path: Path, weights_path: Path, width: int, height:
         raise ValueError(f"{weights_path}: {len(weights) - pos} weights left over after reading {cfg_path}")
     yolo_nodes = [outputs[i] for i, s in enumerate(sections[1:]) if s.kind == "yolo"]
     model = ov.Model([op.result(n) for n in yolo_nodes], [param], "yolov3_tiny")
-    return model, heads
+    return model, yolo_heads(sections, fix_anchor_mask)
+
+
+def yolo_heads(sections: list[CfgSection], fix_anchor_mask: bool) -> list[YoloHead]:
+    """The YOLO heads in output order, with their anchors (the anchor-mask fix applied)."""
+    heads: list[YoloHead] = []
+    for sec in sections:
+        if sec.kind != "yolo":
+            continue
+        anchors = np.array(sec.ints("anchors"), dtype=np.float32).reshape(-1, 2)
+        mask = sec.ints("mask")
+        if fix_anchor_mask and mask == [0, 1, 2] and heads:
+            mask = [1, 2, 3]
+        heads.append(YoloHead(len(heads), anchors[mask]))
+    return heads
 
 
 def with_bgr_u8_input(model):
@@ -234,11 +241,13 @@ class DarknetYolo:
                     f"unknown COCO class name(s) {unknown}; known: {', '.join(self.class_names)}"
                 )
             self.class_mask = np.array([n in classes for n in self.class_names], dtype=np.float32)
-        model, self.heads = build_openvino_model(cfg, weights, input_width, input_height, fix_anchor_mask)
-        if precision == "int8":
+        if precision == "int8":  # the quantized IR already holds the network: no need to build it
             from gwanje.vision.detectors.quantize import load_int8
 
             model, precision = load_int8(input_width, input_height), "auto"
+            self.heads = yolo_heads(parse_cfg(cfg.read_text()), fix_anchor_mask)
+        else:
+            model, self.heads = build_openvino_model(cfg, weights, input_width, input_height, fix_anchor_mask)
         self.compiled = compile_openvino(with_bgr_u8_input(model), precision=precision, threads=threads)
         self.request = self.compiled.create_infer_request()
 
