@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/tamper.py
 	$(BIN)/python bench/pets_ground.py
+	$(BIN)/python bench/mall_count.py
 
 clean:
 	rm -rf $(DEMO_OUT) test-artifacts .pytest_cache

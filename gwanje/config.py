@@ -124,6 +124,9 @@ class ZoneConfig(Strict):
     loiter_seconds: float = Field(10.0, gt=0, description="KISA: loitering is 10 s or more in a zone")
     classes: list[str] = Field(default_factory=lambda: ["person"])
     severity: Literal["info", "low", "medium", "high", "critical"] = "medium"
+    count_model: Path | None = Field(
+        None, description="crowd rule: a fitted count regression (.npz) for where detections saturate"
+    )
 
     @field_validator("polygon")
     @classmethod

@@ -94,6 +94,8 @@ class CameraPipeline:
             tracks = self.tracker.predict(frame.pts_s, max_age_s=hold)
         hits: list[RuleHit] = []
         for rule in self.rules:
+            if isinstance(rule, CrowdRules):
+                rule.observe(frame.image, detections if run else None)
             hits.extend(rule.update(tracks, frame.pts_s))
         if self.tamper is not None:
             hits.extend(self.tamper.update(frame.image, frame.pts_s))

@@ -42,3 +42,16 @@ def yolo():
     from gwanje.vision.detectors.darknet_yolo import DarknetYolo
 
     return DarknetYolo(input_width=768, input_height=576, classes=["person"], score_threshold=0.3)
+
+
+@pytest.fixture(scope="session")
+def shared():
+    """``shared("crowd_mall")``: a folder of ../shared/data, or a skip naming what is missing."""
+
+    def get(name: str) -> Path:
+        path = SHARED / name
+        if not path.exists():
+            pytest.skip(f"{path} missing: ../shared/data is not beside the project")
+        return path
+
+    return get

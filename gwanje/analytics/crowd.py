@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections import deque
 
+import cv2
 import numpy as np
 import supervision as sv
 
+from gwanje.analytics.crowd_count import CountModel
 from gwanje.analytics.ground import GroundPlane, density
 from gwanje.analytics.hits import RuleHit, class_mask, new_event_id
 from gwanje.config import CrowdConfig, ZoneConfig
@@ -36,6 +38,18 @@ class CrowdRules:
         self._trend: tuple[str, float] | None = None
         self.last_density = 0.0
         self.last_count = 0
+        self.model = CountModel.load(zone.count_model) if zone.count_model is not None else None
+        self._regressed: float | None = None
+
+    def observe(self, image: np.ndarray, detections: sv.Detections | None) -> None:
+        """Give a zone with a count model the frame and the detector's raw output (``None`` when
+        the detector did not run on this frame: the last count stands)."""
+        if self.model is None or detections is None:
+            return
+        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+        keep = class_mask(detections, self.zone.classes)
+        people = np.column_stack([detections.xyxy[keep], detections.confidence[keep]])
+        self._regressed = self.model.count(grey, people)
 
     def thresholds(self) -> list[float]:
         return [self.config.caution, self.config.warning, self.config.danger]
@@ -43,6 +57,9 @@ class CrowdRules:
     def update(self, detections: sv.Detections, t: float) -> list[RuleHit]:
         people = detections.xyxy[class_mask(detections, self.zone.classes)]
         count, _, raw = density(self.plane, self.zone.polygon, people)
+        if self._regressed is not None:
+            count = round(self._regressed)
+            raw = self._regressed / self.area_m2
         self._samples.append((t, raw))
         while self._samples and t - self._samples[0][0] > self.config.window_s:
             self._samples.popleft()
