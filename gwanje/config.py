@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from gwanje.config_rules import FallConfig
+
 Point = tuple[float, float]
 
 
@@ -228,6 +230,7 @@ class CameraConfig(Strict):
     tamper: TamperConfig = TamperConfig()
     ground: GroundConfig | None = Field(None, description="Needed by zones with the crowd rule")
     crowd: CrowdConfig = CrowdConfig()
+    fall: FallConfig = FallConfig()
 
     @model_validator(mode="after")
     def _crowd_needs_ground(self) -> CameraConfig:

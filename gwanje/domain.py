@@ -28,6 +28,12 @@ class EventType(StrEnum):
     CROWD = "crowd"  # details: level (caution, warning, danger), density, count, area_m2
     CROWD_TREND = "crowd_trend"  # density rising fast
     TAMPER = "tamper"  # details["kind"]: covered, defocus, moved, frozen, brightness, signal_lost
+    FALL = "fall"  # a person went down fast and stayed down
+    FIGHT = "fight"
+    FIRE = "fire"  # flame or smoke
+    ABANDONED = "abandoned_object"
+    ILLEGAL_PARKING = "illegal_parking"
+    CAR_BREAK_IN = "car_break_in"  # a person loitering beside parked vehicles
 
 
 class CameraStatus(StrEnum):
@@ -42,7 +48,7 @@ class Frame:
     """One decoded frame: BGR pixels and the stream's own time for it."""
 
     camera_id: str
-    index: int  # decoded-frame number in the stream, from 0
+    index: int  # analysed-frame number in the stream, from 0 (pts_s gives its place in time)
     pts_s: float  # seconds since the stream's first frame, from the stream's timestamps
     wall_time: datetime  # when it was decoded (UTC)
     image: np.ndarray

@@ -11,6 +11,7 @@ import numpy as np
 import supervision as sv
 
 from gwanje.analytics.crowd import CrowdRules
+from gwanje.analytics.fall import FallRules
 from gwanje.analytics.ground import GroundPlane
 from gwanje.analytics.hits import RuleHit
 from gwanje.analytics.tamper import TamperRules
@@ -45,13 +46,15 @@ class CameraPipeline:
         self.stride = camera.detector.stride
         # ByteTrack counts the frames it is given: with a stride it is given fewer per second
         self.tracker = Tracker(camera.tracker, self.fps / self.stride)
-        self.rules: list[ZoneRules | LineRules | CrowdRules] = [
+        self.rules: list[ZoneRules | LineRules | CrowdRules | FallRules] = [
             ZoneRules(z) for z in camera.zones if {"intrusion", "loitering"} & set(z.rules)
         ]
         self.rules += [LineRules(line) for line in camera.lines]
         if camera.ground is not None:
             plane = GroundPlane.from_config(camera.ground)
             self.rules += [CrowdRules(z, camera.crowd, plane) for z in camera.zones if "crowd" in z.rules]
+        if camera.fall.enabled:
+            self.rules.append(FallRules(camera.fall))
         self.tamper = TamperRules(camera.tamper) if camera.tamper.enabled else None
         self._origin: datetime | None = None
         self._last_frame: Frame | None = None
@@ -94,7 +97,7 @@ class CameraPipeline:
             tracks = self.tracker.predict(frame.pts_s, max_age_s=hold)
         hits: list[RuleHit] = []
         for rule in self.rules:
-            if isinstance(rule, CrowdRules):
+            if isinstance(rule, CrowdRules | FallRules):
                 rule.observe(frame.image, detections if run else None)
             hits.extend(rule.update(tracks, frame.pts_s))
         if self.tamper is not None:

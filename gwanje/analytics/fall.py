@@ -1,0 +1,126 @@
+"""Fall: a person who goes from standing to lying within a second or two and stays down.
+
+Judged from person boxes: standing ones from the tracks, lying ones from the tracks and from the
+detector's raw output (a person on the floor scores low). A box taller than wide (``upright_ratio``) is a standing person;
+a box wider than tall (``lying_ratio``) and much lower than the standing box it replaced (``drop``)
+and about as long as the person was tall (``min_length``: a stone or a bag is not) is a person
+on the ground. The tracker often gives the lying person a new id (the box changed
+shape completely) and the detector often loses them for a while, so the rule links a lying box to
+any standing box seen at the same place within ``fall_s`` seconds, whatever its id. The alarm comes
+once the person has stayed down ``down_s`` seconds: a standing box at the same spot (they got up)
+cancels it before, and ends it after. Sitting and crouching keep the box taller than wide; lying
+down on purpose takes longer than ``fall_s`` (sitting first), so neither is a fall.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import supervision as sv
+
+from gwanje.analytics.hits import RuleHit, class_mask, new_event_id
+from gwanje.config_rules import FallConfig
+from gwanje.domain import EventType, Severity
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass
+class _Down:
+    standing: Box  # the last standing box it came from
+    fell_s: float  # when that box was last seen standing
+    box: Box  # the latest lying box
+    seen_s: float  # when a lying box was last seen here
+    event_id: str | None = None
+
+
+def _size(b: Box) -> tuple[float, float]:
+    return b[2] - b[0], b[3] - b[1]
+
+
+def _spot_overlap(a: Box, b: Box) -> bool:
+    """Whether the two boxes share some of their horizontal extent (grown by half a width)."""
+    pad = (a[2] - a[0]) / 2
+    return min(a[2] + pad, b[2]) > max(a[0] - pad, b[0])
+
+
+class FallRules:
+    def __init__(self, config: FallConfig, classes: tuple[str, ...] = ("person",)) -> None:
+        self.config = config
+        self.classes = list(classes)
+        self._standing: deque[tuple[float, Box]] = deque()
+        self._down: list[_Down] = []
+        self._raw: list[Box] = []
+
+    def observe(self, image: np.ndarray, detections: sv.Detections | None) -> None:
+        """The detector's raw boxes of this frame: a person on the floor often scores too low to
+        start a track, so lying boxes are taken from here as well as from the tracks."""
+        if detections is None:
+            self._raw = []
+            return
+        self._raw = [tuple(map(float, b)) for b in detections.xyxy[class_mask(detections, self.classes)]]
+
+    def update(self, tracks: sv.Detections, t: float) -> list[RuleHit]:
+        c = self.config
+        boxes = [tuple(map(float, b)) for b in tracks.xyxy[class_mask(tracks, self.classes)]]
+        ratios = [(b[3] - b[1]) / max(b[2] - b[0], 1e-6) for b in boxes]
+        standing = [b for b, r in zip(boxes, ratios, strict=True) if r >= c.upright_ratio]
+        lying = [b for b, r in zip(boxes, ratios, strict=True) if r <= c.lying_ratio]
+        lying += [b for b in self._raw if (b[3] - b[1]) <= c.lying_ratio * (b[2] - b[0])]
+        hits: list[RuleHit] = []
+        for d in list(self._down):  # got up (a standing box where the person lay) or gone
+            up = any(_spot_overlap(d.box, s) and _size(s)[1] >= _size(d.box)[1] / c.drop for s in standing)
+            if up or t - d.seen_s > c.forget_s:
+                self._down.remove(d)
+                if d.event_id is not None:
+                    hits.append(self._hit(d, "end", t, "got up" if up else "not seen"))
+        for b in lying:
+            known = next((d for d in self._down if _spot_overlap(d.box, b) or _spot_overlap(b, d.box)), None)
+            if known is not None:
+                known.box, known.seen_s = b, t
+                continue
+            source = self._fell_from(b, t)
+            if source is not None:
+                self._down.append(_Down(source[1], source[0], b, t))
+        for d in self._down:
+            if d.event_id is None and t - d.fell_s >= c.down_s:
+                d.event_id = new_event_id()
+                hits.append(self._hit(d, "start", t))
+        self._standing.extend((t, s) for s in standing)
+        while self._standing and t - self._standing[0][0] > c.fall_s:
+            self._standing.popleft()
+        return hits
+
+    def _fell_from(self, lying: Box, t: float) -> tuple[float, Box] | None:
+        """The latest standing box, seen within ``fall_s``, that this lying box could have been."""
+        h = _size(lying)[1]
+        for ts, s in reversed(self._standing):
+            sw, sh = _size(s)
+            if t - ts > self.config.fall_s:
+                break
+            below_head = s[1] - 0.1 * sh <= lying[3] <= s[3] + 0.5 * sh
+            long_enough = lying[2] - lying[0] >= self.config.min_length * sh
+            if h <= self.config.drop * sh and long_enough and _spot_overlap(s, lying) and below_head:
+                return ts, s
+        return None
+
+    def _hit(self, d: _Down, phase: str, t: float, why: str = "") -> RuleHit:
+        details: dict[str, object] = {"down_s": round(t - d.fell_s, 1)}
+        if why:
+            details["ended"] = why
+        return RuleHit(
+            d.event_id or "",
+            phase,
+            EventType.FALL,
+            Severity(self.config.severity),
+            None,
+            d.fell_s,
+            t,
+            boxes=(d.box,),
+            details=details,
+        )
+
+    def finish(self) -> list[RuleHit]:
+        return [self._hit(d, "end", d.seen_s, "stream ended") for d in self._down if d.event_id]

@@ -1,0 +1,77 @@
+import dataclasses
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import supervision as sv
+
+from gwanje.analytics.fall import FallRules
+from gwanje.config_rules import FallConfig
+
+STAND = (100, 50, 140, 170)  # 40 wide, 120 tall
+LIE = (60, 130, 180, 175)  # 120 wide, 45 tall, where the person stood
+
+
+def boxes(*xyxy):
+    n = len(xyxy)
+    return sv.Detections(
+        xyxy=np.asarray(xyxy, np.float32).reshape(-1, 4),
+        confidence=np.full(n, 0.9, np.float32),
+        class_id=np.zeros(n, int),
+        tracker_id=np.arange(1, n + 1),
+        data={"class_name": np.array(["person"] * n, dtype=object)},
+    )
+
+
+def play(rule, script, dt=0.2):
+    """script: (seconds, box or None); returns (time, phase) of every hit."""
+    out, t = [], 0.0
+    for seconds, box in script:
+        for _ in range(round(seconds / dt)):
+            hits = rule.update(boxes(box) if box else boxes(), t)
+            out += [(round(t, 1), h.phase) for h in hits]
+            t += dt
+    return out
+
+
+def test_fast_fall_that_stays_down_alarms_after_down_time_and_ends_when_up():
+    hits = play(FallRules(FallConfig(down_s=2.0)), [(2, STAND), (0.4, None), (4, LIE), (1, STAND)])
+    assert [p for _, p in hits] == ["start", "end"]
+    assert hits[0][0] == pytest.approx(3.8, abs=0.01)  # last seen standing at 1.8 s, then down 2 s
+    assert hits[1][0] == pytest.approx(6.4, abs=0.01)
+
+
+def test_getting_up_before_down_time_cancels():
+    assert play(FallRules(FallConfig(down_s=3.0)), [(2, STAND), (1.4, LIE), (3, STAND)]) == []
+
+
+def test_lying_down_slowly_is_not_a_fall():
+    sit = (95, 110, 155, 175)  # sitting: taller than wide, lower
+    assert play(FallRules(FallConfig(down_s=1.0)), [(2, STAND), (3, sit), (5, LIE)]) == []
+
+
+def test_a_small_object_at_the_feet_is_not_a_fallen_person():
+    stone = (110, 150, 140, 172)  # wider than tall but far shorter than the person
+    rule = FallRules(FallConfig(down_s=1.0))
+    out, t = [], 0.0
+    for i in range(40):
+        out += rule.update(boxes(STAND, stone) if i < 10 else boxes(stone), t)
+        t += 0.2
+    assert out == []
+
+
+@pytest.mark.parametrize(("clip", "falls"), [("fall-04", 1), ("adl-10", 0)])
+def test_real_urfd_clips(shared, clip, falls):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from fall import BENCH_FALL, camera
+
+    from gwanje.pipeline import CameraPipeline
+    from gwanje.video.source import VideoSource
+
+    cam = camera(BENCH_FALL, 10, 416, 320, str(shared("fall_urfd") / "videos" / f"{clip}-cam0.mp4"))
+    pipe, got = CameraPipeline(cam), 0
+    for frame in VideoSource(cam.id, cam.url, analysis_fps=10).frames():
+        events = pipe.process(dataclasses.replace(frame, image=frame.image[:, 320:].copy())).events
+        got += sum(e.type == "fall" and e.phase == "start" for e in events)
+    assert got == falls
