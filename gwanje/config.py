@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from gwanje.config_rules import FallConfig
+from gwanje.config_rules import FallConfig, FightConfig
 
 Point = tuple[float, float]
 
@@ -231,6 +231,7 @@ class CameraConfig(Strict):
     ground: GroundConfig | None = Field(None, description="Needed by zones with the crowd rule")
     crowd: CrowdConfig = CrowdConfig()
     fall: FallConfig = FallConfig()
+    fight: FightConfig = FightConfig()
 
     @model_validator(mode="after")
     def _crowd_needs_ground(self) -> CameraConfig:

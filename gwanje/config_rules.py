@@ -30,3 +30,14 @@ class FallConfig(Strict):
     down_s: float = Field(5.0, ge=0, description="...and staying down this long raises the alarm")
     forget_s: float = Field(30.0, gt=0, description="A fallen person unseen this long closes the event")
     severity: Severity = "high"
+
+
+class FightConfig(Strict):
+    """Fight: a classifier over flow-weighted deep features (see gwanje.analytics.fight)."""
+
+    enabled: bool = False
+    threshold: float = Field(0.5, gt=0, lt=1, description="Classifier probability that raises the alarm")
+    window_s: float = Field(2.0, gt=0, description="Seconds of frames the classifier looks at")
+    min_people: int = Field(2, ge=0, description="Score only while this many people are tracked close by")
+    calm_s: float = Field(5.0, gt=0, description="Probability low this long ends the event")
+    severity: Severity = "critical"

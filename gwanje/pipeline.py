@@ -12,6 +12,7 @@ import supervision as sv
 
 from gwanje.analytics.crowd import CrowdRules
 from gwanje.analytics.fall import FallRules
+from gwanje.analytics.fight import FightRules
 from gwanje.analytics.ground import GroundPlane
 from gwanje.analytics.hits import RuleHit
 from gwanje.analytics.tamper import TamperRules
@@ -46,7 +47,7 @@ class CameraPipeline:
         self.stride = camera.detector.stride
         # ByteTrack counts the frames it is given: with a stride it is given fewer per second
         self.tracker = Tracker(camera.tracker, self.fps / self.stride)
-        self.rules: list[ZoneRules | LineRules | CrowdRules | FallRules] = [
+        self.rules: list[ZoneRules | LineRules | CrowdRules | FallRules | FightRules] = [
             ZoneRules(z) for z in camera.zones if {"intrusion", "loitering"} & set(z.rules)
         ]
         self.rules += [LineRules(line) for line in camera.lines]
@@ -55,6 +56,8 @@ class CameraPipeline:
             self.rules += [CrowdRules(z, camera.crowd, plane) for z in camera.zones if "crowd" in z.rules]
         if camera.fall.enabled:
             self.rules.append(FallRules(camera.fall))
+        if camera.fight.enabled:
+            self.rules.append(FightRules(camera.fight))
         self.tamper = TamperRules(camera.tamper) if camera.tamper.enabled else None
         self._origin: datetime | None = None
         self._last_frame: Frame | None = None
@@ -97,7 +100,7 @@ class CameraPipeline:
             tracks = self.tracker.predict(frame.pts_s, max_age_s=hold)
         hits: list[RuleHit] = []
         for rule in self.rules:
-            if isinstance(rule, CrowdRules | FallRules):
+            if isinstance(rule, CrowdRules | FallRules | FightRules):
                 rule.observe(frame.image, detections if run else None)
             hits.extend(rule.update(tracks, frame.pts_s))
         if self.tamper is not None:

@@ -62,8 +62,16 @@ class YoloHead:
     anchors: np.ndarray  # (3, 2) pixels at network input scale
 
 
-def build_openvino_model(cfg_path: Path, weights_path: Path, width: int, height: int, fix_anchor_mask: bool):
-    """Build the darknet network as an ``openvino.Model``; returns it with its YOLO heads."""
+def build_openvino_model(
+    cfg_path: Path,
+    weights_path: Path,
+    width: int,
+    height: int,
+    fix_anchor_mask: bool,
+    feature_layers: tuple[int, ...] = (),
+):
+    """Build the darknet network as an ``openvino.Model``; returns it with its YOLO heads. The
+    outputs of ``feature_layers`` (indices of the cfg's layers) follow the heads' outputs."""
     import openvino as ov
     import openvino.opset13 as op
 
@@ -134,7 +142,8 @@ def build_openvino_model(cfg_path: Path, weights_path: Path, width: int, height:
     if pos != len(weights):
         raise ValueError(f"{weights_path}: {len(weights) - pos} weights left over after reading {cfg_path}")
     yolo_nodes = [outputs[i] for i, s in enumerate(sections[1:]) if s.kind == "yolo"]
-    model = ov.Model([op.result(n) for n in yolo_nodes], [param], "yolov3_tiny")
+    nodes = yolo_nodes + [outputs[i] for i in feature_layers]
+    model = ov.Model([op.result(n) for n in nodes], [param], "yolov3_tiny")
     return model, yolo_heads(sections, fix_anchor_mask)
 
 

@@ -1,0 +1,193 @@
+"""Fight: a small classifier over what moves, in the words of the detector's own features.
+
+Each analysed frame gives one vector: the 1024 channels of YOLOv3-tiny's deepest layer (13x13 at
+a 416x416 input), averaged over the image with weights from the dense optical flow (Farneback,
+160 pixels wide) squared, so the vector describes what the moving things look like. Over a window
+of ``window_s`` the mean and spread of those vectors go into a logistic regression trained on the
+``fight_clips`` set (75 fights, 75 other scenes; ``bench/fight.py`` trains it and measures it by
+5-fold cross-validation). Only frames with at least ``min_people`` people tracked close together
+are scored, so an empty street costs no extra inference.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from functools import cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+import supervision as sv
+
+from gwanje.analytics.hits import RuleHit, class_mask, new_event_id
+from gwanje.config_rules import FightConfig
+from gwanje.domain import EventType, Severity
+
+MODEL_FILE = Path(__file__).resolve().parent / "models" / "fight_lr.npz"
+FLOW_WIDTH = 160
+SIZE = 416
+LAYER = 12  # yolov3-tiny.cfg: the 3x3 conv with 1024 filters on the 13x13 grid
+
+
+@cache
+def _network(precision: str = "auto"):
+    from gwanje.vision.detectors.base import compile_openvino, installed_package_file
+    from gwanje.vision.detectors.darknet_yolo import PACKAGE, build_openvino_model, with_bgr_u8_input
+
+    cfg = installed_package_file(PACKAGE, "mlmodels", "yolov3-tiny.cfg")
+    weights = installed_package_file(PACKAGE, "mlmodels", "yolov3-tiny.weights")
+    model, heads = build_openvino_model(cfg, weights, SIZE, SIZE, True, feature_layers=(LAYER,))
+    compiled = compile_openvino(with_bgr_u8_input(model), precision=precision)
+    return compiled, len(heads)
+
+
+class MotionAppearance:
+    """Per frame: the flow-weighted deep features of what moved since the previous frame."""
+
+    def __init__(self) -> None:
+        self.compiled, self.index = _network()
+        self.request = self.compiled.create_infer_request()
+        self._prev: np.ndarray | None = None
+
+    def reset(self) -> None:
+        self._prev = None
+
+    def __call__(self, image: np.ndarray) -> np.ndarray | None:
+        from gwanje.vision.detectors.base import letterbox
+
+        h, w = image.shape[:2]
+        small = cv2.resize(
+            image, (FLOW_WIDTH, max(1, round(h * FLOW_WIDTH / w))), interpolation=cv2.INTER_AREA
+        )
+        grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+        prev, self._prev = self._prev, grey
+        if prev is None or prev.shape != grey.shape:
+            return None
+        if int(cv2.absdiff(prev, grey).max()) < 4:  # nothing moved (a repeated or still frame)
+            return np.zeros(1024, np.float32)
+        flow = cv2.calcOpticalFlowFarneback(prev, grey, None, 0.5, 3, 15, 3, 5, 1.2, 0)
+        magnitude = np.linalg.norm(flow, axis=2)
+        canvas, _ = letterbox(image, SIZE, SIZE)
+        features = self.request.infer({0: canvas[None]})[self.compiled.output(self.index)][0]
+        scale = min(SIZE / w, SIZE / h)
+        nw, nh = round(w * scale), round(h * scale)
+        ox, oy = (SIZE - nw) // 2, (SIZE - nh) // 2
+        weight = np.zeros((SIZE, SIZE), np.float32)
+        weight[oy : oy + nh, ox : ox + nw] = cv2.resize(magnitude, (nw, nh))
+        grid = cv2.resize(weight, features.shape[1:][::-1], interpolation=cv2.INTER_AREA) ** 2
+        return (features * (grid / max(float(grid.sum()), 1e-9))).sum(axis=(1, 2))
+
+
+def window_vector(frames: list[np.ndarray]) -> np.ndarray:
+    a = np.stack(frames)
+    return np.concatenate([a.mean(axis=0), a.std(axis=0)])
+
+
+class FightModel:
+    def __init__(self, path: Path = MODEL_FILE) -> None:
+        if not path.exists():
+            raise ValueError(f"fight model {path} is missing: run bench/fight.py to train it")
+        with np.load(path) as z:
+            self.mean, self.scale, self.coef, self.intercept = (
+                z["mean"],
+                z["scale"],
+                z["coef"],
+                float(z["intercept"]),
+            )
+
+    def probability(self, vector: np.ndarray) -> float:
+        z = (vector - self.mean) / self.scale @ self.coef + self.intercept
+        return float(1 / (1 + np.exp(-z)))
+
+
+def save_model(path: Path, mean: np.ndarray, scale: np.ndarray, coef: np.ndarray, intercept: float) -> None:
+    np.savez_compressed(
+        path,
+        mean=mean.astype(np.float32),
+        scale=scale.astype(np.float32),
+        coef=coef.astype(np.float32),
+        intercept=np.float32(intercept),
+    )
+
+
+def _close_pair(boxes: np.ndarray) -> bool:
+    """Two people within about a body height of each other."""
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            a, b = boxes[i], boxes[j]
+            h = max(a[3] - a[1], b[3] - b[1])
+            cx = abs((a[0] + a[2]) - (b[0] + b[2])) / 2
+            cy = abs(a[3] - b[3])
+            if cx <= h and cy <= h / 2:
+                return True
+    return False
+
+
+class FightRules:
+    def __init__(self, config: FightConfig) -> None:
+        self.config = config
+        self.model = FightModel()
+        self.features = MotionAppearance()
+        self._vectors: deque[tuple[float, np.ndarray]] = deque()
+        self._image: np.ndarray | None = None
+        self._event: tuple[str, float] | None = None
+        self._calm_since: float | None = None
+        self.last_probability = 0.0
+
+    def observe(self, image: np.ndarray, _detections: sv.Detections | None) -> None:
+        self._image = image
+
+    def update(self, tracks: sv.Detections, t: float) -> list[RuleHit]:
+        c = self.config
+        people = tracks.xyxy[class_mask(tracks, ["person"])]
+        engaged = len(people) >= c.min_people and (c.min_people < 2 or _close_pair(people))
+        if not engaged or self._image is None:
+            self.features.reset()
+            self._vectors.clear()
+            p = 0.0
+        else:
+            v = self.features(self._image)
+            if v is not None:
+                self._vectors.append((t, v))
+            while self._vectors and t - self._vectors[0][0] > c.window_s:
+                self._vectors.popleft()
+            enough = len(self._vectors) >= max(3, int(c.window_s * 2))
+            p = self.model.probability(window_vector([v for _, v in self._vectors])) if enough else 0.0
+        self.last_probability = p
+        box = (
+            tuple(map(float, (*people[:, :2].min(axis=0), *people[:, 2:].max(axis=0))))
+            if len(people)
+            else None
+        )
+        if self._event is None and p >= c.threshold:
+            self._event = (new_event_id(), t)
+            self._calm_since = None
+            return [self._hit("start", t, p, box)]
+        if self._event is not None:
+            if p >= c.threshold - 0.2:
+                self._calm_since = None
+            elif self._calm_since is None:
+                self._calm_since = t
+            elif t - self._calm_since >= c.calm_s:
+                hit = self._hit("end", t, p, box)
+                self._event = None
+                return [hit]
+        return []
+
+    def _hit(self, phase: str, t: float, p: float, box) -> RuleHit:
+        assert self._event is not None
+        return RuleHit(
+            self._event[0],
+            phase,
+            EventType.FIGHT,
+            Severity(self.config.severity),
+            None,
+            self._event[1],
+            t,
+            boxes=(box,) if box else (),
+            confidence=round(p, 3),
+            details={"probability": round(p, 3)},
+        )
+
+    def finish(self) -> list[RuleHit]:
+        return []
