@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from clips import clips  # noqa: E402
 from common import SHARED, VTEST, write_result  # noqa: E402
-from tamper_harness import PERTURBATIONS, clips, run  # noqa: E402
+from tamper_harness import PERTURBATIONS, run  # noqa: E402
 
 
 def main() -> None:

@@ -6,18 +6,16 @@ CDnet highway image sequences taken as 5 frames a second (their own rates are no
 
 from __future__ import annotations
 
-import glob
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
+from clips import Clip
 
 from gwanje.analytics.tamper import TamperRules
 from gwanje.config import TamperConfig
 from gwanje.domain import CameraStatus
-from gwanje.video.source import VideoSource
 
 Perturb = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (frame, frame at onset) -> tampered frame
 
@@ -60,31 +58,6 @@ PERTURBATIONS: dict[str, Perturb | None] = {
     "brightness": darker,
     "signal_lost": None,  # frames stop; the source reports reconnecting
 }
-
-
-@dataclass
-class Clip:
-    name: str
-    frames: Callable[[], Iterator[tuple[float, np.ndarray]]]
-
-
-def clips(shared: Path, vtest: Path) -> list[Clip]:
-    def video():
-        for f in VideoSource("vtest", str(vtest), analysis_fps=5).frames():
-            yield f.pts_s, f.image
-
-    def sequence(pattern: str):
-        def gen():
-            for i, p in enumerate(sorted(glob.glob(str(pattern)))):
-                yield i * 0.2, cv2.imread(p)
-
-        return gen
-
-    return [
-        Clip("vtest", video),
-        Clip("crowd_mall", sequence(shared / "crowd_mall" / "frames" / "*.jpg")),
-        Clip("traffic_cdnet_highway", sequence(shared / "traffic_cdnet_highway" / "input" / "*.jpg")),
-    ]
 
 
 @dataclass

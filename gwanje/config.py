@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from gwanje.config_rules import FallConfig, FightConfig
+from gwanje.config_rules import FallConfig, FightConfig, FireConfig
 
 Point = tuple[float, float]
 
@@ -232,6 +232,7 @@ class CameraConfig(Strict):
     crowd: CrowdConfig = CrowdConfig()
     fall: FallConfig = FallConfig()
     fight: FightConfig = FightConfig()
+    fire: FireConfig = FireConfig()
 
     @model_validator(mode="after")
     def _crowd_needs_ground(self) -> CameraConfig:

@@ -41,3 +41,23 @@ class FightConfig(Strict):
     min_people: int = Field(2, ge=0, description="Score only while this many people are tracked close by")
     calm_s: float = Field(5.0, gt=0, description="Probability low this long ends the event")
     severity: Severity = "critical"
+
+
+class FireConfig(Strict):
+    """Flame from colour, staying put and changing brightness (see gwanje.analytics.fire). The
+    brightness thresholds assume about 5 analysed frames a second."""
+
+    enabled: bool = True
+    width: int = Field(320, ge=64, le=1920, description="Width the frame is shrunk to for the fire test")
+    min_red: int = Field(170, ge=0, le=255, description="Flame pixels are at least this red")
+    min_red_minus_blue: int = Field(80, ge=0, le=255)
+    window_s: float = Field(3.0, gt=0, description="Seconds of history a flame region is judged on")
+    min_presence: float = Field(0.5, gt=0, le=1, description="Share of the window a flame pixel is lit")
+    min_lit_change: float = Field(
+        10.0, ge=0, description="Mean grey change between analysed frames while a pixel stays lit"
+    )
+    min_lit_spread: float = Field(8.0, ge=0, description="Mean spread of a lit pixel's grey level")
+    min_area: float = Field(0.0005, gt=0, lt=1, description="Smallest flame region, share of the frame")
+    hold_s: float = Field(2.0, ge=0, description="A flame region must stay this long to raise the alarm")
+    clear_s: float = Field(10.0, gt=0, description="No flame this long ends the event")
+    severity: Severity = "critical"

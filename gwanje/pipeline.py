@@ -13,6 +13,7 @@ import supervision as sv
 from gwanje.analytics.crowd import CrowdRules
 from gwanje.analytics.fall import FallRules
 from gwanje.analytics.fight import FightRules
+from gwanje.analytics.fire import FireRules
 from gwanje.analytics.ground import GroundPlane
 from gwanje.analytics.hits import RuleHit
 from gwanje.analytics.tamper import TamperRules
@@ -23,6 +24,9 @@ from gwanje.vision.detectors import Detector, create_detector
 from gwanje.vision.detectors.base import empty_detections
 from gwanje.vision.motion import MotionGate, MotionResult
 from gwanje.vision.tracking import Tracker
+
+Rule = ZoneRules | LineRules | CrowdRules | FallRules | FightRules | FireRules
+Watcher = CrowdRules | FallRules | FightRules | FireRules  # rules that also look at the frame itself
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ class CameraPipeline:
         self.stride = camera.detector.stride
         # ByteTrack counts the frames it is given: with a stride it is given fewer per second
         self.tracker = Tracker(camera.tracker, self.fps / self.stride)
-        self.rules: list[ZoneRules | LineRules | CrowdRules | FallRules | FightRules] = [
+        self.rules: list[Rule] = [
             ZoneRules(z) for z in camera.zones if {"intrusion", "loitering"} & set(z.rules)
         ]
         self.rules += [LineRules(line) for line in camera.lines]
@@ -58,6 +62,8 @@ class CameraPipeline:
             self.rules.append(FallRules(camera.fall))
         if camera.fight.enabled:
             self.rules.append(FightRules(camera.fight))
+        if camera.fire.enabled:
+            self.rules.append(FireRules(camera.fire))
         self.tamper = TamperRules(camera.tamper) if camera.tamper.enabled else None
         self._origin: datetime | None = None
         self._last_frame: Frame | None = None
@@ -100,7 +106,7 @@ class CameraPipeline:
             tracks = self.tracker.predict(frame.pts_s, max_age_s=hold)
         hits: list[RuleHit] = []
         for rule in self.rules:
-            if isinstance(rule, CrowdRules | FallRules | FightRules):
+            if isinstance(rule, Watcher):
                 rule.observe(frame.image, detections if run else None)
             hits.extend(rule.update(tracks, frame.pts_s))
         if self.tamper is not None:

@@ -1,0 +1,135 @@
+"""Fire: flame-coloured pixels that stay in place while their brightness dances.
+
+No openly licensed fire model exists, so this is classical vision (after Chen et al. 2004 and
+Toreyin et al. 2006). On a shrunken frame a pixel is lit when it is flame-coloured: bright red,
+red ≥ green > blue, red well above blue. A candidate region is where pixels were lit for at least
+``min_presence`` of the last ``window_s`` seconds (a flame stays where it burns; a person in an
+orange coat walks on). It is a flame when its brightness keeps changing while it stays lit
+(``min_lit_change`` between frames, ``min_lit_spread`` over the window): a flame dances, while a
+wooden floor, a traffic cone or a red sign stays the same, and a person walking past breaks the
+colour rather than changing its brightness. A flame region that holds for ``hold_s`` raises the alarm, with its box; no flame for ``clear_s`` ends it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import cv2
+import numpy as np
+import supervision as sv
+
+from gwanje.analytics.hits import RuleHit, new_event_id
+from gwanje.config_rules import FireConfig
+from gwanje.domain import EventType, Severity
+
+Box = tuple[float, float, float, float]
+
+
+def flame_colour(image: np.ndarray, config: FireConfig) -> np.ndarray:
+    b, g, r = (image[..., i].astype(np.int16) for i in range(3))
+    return (r >= config.min_red) & (r >= g) & (g > b) & (r - b >= config.min_red_minus_blue)
+
+
+class FireDetector:
+    """Flame regions of the latest frame, from a short history of lit pixels and their brightness."""
+
+    def __init__(self, config: FireConfig) -> None:
+        self.config = config
+        self._history: deque[tuple[float, np.ndarray, np.ndarray]] = deque()  # (t, lit, grey)
+
+    def update(self, image: np.ndarray, t: float) -> list[tuple[Box, float]]:
+        """(box in the frame's pixels, brightness change while lit) per flame region."""
+        c = self.config
+        h, w = image.shape[:2]
+        scale = w / c.width if w > c.width else 1.0
+        small = cv2.resize(image, (round(w / scale), round(h / scale)), interpolation=cv2.INTER_AREA)
+        lit = flame_colour(small, c)
+        grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
+        if self._history and self._history[-1][1].shape != lit.shape:
+            self._history.clear()
+        self._history.append((t, lit, grey))
+        while self._history and t - self._history[0][0] > c.window_s:
+            self._history.popleft()
+        if len(self._history) < 4 or t - self._history[0][0] < c.window_s / 2:
+            return []
+        lits = np.stack([m for _, m, _ in self._history])
+        steady = (lits.mean(axis=0) >= c.min_presence).astype(np.uint8)
+        if steady.sum() < c.min_area * steady.size:
+            return []
+        greys = np.stack([g for _, _, g in self._history])
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(steady)
+        out = []
+        for i in range(1, n):
+            x, y, bw, bh, area = stats[i]
+            if area < c.min_area * steady.size:
+                continue
+            inside = labels == i
+            change, spread = _lit_variation(lits[:, inside], greys[:, inside])
+            if change >= c.min_lit_change and spread >= c.min_lit_spread:
+                out.append(((x * scale, y * scale, (x + bw) * scale, (y + bh) * scale), change))
+        return out
+
+
+def _lit_variation(lit: np.ndarray, grey: np.ndarray) -> tuple[float, float]:
+    """How much the brightness of a region's pixels changes while they stay flame-coloured: the
+    mean change between consecutive frames where a pixel is lit in both, and the mean spread of a
+    pixel's brightness over its lit frames. A flame's colour holds while its brightness dances;
+    a wooden floor or a red sign keeps both, a person walking past breaks the colour instead."""
+    both = lit[1:] & lit[:-1]
+    change = float((np.abs(np.diff(grey, axis=0)) * both).sum() / max(int(both.sum()), 1))
+    count = np.maximum(lit.sum(axis=0), 1)
+    mean = (grey * lit).sum(axis=0) / count
+    spread = float(np.sqrt(((grey - mean) ** 2 * lit).sum(axis=0) / count).mean())
+    return change, spread
+
+
+class FireRules:
+    def __init__(self, config: FireConfig) -> None:
+        self.config = config
+        self.detector = FireDetector(config)
+        self._image: np.ndarray | None = None
+        self._since: float | None = None  # flame seen continuously since
+        self._last_flame: float | None = None
+        self._event: tuple[str, float] | None = None
+        self.last_regions: list[tuple[Box, float]] = []  # (box, brightness change)
+
+    def observe(self, image: np.ndarray, _detections: sv.Detections | None) -> None:
+        self._image = image
+
+    def update(self, _tracks: sv.Detections, t: float) -> list[RuleHit]:
+        if self._image is None:
+            return []
+        regions = self.detector.update(self._image, t)
+        self.last_regions = regions
+        c = self.config
+        if regions:
+            self._since = t if self._since is None else self._since
+            self._last_flame = t
+        elif self._since is not None and t - (self._last_flame or t) > c.window_s / 2:
+            self._since = None
+        if self._event is None and regions and self._since is not None and t - self._since >= c.hold_s:
+            self._event = (new_event_id(), self._since)
+            return [self._hit("start", t, regions)]
+        if self._event is not None and self._last_flame is not None and t - self._last_flame >= c.clear_s:
+            hit = self._hit("end", t, [])
+            self._event = None
+            return [hit]
+        return []
+
+    def _hit(self, phase: str, t: float, regions: list[tuple[Box, float]]) -> RuleHit:
+        assert self._event is not None
+        return RuleHit(
+            self._event[0],
+            phase,
+            EventType.FIRE,
+            Severity(self.config.severity),
+            None,
+            self._event[1],
+            t,
+            boxes=tuple(b for b, _ in regions),
+            confidence=round(max((f for _, f in regions), default=0.0), 3),
+            details={"regions": len(regions)},
+        )
+
+    def finish(self) -> list[RuleHit]:
+        return []
