@@ -34,11 +34,8 @@ test: install
 bench: install
 	@scripts/debian-packages.sh demo
 	$(BIN)/python bench/pets09.py
-	$(BIN)/python bench/zone_events.py
 	$(BIN)/python bench/throughput.py
-	$(BIN)/python bench/tamper.py
-	$(BIN)/python bench/pets_ground.py
-	$(BIN)/python bench/mall_count.py
+	$(BIN)/python bench/events.py
 
 clean:
 	rm -rf $(DEMO_OUT) test-artifacts .pytest_cache

@@ -99,6 +99,21 @@ def use_bench_int8(width: int = 768, height: int = 576) -> str:
     return "INT8 (NNCF, calibrated on 60 crowd_mall + 40 traffic_cdnet_highway frames)"
 
 
+@dataclass(frozen=True)
+class Summary:
+    """One row of bench/results/events.md."""
+
+    analyzer: str
+    dataset: str
+    metric: str
+    value: str
+    target: str
+    cost: str
+
+    def row(self) -> str:
+        return f"| {self.analyzer} | {self.dataset} | {self.metric} | {self.value} | {self.target} | {self.cost} |"
+
+
 def write_result(name: str, lines: list[str]) -> Path:
     """Write a result table to bench/results/NAME.md and say where."""
     RESULTS.mkdir(parents=True, exist_ok=True)

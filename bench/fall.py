@@ -18,8 +18,10 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import SHARED, VTEST, prf, write_result  # noqa: E402
+from common import SHARED, VTEST, Summary, prf, write_result  # noqa: E402
 
 from gwanje.config import CameraConfig, DetectorConfig, TamperConfig  # noqa: E402
 from gwanje.config_rules import FallConfig  # noqa: E402
@@ -56,7 +58,7 @@ def run_clip(cam: CameraConfig, crop_rgb: bool, detector=None, source_fps: float
     return alarms, n, (time.perf_counter() - t0) / max(n, 1) * 1e3, pipe.detector
 
 
-def main() -> None:
+def main() -> list[Summary]:
     t0 = time.time()
     with open(URFD / "labels" / "urfd_sequences.csv") as f:
         seqs = list(csv.DictReader(f))
@@ -117,6 +119,27 @@ def main() -> None:
     ]
     print("\n".join(lines))
     write_result("fall", lines)
+    pets_alarms = sum(int(r.split("|")[3]) for r in pets)
+    cost = f"{np.median(costs):.0f} ms/frame (pipeline)"
+    return [
+        Summary(
+            "fall",
+            "fall_urfd 20+12 clips",
+            "clip P / R / F1",
+            f"{p:.2f} / {r:.2f} / {f1:.2f}",
+            "F1 ≥ 0.90",
+            cost,
+        ),
+        Summary(
+            "fall",
+            "fall_urfd falls",
+            "delay, median",
+            f"{delays[len(delays) // 2]:.2f} s" if delays else "-",
+            "-",
+            "",
+        ),
+        Summary("fall", "vtest.avi walkers", "fall alarms", str(pets_alarms), "0", ""),
+    ]
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import SHARED, write_result  # noqa: E402
+from common import SHARED, Summary, write_result  # noqa: E402
 
 from gwanje.analytics.fight import MODEL_FILE, MotionAppearance, save_model, window_vector  # noqa: E402
 
@@ -62,7 +62,7 @@ def model():
     return make_pipeline(StandardScaler(), LogisticRegressionCV(Cs=CS, cv=4, max_iter=5000))
 
 
-def main() -> None:
+def main() -> list[Summary]:
     warnings.filterwarnings("ignore", category=FutureWarning)
     t0 = time.time()
     x, y, names, ms = clip_vectors()
@@ -107,6 +107,12 @@ def main() -> None:
     ]
     print("\n".join(lines))
     write_result("fight", lines)
+    value = f"{mean[0]:.2f} / {mean[1]:.2f} / {mean[2]:.3f}"
+    return [
+        Summary(
+            "fight", "fight_clips 75+75, 5-fold CV", "P / R / F1", value, "F1 ≥ 0.85", f"{ms:.0f} ms/clip"
+        )
+    ]
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clips import quiet_clips, video  # noqa: E402
-from common import SHARED, VTEST, write_result  # noqa: E402
+from common import SHARED, VTEST, Summary, write_result  # noqa: E402
 
 from gwanje.analytics.fire import FireRules  # noqa: E402
 from gwanje.config_rules import FireConfig  # noqa: E402
@@ -62,7 +62,7 @@ def run(clip, config: FireConfig):
     return alarms, per_frame, t_total / max(n, 1) * 1e3
 
 
-def main() -> None:
+def main() -> list[Summary]:
     t0 = time.time()
     config = FireConfig()
     truth, fps = flame_boxes()
@@ -116,6 +116,20 @@ def main() -> None:
     ]
     print("\n".join(lines))
     write_result("fire", lines)
+    delay = f"{alarms[0] - first_flame:.1f} s" if alarms else "no alarm"
+    return [
+        Summary(
+            "fire",
+            "fire_furg house6",
+            "frame P / R; delay",
+            f"{p:.2f} / {r:.2f}; {delay}",
+            "-",
+            f"{ms:.1f} ms/frame",
+        ),
+        Summary(
+            "fire", f"fire-free clips ({total_frames} frames)", "fire alarms", str(total_alarms), "0", ""
+        ),
+    ]
 
 
 if __name__ == "__main__":

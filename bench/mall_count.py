@@ -19,7 +19,7 @@ import numpy as np
 import scipy.io as sio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import SHARED, write_result  # noqa: E402
+from common import SHARED, Summary, write_result  # noqa: E402
 
 from gwanje.analytics.crowd_count import fit_count_model  # noqa: E402
 from gwanje.config import DetectorConfig  # noqa: E402
@@ -34,7 +34,7 @@ def roi_polygon(mask: np.ndarray) -> list[tuple[float, float]]:
     return [(float(x), float(y)) for x, y in cv2.approxPolyDP(c, 1.0, True).reshape(-1, 2)]
 
 
-def main() -> None:
+def main() -> list[Summary]:
     t0 = time.time()
     persp = sio.loadmat(MALL / "perspective_roi.mat")
     roi = persp["roi"][0, 0]["mask"].astype(bool)
@@ -92,6 +92,12 @@ def main() -> None:
     ]
     print("\n".join(lines))
     write_result("mall_count", lines)
+    cost = f"{count_ms:.1f} ms/frame + detector"
+    return [
+        Summary(
+            "crowd count", "crowd_mall 801-2000", "MAE / RMSE", f"{mae:.2f} / {rmse:.2f}", "MAE ≤ 2.5", cost
+        )
+    ]
 
 
 if __name__ == "__main__":

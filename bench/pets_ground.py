@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import SHARED, write_result  # noqa: E402
+from common import SHARED, Summary, write_result  # noqa: E402
 
 from gwanje.analytics.ground import GroundPlane, feet, inside  # noqa: E402
 
@@ -122,10 +122,28 @@ def measure() -> tuple[dict, list[str]]:
     return res, lines
 
 
-def main() -> None:
-    _, lines = measure()
+def main() -> list[Summary]:
+    res, lines = measure()
     print("\n".join(lines))
     write_result("pets_ground", lines)
+    return [
+        Summary(
+            "crowd density",
+            "pets09_s2l1",
+            "homography error median / p90",
+            f"{res['median_m']:.2f} / {res['p90_m']:.2f} m",
+            "-",
+            "",
+        ),
+        Summary(
+            "crowd density",
+            "pets09_s2l1",
+            "frames density equal",
+            f"{res['frames_equal']} / {res['frames']}",
+            "all",
+            "",
+        ),
+    ]
 
 
 if __name__ == "__main__":

@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clips import clips  # noqa: E402
-from common import SHARED, VTEST, write_result  # noqa: E402
+from common import SHARED, VTEST, Summary, write_result  # noqa: E402
 from tamper_harness import PERTURBATIONS, run  # noqa: E402
 
 
-def main() -> None:
+def main() -> list[Summary]:
     t0 = time.time()
     rows, clean_rows = [], []
     for clip in clips(SHARED, VTEST):
@@ -63,6 +63,18 @@ def main() -> None:
         "",
     ]
     write_result("tamper", lines)
+    clean = sum(int(r.split("|")[3]) for r in clean_rows)
+    return [
+        Summary(
+            "tamper",
+            "vtest, crowd_mall, highway perturbed",
+            "detected",
+            f"{detected} / {len(rows)}",
+            "all",
+            "",
+        ),
+        Summary("tamper", "the same, untouched", "tamper alarms", str(clean), "0", ""),
+    ]
 
 
 if __name__ == "__main__":

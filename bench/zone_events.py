@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, SHARED, VTEST, write_result  # noqa: E402
+from common import ROOT, SHARED, VTEST, Summary, write_result  # noqa: E402
 from zone_truth import score, truth_events  # noqa: E402
 
 from gwanje.config import load_config  # noqa: E402
@@ -44,10 +44,10 @@ def run(fps: float) -> dict[str, dict]:
     return {t: score([x for x in truth if x.type == t], [f for f in found if f[0] == t]) for t in TYPES}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> list[Summary]:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fps", type=float, default=5.0)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     t0 = time.time()
     res = run(args.fps)
     lines = [
@@ -67,6 +67,10 @@ def main() -> None:
         )
         print(t, r)
     write_result("zone_events", lines)
+    return [
+        Summary(t, "vtest.avi vs gt.txt", "P / R", f"{r['precision']:.2f} / {r['recall']:.2f}", "-", "")
+        for t, r in res.items()
+    ]
 
 
 if __name__ == "__main__":

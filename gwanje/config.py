@@ -9,19 +9,23 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from gwanje.config_rules import FallConfig, FightConfig, FireConfig
+from gwanje.config_rules import (
+    AbandonConfig,
+    FallConfig,
+    FightConfig,
+    FireConfig,
+    ParkingConfig,
+    Severity,
+    Strict,
+)
 
 Point = tuple[float, float]
 
 
 class ConfigError(ValueError):
     """A configuration file that cannot be used; the message names the file, key and line."""
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class MotionConfig(Strict):
@@ -122,10 +126,12 @@ class TrackerConfig(Strict):
 class ZoneConfig(Strict):
     name: str
     polygon: list[Point]
-    rules: list[Literal["intrusion", "loitering", "crowd"]] = Field(default_factory=lambda: ["intrusion"])
+    rules: list[Literal["intrusion", "loitering", "crowd", "abandoned", "no_parking", "parking"]] = Field(
+        default_factory=lambda: ["intrusion"]
+    )
     loiter_seconds: float = Field(10.0, gt=0, description="KISA: loitering is 10 s or more in a zone")
     classes: list[str] = Field(default_factory=lambda: ["person"])
-    severity: Literal["info", "low", "medium", "high", "critical"] = "medium"
+    severity: Severity = "medium"
     count_model: Path | None = Field(
         None, description="crowd rule: a fitted count regression (.npz) for where detections saturate"
     )
@@ -144,7 +150,7 @@ class LineConfig(Strict):
         "both", description="'in': crossing from the right of start→end to its left; 'out' the reverse"
     )
     classes: list[str] = Field(default_factory=lambda: ["person"])
-    severity: Literal["info", "low", "medium", "high", "critical"] = "low"
+    severity: Severity = "low"
 
     @model_validator(mode="after")
     def _length(self) -> LineConfig:
@@ -177,7 +183,7 @@ class TamperConfig(Strict):
     brightness_jump: float = Field(60.0, gt=0, description="Scene-wide mean grey change that is sudden")
     brightness_window_s: float = Field(1.0, gt=0, description="...within this many seconds")
     signal_lost_s: float = Field(5.0, ge=0)
-    severity: Literal["info", "low", "medium", "high", "critical"] = "high"
+    severity: Severity = "high"
 
 
 class GroundConfig(Strict):
@@ -233,6 +239,8 @@ class CameraConfig(Strict):
     fall: FallConfig = FallConfig()
     fight: FightConfig = FightConfig()
     fire: FireConfig = FireConfig()
+    abandoned: AbandonConfig = AbandonConfig()
+    parking: ParkingConfig = ParkingConfig()
 
     @model_validator(mode="after")
     def _crowd_needs_ground(self) -> CameraConfig:

@@ -61,3 +61,45 @@ class FireConfig(Strict):
     hold_s: float = Field(2.0, ge=0, description="A flame region must stay this long to raise the alarm")
     clear_s: float = Field(10.0, gt=0, description="No flame this long ends the event")
     severity: Severity = "critical"
+
+
+class AbandonConfig(Strict):
+    """Abandoned object: a new static region, still for ``abandon_s`` with no person near it (see
+    gwanje.analytics.abandoned). It watches the zones whose rules include ``abandoned``, or the
+    whole frame when none does."""
+
+    enabled: bool = True
+    abandon_s: float = Field(30.0, gt=0, description="AVSS/PETS rule: still for 30 s")
+    width: int = Field(320, ge=64, le=1920, description="Width the frame is shrunk to")
+    diff: float = Field(35.0, gt=0, description="Grey-level change from the background that is an object")
+    short_s: float = Field(
+        4.0, gt=0, description="Time constant of the background that takes in still things"
+    )
+    long_s: float = Field(600.0, gt=0, description="Time constant of the background of the empty scene")
+    learn_s: float = Field(15.0, ge=0, description="The empty scene is the median of the first seconds")
+    min_area: float = Field(0.001, gt=0, lt=1, description="Smallest object, share of the frame")
+    max_area: float = Field(0.05, gt=0, le=1, description="Largest object (a parked train is not one)")
+    owner_distance: float = Field(
+        2.0, gt=0, description="A person within this many object heights of it is its owner, still there"
+    )
+    owner_gone_s: float = Field(2.0, ge=0, description="No person near for this long: the owner left")
+    severity: Severity = "high"
+
+
+class ParkingConfig(Strict):
+    """Vehicle rules for zones marked ``no_parking`` or ``parking`` (see gwanje.analytics.vehicles)."""
+
+    vehicle_classes: list[str] = Field(
+        default_factory=lambda: ["car", "bus", "truck", "motorbike", "bicycle"],
+        description="Detector classes that are vehicles",
+    )
+    still_px: float = Field(
+        0.15, gt=0, description="A vehicle moving less than this share of its width is still"
+    )
+    no_parking_s: float = Field(300.0, gt=0, description="A vehicle still this long in a no-parking zone")
+    parked_s: float = Field(60.0, gt=0, description="A vehicle still this long counts as parked")
+    break_in_s: float = Field(20.0, gt=0, description="A person this long beside parked vehicles")
+    break_in_night_s: float = Field(8.0, gt=0, description="...the same at night")
+    beside: float = Field(0.5, gt=0, description="Beside: within this many vehicle widths")
+    night_hours: tuple[int, int] = Field((22, 6), description="Local hours [from, to) that are night")
+    timezone: str = "Asia/Seoul"

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import supervision as sv
 
+from gwanje.analytics.abandoned import AbandonedRules
 from gwanje.analytics.crowd import CrowdRules
 from gwanje.analytics.fall import FallRules
 from gwanje.analytics.fight import FightRules
@@ -17,6 +18,7 @@ from gwanje.analytics.fire import FireRules
 from gwanje.analytics.ground import GroundPlane
 from gwanje.analytics.hits import RuleHit
 from gwanje.analytics.tamper import TamperRules
+from gwanje.analytics.vehicles import VehicleRules
 from gwanje.analytics.zones import LineRules, ZoneRules
 from gwanje.config import CameraConfig
 from gwanje.domain import CameraStatus, Event, Frame
@@ -25,8 +27,10 @@ from gwanje.vision.detectors.base import empty_detections
 from gwanje.vision.motion import MotionGate, MotionResult
 from gwanje.vision.tracking import Tracker
 
-Rule = ZoneRules | LineRules | CrowdRules | FallRules | FightRules | FireRules
-Watcher = CrowdRules | FallRules | FightRules | FireRules  # rules that also look at the frame itself
+Rule = ZoneRules | LineRules | CrowdRules | FallRules | FightRules | FireRules | AbandonedRules | VehicleRules
+Watcher = (
+    CrowdRules | FallRules | FightRules | FireRules | AbandonedRules
+)  # rules that also look at the frame itself
 
 
 @dataclass(frozen=True)
@@ -62,8 +66,14 @@ class CameraPipeline:
             self.rules.append(FallRules(camera.fall))
         if camera.fight.enabled:
             self.rules.append(FightRules(camera.fight))
+        self.rules += [
+            VehicleRules(z, camera.parking) for z in camera.zones if {"no_parking", "parking"} & set(z.rules)
+        ]
         if camera.fire.enabled:
             self.rules.append(FireRules(camera.fire))
+        if camera.abandoned.enabled:
+            watched = [z.polygon for z in camera.zones if "abandoned" in z.rules]
+            self.rules.append(AbandonedRules(camera.abandoned, watched))
         self.tamper = TamperRules(camera.tamper) if camera.tamper.enabled else None
         self._origin: datetime | None = None
         self._last_frame: Frame | None = None
@@ -106,6 +116,8 @@ class CameraPipeline:
             tracks = self.tracker.predict(frame.pts_s, max_age_s=hold)
         hits: list[RuleHit] = []
         for rule in self.rules:
+            if isinstance(rule, VehicleRules):
+                rule.wall_time = frame.wall_time
             if isinstance(rule, Watcher):
                 rule.observe(frame.image, detections if run else None)
             hits.extend(rule.update(tracks, frame.pts_s))

@@ -1,0 +1,65 @@
+import numpy as np
+import supervision as sv
+
+from gwanje.analytics.abandoned import AbandonedRules
+from gwanje.config_rules import AbandonConfig
+
+BAG = (300, 450, 340, 500)  # x1 y1 x2 y2 on the lawn of vtest.avi
+
+
+def person(box, tid=1):
+    return sv.Detections(
+        xyxy=np.array([box], np.float32),
+        confidence=np.ones(1, np.float32),
+        class_id=np.zeros(1, int),
+        tracker_id=np.array([tid]),
+        data={"class_name": np.array(["person"], dtype=object)},
+    )
+
+
+def play(scene, script, dt=0.2, config=None):
+    """script: (seconds, bag shown?, person box or None); returns (t, phase, box) per hit."""
+    rule, out, t = AbandonedRules(config or AbandonConfig()), [], 0.0
+    rng = np.random.default_rng(0)
+    for seconds, bag, who in script:
+        for _ in range(round(seconds / dt)):
+            img = np.clip(scene.astype(np.int16) + rng.integers(-3, 4, scene.shape), 0, 255).astype(np.uint8)
+            if bag:
+                img[BAG[1] : BAG[3], BAG[0] : BAG[2]] = (30, 25, 20)
+            rule.observe(img, None)
+            out += [
+                (round(t, 1), h.phase, h.boxes[0])
+                for h in rule.update(person(who) if who else sv.Detections.empty(), t)
+            ]
+            t += dt
+    return out
+
+
+def near(a, b, tol=12):
+    return all(abs(x - y) <= tol for x, y in zip(a, b, strict=True))
+
+
+def test_a_bag_left_alone_alarms_after_30_s_with_its_box_and_ends_when_taken(vtest_frames):
+    scene = vtest_frames[0].image
+    hits = play(scene, [(20, False, None), (45, True, None), (5, False, None)])
+    assert [p for _, p, _ in hits] == ["start", "end"]
+    t, _, box = hits[0]
+    assert 52 <= t <= 58  # put down at 20 s, short background takes it in within a few s, then 30 s
+    assert near(box, BAG)
+
+
+def test_no_alarm_while_the_owner_stands_beside_it(vtest_frames):
+    owner = (345, 400, 385, 505)
+    hits = play(vtest_frames[0].image, [(20, False, None), (45, True, owner)])
+    assert hits == []
+    hits = play(vtest_frames[0].image, [(20, False, None), (40, True, owner), (10, True, None)])
+    assert [p for _, p, _ in hits] == ["start"]  # the owner walked off
+
+
+def test_something_there_from_the_start_is_scenery(vtest_frames):
+    assert play(vtest_frames[0].image, [(60, True, None)]) == []
+
+
+def test_a_person_sitting_still_is_not_an_object(vtest_frames):
+    sitter = (295, 445, 345, 505)  # the detector sees the person covering the whole region
+    assert play(vtest_frames[0].image, [(20, False, None), (45, True, sitter)]) == []
