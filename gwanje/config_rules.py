@@ -3,9 +3,10 @@ object. Kept apart from ``config.py`` so each stays readable; ``CameraConfig`` h
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 
@@ -40,7 +41,16 @@ class FightConfig(Strict):
     window_s: float = Field(2.0, gt=0, description="Seconds of frames the classifier looks at")
     min_people: int = Field(2, ge=0, description="Score only while this many people are tracked close by")
     calm_s: float = Field(5.0, gt=0, description="Probability low this long ends the event")
+    model_path: Path | None = Field(
+        None, description="The trained classifier (.npz); bench/fight.py makes one"
+    )
     severity: Severity = "critical"
+
+    @model_validator(mode="after")
+    def _model(self) -> FightConfig:
+        if self.enabled and self.model_path is None:
+            raise ValueError("fight.enabled needs fight.model_path (bench/fight.py trains the model)")
+        return self
 
 
 class FireConfig(Strict):

@@ -4,8 +4,10 @@ Each analysed frame gives one vector: the 1024 channels of YOLOv3-tiny's deepest
 a 416x416 input), averaged over the image with weights from the dense optical flow (Farneback,
 160 pixels wide) squared, so the vector describes what the moving things look like. Over a window
 of ``window_s`` the mean and spread of those vectors go into a logistic regression trained on the
-``fight_clips`` set (75 fights, 75 other scenes; ``bench/fight.py`` trains it and measures it by
-5-fold cross-validation). Only frames with at least ``min_people`` people tracked close together
+``fight_clips`` set (75 fights, 75 other scenes): ``bench/fight.py`` measures it by 5-fold
+cross-validation and writes the model trained on all clips to ``bench/.cache/fight_lr.npz``; a site
+points ``fight.model_path`` at it (or at its own). No model ships in the package.
+Only frames with at least ``min_people`` people tracked close together
 are scored, so an empty street costs no extra inference.
 """
 
@@ -23,7 +25,6 @@ from gwanje.analytics.hits import RuleHit, class_mask, new_event_id
 from gwanje.config_rules import FightConfig
 from gwanje.domain import EventType, Severity
 
-MODEL_FILE = Path(__file__).resolve().parent / "models" / "fight_lr.npz"
 FLOW_WIDTH = 160
 SIZE = 416
 LAYER = 12  # yolov3-tiny.cfg: the 3x3 conv with 1024 filters on the 13x13 grid
@@ -84,16 +85,15 @@ def window_vector(frames: list[np.ndarray]) -> np.ndarray:
 
 
 class FightModel:
-    def __init__(self, path: Path = MODEL_FILE) -> None:
+    def __init__(self, path: Path) -> None:
         if not path.exists():
-            raise ValueError(f"fight model {path} is missing: run bench/fight.py to train it")
-        with np.load(path) as z:
-            self.mean, self.scale, self.coef, self.intercept = (
-                z["mean"],
-                z["scale"],
-                z["coef"],
-                float(z["intercept"]),
-            )
+            raise ValueError(f"fight model {path} is missing: bench/fight.py trains one")
+        try:
+            with np.load(path) as z:
+                self.mean, self.scale, self.coef = z["mean"], z["scale"], z["coef"]
+                self.intercept = float(z["intercept"])
+        except (OSError, KeyError, ValueError) as exc:
+            raise ValueError(f"fight model {path}: {exc}") from None
 
     def probability(self, vector: np.ndarray) -> float:
         z = (vector - self.mean) / self.scale @ self.coef + self.intercept
@@ -126,7 +126,8 @@ def _close_pair(boxes: np.ndarray) -> bool:
 class FightRules:
     def __init__(self, config: FightConfig) -> None:
         self.config = config
-        self.model = FightModel()
+        assert config.model_path is not None  # checked by the config model
+        self.model = FightModel(config.model_path)
         self.features = MotionAppearance()
         self._vectors: deque[tuple[float, np.ndarray]] = deque()
         self._image: np.ndarray | None = None

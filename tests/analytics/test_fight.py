@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import supervision as sv
 
-from gwanje.analytics.fight import MODEL_FILE, FightModel, FightRules, MotionAppearance, window_vector
+from gwanje.analytics.fight import FightModel, FightRules, MotionAppearance, save_model, window_vector
 from gwanje.config_rules import FightConfig
 
 
@@ -24,16 +24,35 @@ def test_features_describe_what_moved(vtest_frames):
     assert np.allclose(w, 0)
 
 
-def test_shipped_model_reads_and_scores():
-    model = FightModel(MODEL_FILE)
-    p = model.probability(window_vector([np.zeros(1024), np.ones(1024)]))
-    assert 0.0 <= p <= 1.0
+@pytest.fixture
+def model_file(tmp_path):
+    """A model with known weights: the probability is the logistic of the mean feature."""
+    path = tmp_path / "fight.npz"
+    coef = np.concatenate([np.full(1024, 1 / 1024), np.zeros(1024)])
+    save_model(path, np.zeros(2048), np.ones(2048), coef, 0.0)
+    return path
+
+
+def test_model_reads_scores_and_refuses_bad_files(model_file, tmp_path):
+    model = FightModel(model_file)
+    assert model.probability(window_vector([np.zeros(1024), np.zeros(1024)])) == pytest.approx(0.5)
+    assert model.probability(window_vector([np.full(1024, 3.0)] * 2)) == pytest.approx(
+        1 / (1 + np.exp(-3)), rel=1e-5
+    )
     with pytest.raises(ValueError, match="missing"):
-        FightModel(MODEL_FILE.with_name("nope.npz"))
+        FightModel(tmp_path / "nope.npz")
+    (tmp_path / "bad.npz").write_bytes(b"not numpy")
+    with pytest.raises(ValueError, match="fight model"):
+        FightModel(tmp_path / "bad.npz")
 
 
-def test_alarm_starts_at_threshold_and_ends_after_calm(vtest_frames, monkeypatch):
-    rule = FightRules(FightConfig(window_s=1.0, calm_s=1.0))
+def test_enabling_fight_needs_a_model():
+    with pytest.raises(ValueError, match="model_path"):
+        FightConfig(enabled=True)
+
+
+def test_alarm_starts_at_threshold_and_ends_after_calm(vtest_frames, monkeypatch, model_file):
+    rule = FightRules(FightConfig(window_s=1.0, calm_s=1.0, model_path=model_file))
     probs = iter([0.1] * 8 + [0.9] * 10 + [0.1] * 20)
     monkeypatch.setattr(rule.model, "probability", lambda _v: next(probs))
     hits, t = [], 0.0
@@ -45,8 +64,8 @@ def test_alarm_starts_at_threshold_and_ends_after_calm(vtest_frames, monkeypatch
     assert hits[0].confidence == pytest.approx(0.9)
 
 
-def test_people_far_apart_are_not_scored(vtest_frames):
-    rule = FightRules(FightConfig())
+def test_people_far_apart_are_not_scored(vtest_frames, model_file):
+    rule = FightRules(FightConfig(model_path=model_file))
     apart = pair()
     apart.xyxy[1] += [400, 0, 400, 0]
     for i, frame in enumerate(vtest_frames[:15]):
