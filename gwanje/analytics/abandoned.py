@@ -39,14 +39,6 @@ class _Object:
     seen_s: float = 0.0
 
 
-def _iou(a: Box, b: Box) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 class AbandonedRules:
     def __init__(self, config: AbandonConfig, zones: list[list[tuple[float, float]]] | None = None) -> None:
         self.config = config
@@ -147,11 +139,14 @@ class AbandonedRules:
         still = cv2.morphologyEx(still, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
         n, labels, stats, _ = cv2.connectedComponentsWithStats(still)
         found: list[Box] = []
+        edges: tuple[np.ndarray, np.ndarray] | None = None  # edge strength of frame and empty scene
         for i in range(1, n):
             x, y, w, h, area = stats[i]
             if not c.min_area * still.size <= area <= c.max_area * still.size:
                 continue
-            if not self._has_own_edges(grey, labels == i):
+            if edges is None:
+                edges = (_edge_strength(grey), _edge_strength(self._long))
+            if not _has_own_edges(*edges, labels == i):
                 continue
             box = (x * s, y * s, (x + w) * s, (y + h) * s)
             if not self._was_a_person(box):
@@ -161,7 +156,10 @@ class AbandonedRules:
         persons = tracks[class_mask(tracks, ["person"])] if len(tracks) else tracks
         ids = persons.tracker_id if persons.tracker_id is not None else np.full(len(persons), -1)
         for box in found:
-            obj = next((o for o in self.objects if _iou(o.box, box) > 0.3), None)
+            obj = next(
+                (o for o in self.objects if sv.box_iou_batch(np.array([o.box]), np.array([box]))[0, 0] > 0.3),
+                None,
+            )
             if obj is None:  # new: the nearest person beside it, if any, is taken for its owner
                 obj = _Object(box, t)
                 near = _near(box, persons.xyxy, c.owner_distance)
@@ -185,20 +183,6 @@ class AbandonedRules:
                 kept.append(o)  # hidden for a moment
         self.objects = kept
         return hits
-
-    def _has_own_edges(self, grey: np.ndarray, region: np.ndarray) -> bool:
-        """Whether the region's outline has more edge in the frame than in the empty scene."""
-        ring = cv2.dilate(region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~cv2.erode(
-            region.astype(np.uint8), np.ones((3, 3), np.uint8)
-        ).astype(bool)
-        assert self._long is not None
-
-        def edge(img: np.ndarray) -> float:
-            gx = cv2.Sobel(img, cv2.CV_32F, 1, 0)
-            gy = cv2.Sobel(img, cv2.CV_32F, 0, 1)
-            return float(np.hypot(gx, gy)[ring].mean())
-
-        return edge(grey) > edge(self._long)
 
     def _hit(self, obj: _Object, phase: str, t: float) -> RuleHit:
         assert obj.event_id is not None
@@ -231,3 +215,17 @@ def _near(box: Box, people: np.ndarray, heights: float) -> np.ndarray:
     if not len(people):
         return np.zeros(0, bool)
     return _distance(box, people) <= heights * max(box[3] - box[1], box[2] - box[0])
+
+
+def _edge_strength(img: np.ndarray) -> np.ndarray:
+    return np.hypot(cv2.Sobel(img, cv2.CV_32F, 1, 0), cv2.Sobel(img, cv2.CV_32F, 0, 1))
+
+
+def _has_own_edges(frame_edges: np.ndarray, scene_edges: np.ndarray, region: np.ndarray) -> bool:
+    """Whether the region's outline has more edge in the frame than in the empty scene (a "ghost"
+    left where something stood at start-up has its edges in the empty scene instead)."""
+    r = region.astype(np.uint8)
+    ring = cv2.dilate(r, np.ones((5, 5), np.uint8)).astype(bool) & ~cv2.erode(
+        r, np.ones((3, 3), np.uint8)
+    ).astype(bool)
+    return float(frame_edges[ring].mean()) > float(scene_edges[ring].mean())

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from tamper_harness import PERTURBATIONS, Clip, run  # noqa: E402
+from clips import Clip  # noqa: E402
+from tamper_harness import PERTURBATIONS, run  # noqa: E402
 
 from gwanje.analytics.tamper import TamperRules, layout_similarity  # noqa: E402
 from gwanje.config import TamperConfig  # noqa: E402
