@@ -279,5 +279,7 @@ def calibrate(
         out.print(f"# zone ground area: {plane.area_m2(_points(zone, '--zone')):.1f} m²")
 
 
+from gwanje import cli_center as _cli_center  # noqa: E402,F401  (registers serve, demo, user)
+
 if __name__ == "__main__":  # pragma: no cover
     app()

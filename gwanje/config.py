@@ -20,6 +20,7 @@ from gwanje.config_rules import (
     Severity,
     Strict,
 )
+from gwanje.config_server import LocationConfig, ServerConfig
 
 Point = tuple[float, float]
 
@@ -228,6 +229,13 @@ class CameraConfig(Strict):
     open_timeout_s: float = Field(10.0, gt=0, le=120)
     reconnect_initial_s: float = Field(0.5, gt=0)
     reconnect_max_s: float = Field(30.0, gt=0)
+    loop: bool = Field(False, description="Files only: start again at the end (demo cameras)")
+    start_offset_s: float = Field(0.0, ge=0, description="Files only: begin this far into the file")
+    realtime: bool | None = Field(
+        None,
+        description="Files only: play at the file's own speed (default: yes under `serve`, no for `analyze`)",
+    )
+    location: LocationConfig = LocationConfig()
     detector: DetectorConfig = DetectorConfig()
     motion: MotionConfig = MotionConfig()
     tracker: TrackerConfig = TrackerConfig()
@@ -253,6 +261,7 @@ class SiteConfig(Strict):
     site: str = "gwanje"
     timezone: str = "Asia/Seoul"
     cameras: list[CameraConfig] = Field(default_factory=list)
+    server: ServerConfig = ServerConfig()
 
     def camera(self, camera_id: str | None) -> CameraConfig:
         if not self.cameras:

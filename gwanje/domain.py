@@ -99,6 +99,7 @@ class Event:
     frame_index: int = 0
     details: dict[str, object] = field(default_factory=dict)
     snapshot_jpeg: bytes | None = field(default=None, repr=False)
+    observed_at: datetime | None = None  # when the triggering frame was decoded (latency measure)
 
     def to_json(self) -> dict[str, object]:
         d = asdict(self)
@@ -106,6 +107,7 @@ class Event:
         d["type"] = self.type.value
         d["severity"] = self.severity.value
         d["started_at"] = self.started_at.isoformat()
+        d["observed_at"] = self.observed_at.isoformat() if self.observed_at else None
         d["track_ids"] = list(self.track_ids)
         d["boxes"] = [[round(v, 1) for v in b] for b in self.boxes]
         d["confidence"] = round(self.confidence, 3)

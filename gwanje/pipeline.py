@@ -168,6 +168,7 @@ class CameraPipeline:
             frame_index=frame.index,
             details=hit.details,
             snapshot_jpeg=snapshot,
+            observed_at=frame.wall_time,
         )
 
 

@@ -55,3 +55,12 @@ def shared():
         return path
 
     return get
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path: Path):
+    """Each store and API test runs on embedded SQLite and on the PostgreSQL server."""
+    from support.databases import database
+
+    with database(request.param, tmp_path) as url:
+        yield url

@@ -87,6 +87,7 @@ class VideoSource:
         fail_on_first_open: bool = False,
         realtime: bool = False,
         loop: bool = False,
+        start_at_s: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.camera_id, self.url = camera_id, url
@@ -98,6 +99,8 @@ class VideoSource:
         self.give_up_after_s = give_up_after_s
         self.fail_on_first_open = fail_on_first_open
         self.realtime, self.loop = realtime, loop
+        self.start_at_s = start_at_s if not self.live else 0.0
+        self.dropped = 0  # frames skipped to catch up when analysis fell behind a live clock
         self._sleep = sleep
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -177,6 +180,7 @@ class VideoSource:
         first_open = True
         outage_since: float | None = None
         pacer = Pacer(self.analysis_fps)
+        first_pass = True
         while not self._stop.is_set():
             try:
                 container = self._open()
@@ -197,9 +201,14 @@ class VideoSource:
             self._set(status=CameraStatus.ONLINE, last_error=None)
             last_t = offset
             try:
-                for frame, t in self._decode(container, offset):
+                skip = self.start_at_s if first_pass else 0.0
+                first_pass = False
+                for frame, t in self._decode(container, offset, skip):
                     last_t = t
                     if not pacer.take(t):
+                        continue
+                    if (self.live or self.realtime) and self.state.lag_s > max(1.0, 3 / self.analysis_fps):
+                        self.dropped += 1  # behind the live clock: catch up instead of queueing
                         continue
                     image = frame.to_ndarray(format="bgr24")
                     self._count_frame()
@@ -228,7 +237,9 @@ class VideoSource:
                 return
         self._set(status=CameraStatus.OFFLINE)
 
-    def _decode(self, container: av.container.InputContainer, offset: float) -> Iterator[tuple]:
+    def _decode(
+        self, container: av.container.InputContainer, offset: float, skip_s: float = 0.0
+    ) -> Iterator[tuple]:
         stream = container.streams.video[0]
         base: float | None = None
         started = time.monotonic()
@@ -239,6 +250,9 @@ class VideoSource:
             if base is None:
                 base = t_raw
             t_conn = t_raw - base
+            if t_conn < skip_s:  # a file started part-way: decode up to there without pacing
+                started = time.monotonic() - skip_s
+                continue
             now = time.monotonic() - started
             if self.realtime and t_conn > now:
                 self._sleep(t_conn - now)

@@ -1,0 +1,158 @@
+"""Command line for the center: ``gwanje serve``, ``gwanje demo``, ``gwanje user add``."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gwanje.cli import app, err, fail, out
+from gwanje.config import ConfigError, SiteConfig, load_config
+from gwanje.store.db import StoreError, database_url, open_database
+from gwanje.store.users import Role, UserError, create_user
+
+DEMO_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "demo.yaml"
+DEMO_USERS = [  # username, password, role, agency: printed by `gwanje demo`, for a demo on localhost only
+    ("admin", "gwanje-admin", Role.ADMIN, None),
+    ("operator", "gwanje-operator", Role.OPERATOR, None),
+    ("supervisor", "gwanje-supervisor", Role.SUPERVISOR, None),
+    ("police", "gwanje-police", Role.AGENCY, "police"),
+]
+
+users = typer.Typer(no_args_is_help=True, help="Accounts of the center")
+app.add_typer(users, name="user")
+
+
+def _site(
+    config: Path, data_dir: Path | None, host: str | None, port: int | None, workers: int | None
+) -> SiteConfig:
+    site = load_config(config)
+    changes = {
+        k: v
+        for k, v in {"data_dir": data_dir, "host": host, "port": port, "workers": workers}.items()
+        if v is not None
+    }
+    if changes:
+        site = site.model_copy(update={"server": site.server.model_copy(update=changes)})
+    return site
+
+
+def _serve(site: SiteConfig, banner: str) -> None:
+    import uvicorn
+
+    from gwanje.web.app import create_app
+
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(site),
+            host=site.server.host,
+            port=site.server.port,
+            log_level="warning",
+            timeout_graceful_shutdown=3,
+        )
+    )
+    out.print(banner)
+    server.run()
+    out.print("stopped")
+
+
+@app.command()
+def serve(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Site YAML (cameras, server settings)")],
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Database and snapshots (default: the config's)")
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    workers: Annotated[int | None, typer.Option(help="Camera worker processes")] = None,
+) -> None:
+    """Run the control center: camera workers, API and console."""
+    try:
+        site = _site(config, data_dir, host, port, workers)
+        open_database(database_url(site.server.data_dir)).close()  # fail here, clearly, not in the server
+    except (ConfigError, StoreError) as exc:
+        raise fail(str(exc)) from None
+    s = site.server
+    _serve(
+        site,
+        f"Gwanje control center on http://{s.host}:{s.port}/  ({len(site.cameras)} cameras in the config; Ctrl-C stops)",
+    )
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option(help="Database and snapshots")] = Path("demo-output/center"),
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8080,
+    config: Annotated[Path, typer.Option(help="Demo site YAML")] = DEMO_CONFIG,
+) -> None:
+    """The whole center on embedded SQLite with demo cameras made from the bundled real clip."""
+    os.environ.pop("GWANJE_DATABASE_URL", None)  # the demo always runs on its own SQLite file
+    try:
+        site = _site(config, data_dir, None, port, None)
+        db = open_database(database_url(site.server.data_dir))
+    except (ConfigError, StoreError) as exc:
+        raise fail(str(exc)) from None
+    with db.sessions.begin() as s:
+        for name, password, role, agency in DEMO_USERS:
+            with contextlib.suppress(UserError):  # made by an earlier demo run
+                create_user(s, username=name, password=password, role=role, agency=agency)
+    db.close()
+    lines = [
+        f"Gwanje demo center: http://127.0.0.1:{port}/  (Ctrl-C stops)",
+        "demo accounts (user / password):",
+    ]
+    lines += [f"  {n:<11} {p:<18} {r.value}{' (' + a + ')' if a else ''}" for n, p, r, a in DEMO_USERS]
+    lines.append(
+        f"{len(site.cameras)} demo cameras from {site.cameras[0].url if site.cameras else '-'}; data in {data_dir}"
+    )
+    _serve(site, "\n".join(lines))
+
+
+@users.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name")],
+    role: Annotated[Role, typer.Option(help="operator, supervisor, agency or admin")],
+    agency: Annotated[
+        str | None, typer.Option(help="For agency liaisons: police, fire, ambulance, district")
+    ] = None,
+    display_name: Annotated[str, typer.Option(help="Name shown in the console")] = "",
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Site YAML (for its data_dir)")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Data folder (default: the config's or ./gwanje-data)")
+    ] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Password (asked for when not given)", envvar="GWANJE_PASSWORD")
+    ] = None,
+) -> None:
+    """Create a user (password hashed with argon2)."""
+    try:
+        site = load_config(config) if config else SiteConfig()
+        folder = data_dir or site.server.data_dir
+        if password is None:
+            password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+        db = open_database(database_url(folder))
+        try:
+            with db.sessions.begin() as s:
+                user = create_user(
+                    s,
+                    username=username,
+                    password=password,
+                    role=role,
+                    agency=agency,
+                    display_name=display_name,
+                )
+                from gwanje.store import audit
+
+                audit.record(
+                    s, username="cli", action="user_add", target=user.username, detail={"role": user.role}
+                )
+        finally:
+            db.close()
+    except (ConfigError, StoreError, UserError) as exc:
+        raise fail(str(exc)) from None
+    err.print(f"user {username!r} added as {role.value}" + (f" ({agency})" if agency else ""))

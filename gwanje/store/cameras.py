@@ -1,0 +1,64 @@
+"""Camera repository: the cameras and their zones as the center knows them now.
+
+A site YAML seeds the table on first start; after that the API and console change it and the
+workers are told (no restart)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from gwanje.config import CameraConfig
+from gwanje.store.events import NotFound
+from gwanje.store.models import CameraRow, ZoneRow, now_utc
+
+
+def to_config(row: CameraRow) -> CameraConfig:
+    return CameraConfig.model_validate(row.config)
+
+
+def all_cameras(session: Session) -> list[CameraRow]:
+    return list(
+        session.scalars(select(CameraRow).options(selectinload(CameraRow.zones)).order_by(CameraRow.id))
+    )
+
+
+def get(session: Session, camera_id: str) -> CameraRow:
+    row = session.get(CameraRow, camera_id)
+    if row is None:
+        raise NotFound(f"no camera {camera_id!r}")
+    return row
+
+
+def put(session: Session, camera: CameraConfig, *, enabled: bool = True) -> tuple[CameraRow, bool]:
+    """Create or replace a camera (and its zones); returns the row and whether it is new."""
+    row = session.get(CameraRow, camera.id)
+    created = row is None
+    if row is None:
+        row = CameraRow(id=camera.id, created_at=now_utc())
+        session.add(row)
+    row.name = camera.name
+    row.config = camera.model_dump(mode="json")
+    row.enabled = enabled
+    row.updated_at = now_utc()
+    row.zones = [
+        ZoneRow(name=z.name, polygon=[list(p) for p in z.polygon], rules=list(z.rules)) for z in camera.zones
+    ]
+    session.flush()
+    return row, created
+
+
+def delete(session: Session, camera_id: str) -> None:
+    session.delete(get(session, camera_id))
+    session.flush()
+
+
+def seed(session: Session, cameras: list[CameraConfig]) -> int:
+    """Add the config's cameras the store does not know yet; returns how many were added."""
+    known = set(session.scalars(select(CameraRow.id)))
+    added = 0
+    for cam in cameras:
+        if cam.id not in known:
+            put(session, cam)
+            added += 1
+    return added

@@ -1,0 +1,126 @@
+"""Sessions, CSRF and login throttling.
+
+The session cookie (HttpOnly, SameSite=Strict) carries a random token; the store keeps only its
+SHA-256. Every state-changing request must also send the session's CSRF token in the
+``X-CSRF-Token`` header (double submit: the token is in a readable cookie and in the login
+answer, which another site can read neither of)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from gwanje.store.models import SessionRow, UserRow, now_utc, utc
+
+SESSION_COOKIE = "gwanje_session"
+CSRF_COOKIE = "gwanje_csrf"
+CSRF_HEADER = "x-csrf-token"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: what the routes need to know of a signed-in user."""
+
+    user_id: int
+    username: str
+    role: str
+    agency: str | None
+    display_name: str
+    csrf_token: str
+
+    @property
+    def is_agency(self) -> bool:
+        return self.role == "agency"
+
+    def public(self) -> dict:
+        return {
+            "username": self.username,
+            "role": self.role,
+            "agency": self.agency,
+            "display_name": self.display_name,
+        }
+
+
+def open_session(session: Session, user: UserRow, hours: float) -> tuple[str, str]:
+    """A new session for the user; returns (cookie token, CSRF token)."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    session.execute(delete(SessionRow).where(SessionRow.expires_at < now_utc()))
+    session.add(
+        SessionRow(
+            token_hash=_digest(token),
+            user_id=user.id,
+            csrf_token=csrf,
+            created_at=now_utc(),
+            expires_at=now_utc() + timedelta(hours=hours),
+        )
+    )
+    return token, csrf
+
+
+def principal_for(session: Session, token: str | None) -> Principal | None:
+    if not token:
+        return None
+    row = session.get(SessionRow, _digest(token))
+    if row is None or utc(row.expires_at) < now_utc():
+        return None
+    user = session.get(UserRow, row.user_id)
+    if user is None or not user.active:
+        return None
+    return Principal(user.id, user.username, user.role, user.agency, user.display_name, row.csrf_token)
+
+
+def close_session(session: Session, token: str | None) -> None:
+    if token:
+        session.execute(delete(SessionRow).where(SessionRow.token_hash == _digest(token)))
+
+
+def csrf_ok(principal: Principal, header: str | None) -> bool:
+    return bool(header) and secrets.compare_digest(principal.csrf_token, header or "")
+
+
+class LoginThrottle:
+    """Failed logins per (user, address) and per address; too many within the window → refuse."""
+
+    def __init__(self, attempts: int, window_s: float) -> None:
+        self.attempts, self.window_s = attempts, window_s
+        self._fails: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+        q = self._fails[key]
+        while q and now - q[0] > self.window_s:
+            q.popleft()
+        return q
+
+    def retry_after(self, username: str, ip: str) -> float:
+        """Seconds until this user may try again from this address (0 = now)."""
+        now = time.monotonic()
+        with self._lock:
+            waits = []
+            for key, limit in (((username.lower(), ip), self.attempts), (("*", ip), self.attempts * 4)):
+                q = self._recent(key, now)
+                if len(q) >= limit:
+                    waits.append(self.window_s - (now - q[0]))
+            return max(waits, default=0.0)
+
+    def failed(self, username: str, ip: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._fails[(username.lower(), ip)].append(now)
+            self._fails[("*", ip)].append(now)
+
+    def succeeded(self, username: str, ip: str) -> None:
+        with self._lock:
+            self._fails.pop((username.lower(), ip), None)

@@ -1,0 +1,170 @@
+"""Cameras: list with health, add / change / remove without a restart, live view (MJPEG)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Request
+from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
+
+from gwanje.config import CameraConfig
+from gwanje.store import audit
+from gwanje.store import cameras as repo
+from gwanje.store import events as event_repo
+from gwanje.store.events import NotFound
+from gwanje.web.auth import Principal
+from gwanje.web.center import Center
+from gwanje.web.deps import Admin, CenterDep, PrincipalDep, client_ip
+
+router = APIRouter(prefix="/api/cameras", tags=["cameras"])
+BOUNDARY = "gwanjeframe"
+
+
+def _health(center: Center, camera_id: str) -> dict[str, Any]:
+    h = center.health.get(camera_id)
+    if h is None:
+        return {"status": "offline"}
+    st = h.state
+    return {
+        "status": st.status.value,
+        "fps": round(st.measured_fps, 2),
+        "lag_s": round(st.lag_s, 2),
+        "frames": st.frames,
+        "reconnects": st.reconnects,
+        "last_frame_at": st.last_frame_at.isoformat() if st.last_frame_at else None,
+        "last_error": st.last_error,
+        "worker": h.worker,
+        "detector_ms": round(h.detector_ms, 1),
+    }
+
+
+def _camera_out(center: Center, row) -> dict[str, Any]:  # noqa: ANN001 - CameraRow
+    cfg = row.config
+    return {
+        "id": row.id,
+        "name": row.name,
+        "url": cfg.get("url"),
+        "enabled": row.enabled,
+        "location": cfg.get("location") or {},
+        "zones": [{"name": z.name, "polygon": z.polygon, "rules": z.rules} for z in row.zones],
+        "health": _health(center, row.id),
+    }
+
+
+def _visible(center: Center, principal: Principal) -> set[str] | None:
+    """Agency liaisons see only cameras of events shared with their agency (None: all)."""
+    if not principal.is_agency:
+        return None
+    with center.db.sessions() as s:
+        return {e.camera_id for e in event_repo.query(s, agency=principal.agency, limit=1000)}
+
+
+@router.get("")
+def list_cameras(principal: PrincipalDep, center: CenterDep) -> list[dict]:
+    visible = _visible(center, principal)
+    with center.db.sessions() as s:
+        return [_camera_out(center, r) for r in repo.all_cameras(s) if visible is None or r.id in visible]
+
+
+@router.get("/{camera_id}")
+def get_camera(camera_id: str, principal: PrincipalDep, center: CenterDep) -> dict:
+    visible = _visible(center, principal)
+    with center.db.sessions() as s:
+        try:
+            row = repo.get(s, camera_id)
+        except NotFound as exc:
+            raise HTTPException(404, str(exc)) from None
+        if visible is not None and camera_id not in visible:
+            raise HTTPException(404, f"no camera {camera_id!r}")
+        out = _camera_out(center, row)
+        if not principal.is_agency:
+            out["config"] = row.config
+        return out
+
+
+@router.put("/{camera_id}")
+def put_camera(
+    camera_id: str,
+    principal: Admin,
+    center: CenterDep,
+    request: Request,
+    config: Annotated[dict[str, Any], Body(description="The camera as in the site YAML (CameraConfig)")],
+    enabled: bool = True,
+) -> dict:
+    if config.get("id", camera_id) != camera_id:
+        raise HTTPException(422, f"the body's id {config.get('id')!r} is not the URL's {camera_id!r}")
+    try:
+        camera = CameraConfig.model_validate({**config, "id": camera_id})
+    except ValidationError as exc:
+        msgs = [
+            f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {'unknown key' if e['type'] == 'extra_forbidden' else e['msg']}"
+            for e in exc.errors()
+        ]
+        raise HTTPException(422, "; ".join(msgs)) from None
+    with center.db.sessions.begin() as s:
+        row, created = repo.put(s, camera, enabled=enabled)
+        audit.record(
+            s,
+            username=principal.username,
+            action="camera_add" if created else "camera_change",
+            target=camera_id,
+            detail={"url": camera.url, "enabled": enabled},
+            ip=client_ip(request),
+        )
+        out = _camera_out(center, row)
+    center.camera_changed(camera, enabled)
+    center.bus.publish({"kind": "camera", "data": {"id": camera_id, "change": "put"}})
+    return out
+
+
+@router.delete("/{camera_id}")
+def delete_camera(camera_id: str, principal: Admin, center: CenterDep, request: Request) -> dict:
+    with center.db.sessions.begin() as s:
+        try:
+            repo.delete(s, camera_id)
+        except NotFound as exc:
+            raise HTTPException(404, str(exc)) from None
+        audit.record(
+            s, username=principal.username, action="camera_remove", target=camera_id, ip=client_ip(request)
+        )
+    center.camera_removed(camera_id)
+    center.bus.publish({"kind": "camera", "data": {"id": camera_id, "change": "removed"}})
+    return {"removed": camera_id}
+
+
+@router.get("/{camera_id}/live.mjpg")
+async def live(
+    camera_id: str, principal: PrincipalDep, center: CenterDep, request: Request
+) -> StreamingResponse:
+    """The camera's annotated live view as multipart JPEG, decoded once in its worker."""
+    visible = await asyncio.to_thread(_visible, center, principal)
+    if camera_id not in center.health or (visible is not None and camera_id not in visible):
+        raise HTTPException(404, f"no camera {camera_id!r}")
+    await asyncio.to_thread(_audit_view, center, principal, camera_id, client_ip(request))
+    period = 1.0 / center.settings.live_fps
+
+    async def frames():
+        seen = -1
+        while not await request.is_disconnected():
+            view = center.live.get(camera_id)
+            if view is not None and view.seq != seen and view.jpeg:
+                seen = view.seq
+                yield (
+                    f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(view.jpeg)}\r\n\r\n".encode()
+                    + view.jpeg
+                    + b"\r\n"
+                )
+            await asyncio.sleep(period / 2)
+
+    return StreamingResponse(
+        frames(),
+        media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _audit_view(center: Center, principal: Principal, camera_id: str, ip: str) -> None:
+    with center.db.sessions.begin() as s:
+        audit.record(s, username=principal.username, action="view_live", target=camera_id, ip=ip)

@@ -1,0 +1,61 @@
+"""Server-sent events: the live event queue, updates, escalations, camera changes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from gwanje.bus import Message
+from gwanje.web.auth import Principal
+from gwanje.web.deps import CenterDep, PrincipalDep
+
+router = APIRouter(prefix="/api", tags=["stream"])
+HEARTBEAT_S = 15.0
+
+
+def _filter(principal: Principal):
+    def accepts(message: Message) -> bool:
+        kind = message["kind"]
+        if principal.is_agency:  # liaisons get only events shared with their agency
+            return (
+                kind in {"event", "event_update"} and message["data"].get("dispatched_to") == principal.agency
+            )
+        if kind == "escalation":
+            return principal.role in {"supervisor", "admin"}
+        return True
+
+    return accepts
+
+
+@router.get("/stream")
+async def stream(principal: PrincipalDep, center: CenterDep, request: Request) -> StreamingResponse:
+    sub = center.bus.subscribe(_filter(principal))
+
+    async def messages():
+        try:
+            yield b"retry: 2000\n\n"
+            yield b"event: hello\ndata: {}\n\n"
+            while True:
+                try:
+                    msg = await asyncio.wait_for(sub.queue.get(), HEARTBEAT_S)
+                except TimeoutError:
+                    if await request.is_disconnected():
+                        break
+                    yield b": keep-alive\n\n"
+                    continue
+                if sub.missed:
+                    yield f"event: missed\ndata: {sub.missed}\n\n".encode()
+                    sub.missed = 0
+                body = json.dumps(msg["data"], ensure_ascii=False, separators=(",", ":"))
+                yield f"event: {msg['kind']}\ndata: {body}\n\n".encode()
+        finally:
+            center.bus.unsubscribe(sub)
+
+    return StreamingResponse(
+        messages(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

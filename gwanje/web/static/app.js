@@ -1,0 +1,393 @@
+// Gwanje operator console: login, video wall, live event queue (SSE), event detail with SOP and
+// actions, cameras with health, site map, statistics, audit. Plain DOM; data is never put into
+// innerHTML.
+"use strict";
+const $ = (sel) => document.querySelector(sel);
+const state = { user: null, csrf: null, cameras: [], events: new Map(), current: null, stream: null };
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") el.className = v;
+    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (v !== null && v !== undefined && v !== false) el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+async function api(path, options = {}) {
+  const opts = { credentials: "same-origin", headers: {}, ...options };
+  if (opts.body !== undefined && typeof opts.body !== "string") {
+    opts.body = JSON.stringify(opts.body);
+    opts.headers["Content-Type"] = "application/json";
+  }
+  if (opts.method && opts.method !== "GET") opts.headers["X-CSRF-Token"] = state.csrf || "";
+  const res = await fetch(path, opts);
+  if (res.status === 401 && path !== "/api/auth/login") { showLogin(); throw new Error("401"); }
+  const data = res.headers.get("content-type")?.includes("json") ? await res.json() : null;
+  if (!res.ok) {
+    const detail = data && data.detail;
+    const err = new Error(typeof detail === "string" ? detail : JSON.stringify(detail || res.status));
+    err.status = res.status;
+    throw err;
+  }
+  return data;
+}
+
+// times are shown in the center's time zone (Asia/Seoul by default), whatever the browser's
+const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString(LANG === "ko" ? "ko-KR" : "en-GB",
+  { hour12: false, timeZone: state.timezone || undefined }) : "");
+const typeName = (ty) => t(`type.${ty}`);
+const camName = (id) => state.cameras.find((c) => c.id === id)?.name || id;
+
+// -- login -------------------------------------------------------------------------------------
+function showLogin() {
+  if (state.stream) { state.stream.close(); state.stream = null; }
+  $("#app").hidden = true;
+  $("#login").hidden = false;
+}
+
+$("#login-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = new FormData(ev.target);
+  $("#login-error").textContent = "";
+  try {
+    const r = await api("/api/auth/login", { method: "POST", body: { username: form.get("username"), password: form.get("password") } });
+    ev.target.reset();
+    start(r);
+  } catch (e) {
+    $("#login-error").textContent = e.status === 429 ? `${t("login.throttled")} (${e.message})` : t("login.failed");
+  }
+});
+
+$("#logout").addEventListener("click", async () => {
+  try { await api("/api/auth/logout", { method: "POST" }); } finally { showLogin(); }
+});
+document.querySelectorAll(".lang-toggle").forEach((b) => b.addEventListener("click", switchLanguage));
+document.addEventListener("languagechange", () => { if (state.user) { renderAll(); route(); } });
+
+async function start(me) {
+  state.user = me.user;
+  state.csrf = me.csrf;
+  state.timezone = me.timezone;
+  $("#login").hidden = true;
+  $("#app").hidden = false;
+  $("#who").textContent = `${me.user.display_name} (${me.user.role}${me.user.agency ? " · " + me.user.agency : ""})`;
+  document.querySelectorAll("[data-roles]").forEach((el) => { el.hidden = !el.dataset.roles.split(" ").includes(me.user.role); });
+  $("#d-actions").hidden = me.user.role === "agency";
+  await Promise.all([loadCameras(), loadQueue()]);
+  connectStream();
+  route();
+}
+
+// -- live stream (SSE) ---------------------------------------------------------------------------
+function connectStream() {
+  if (state.stream) state.stream.close();
+  const es = new EventSource("/api/stream");
+  state.stream = es;
+  es.addEventListener("hello", () => setConn(true));
+  es.onerror = () => setConn(false);
+  es.addEventListener("event", (m) => {
+    const ev = JSON.parse(m.data);
+    ev._received = Date.now();
+    state.events.set(ev.id, ev);
+    window.gwanjeReceived = window.gwanjeReceived || [];
+    window.gwanjeReceived.push({ id: ev.id, observed_at: ev.observed_at, received_ms: Date.now() });
+    renderQueue(ev.id);
+    if (currentPage() === "events") loadEvents();
+  });
+  es.addEventListener("event_update", (m) => {
+    const ev = JSON.parse(m.data);
+    state.events.set(ev.id, { ...state.events.get(ev.id), ...ev });
+    renderQueue();
+    if (state.current === ev.id && ev.sop) renderDetail(ev);
+    if (currentPage() === "events") loadEvents();
+  });
+  es.addEventListener("escalation", (m) => {
+    const ev = JSON.parse(m.data);
+    banner(`${t("escalation")}: ${typeName(ev.type)} · ${camName(ev.camera_id)}`, () => openEvent(ev.id));
+  });
+  es.addEventListener("camera", () => loadCameras());
+  es.addEventListener("missed", () => { banner(t("missed")); loadQueue(); });
+}
+
+function setConn(ok) {
+  const dot = $("#conn");
+  dot.className = `dot ${ok ? "ok" : "bad"}`;
+  dot.title = t(ok ? "conn.live" : "conn.lost");
+}
+
+function banner(text, onclick) {
+  const b = $("#banner");
+  b.replaceChildren(h("span", {}, text), h("button", { type: "button", class: "link", onclick: () => { b.hidden = true; } }, "✕"));
+  b.onclick = (e) => { if (onclick && e.target.tagName !== "BUTTON") onclick(); };
+  b.hidden = false;
+}
+
+// -- routing -----------------------------------------------------------------------------------
+const PAGES = ["wall", "events", "cameras", "map", "stats", "audit"];
+const currentPage = () => (PAGES.includes(location.hash.slice(1)) ? location.hash.slice(1) : "wall");
+window.addEventListener("hashchange", route);
+
+function route() {
+  const page = currentPage();
+  PAGES.forEach((p) => { $(`#page-${p}`).hidden = p !== page; });
+  document.querySelectorAll("#nav a").forEach((a) => a.classList.toggle("active", a.getAttribute("href") === `#${page}`));
+  if (page === "wall") renderWall();
+  if (page === "events") loadEvents();
+  if (page === "cameras") loadCameras().then(renderCameras);
+  if (page === "map") renderMap();
+  if (page === "stats") loadStats();
+  if (page === "audit") loadAudit();
+}
+
+function renderAll() {
+  renderQueue();
+  if (state.current) openEvent(state.current);
+}
+
+// -- video wall --------------------------------------------------------------------------------
+function wallLayout() {
+  return JSON.parse(localStorage.getItem("gwanje.wall") || "null") || { size: 2, tiles: [] };
+}
+
+function renderWall() {
+  const layout = wallLayout();
+  if (!layout.tiles.length) layout.tiles = state.cameras.slice(0, layout.size * layout.size).map((c) => c.id);
+  $("#wall-size").value = layout.size;
+  const wall = $("#wall");
+  wall.style.gridTemplateColumns = `repeat(${layout.size}, 1fr)`;
+  const tiles = [];
+  for (let i = 0; i < layout.size * layout.size; i++) {
+    const camId = layout.tiles[i] || "";
+    const select = h("select", { "aria-label": `tile ${i + 1}`, onchange: (e) => { layout.tiles[i] = e.target.value; saveWall(layout); renderWall(); } },
+      h("option", { value: "" }, t("wall.empty")),
+      state.cameras.map((c) => h("option", { value: c.id, selected: c.id === camId }, `${c.id} · ${c.name}`)));
+    const cam = state.cameras.find((c) => c.id === camId);
+    const body = cam ? h("img", { src: `/api/cameras/${encodeURIComponent(camId)}/live.mjpg`, alt: cam.name, class: "live" }) : h("div", { class: "blank" });
+    const status = cam ? h("span", { class: `status ${cam.health.status}` }, t(`status.${cam.health.status}`)) : null;
+    tiles.push(h("div", { class: "tile", "data-camera": camId }, h("div", { class: "tile-head" }, select, status), body));
+  }
+  wall.replaceChildren(...tiles);
+  saveWall(layout);
+}
+
+function saveWall(layout) { localStorage.setItem("gwanje.wall", JSON.stringify(layout)); }
+$("#wall-size").addEventListener("change", (e) => {
+  const layout = wallLayout();
+  layout.size = Number(e.target.value);
+  saveWall(layout);
+  renderWall();
+});
+
+// -- event queue -------------------------------------------------------------------------------
+const SEV_RANK = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+const OPEN = new Set(["new", "acknowledged", "dispatched"]);
+
+async function loadQueue() {
+  const rows = await api("/api/events?status=open&limit=200");
+  state.events = new Map(rows.map((e) => [e.id, e]));
+  renderQueue();
+}
+
+function renderQueue(flash) {
+  const open = [...state.events.values()].filter((e) => OPEN.has(e.status));
+  // new first, then by severity, then the latest first
+  open.sort((a, b) => (b.status === "new") - (a.status === "new")
+    || SEV_RANK[a.severity] - SEV_RANK[b.severity] || b.started_at.localeCompare(a.started_at));
+  $("#queue-count").textContent = open.length;
+  const list = $("#queue");
+  if (!open.length) { list.replaceChildren(h("li", { class: "muted" }, t("queue.empty"))); return; }
+  list.replaceChildren(...open.slice(0, 100).map((e) => h("li", {
+    class: `q sev-${e.severity} st-${e.status}${e.id === flash ? " flash" : ""}${e.escalated_at ? " escalated" : ""}`,
+    "data-event": e.id, onclick: () => openEvent(e.id),
+  },
+  h("div", { class: "q-top" }, h("strong", {}, typeName(e.type)), h("span", { class: `pill ${e.status}` }, t(`status.${e.status}`))),
+  h("div", { class: "q-sub" }, `${camName(e.camera_id)}${e.zone ? " · " + e.zone : ""}`),
+  h("div", { class: "q-sub muted" }, `${fmtTime(e.started_at)} · ${t(`sev.${e.severity}`)}`))));
+}
+
+// -- events page and detail --------------------------------------------------------------------
+async function loadEvents() {
+  const f = $("#events-filter").value;
+  const rows = await api(`/api/events?limit=200${f ? "&status=" + f : ""}`);
+  $("#events-body").replaceChildren(...rows.map((e) => h("tr", { onclick: () => openEvent(e.id), class: `sev-${e.severity}`, "data-event": e.id },
+    h("td", {}, fmtTime(e.started_at)), h("td", {}, camName(e.camera_id)), h("td", {}, typeName(e.type)),
+    h("td", {}, t(`sev.${e.severity}`)), h("td", {}, e.zone || ""), h("td", {}, h("span", { class: `pill ${e.status}` }, t(`status.${e.status}`))),
+    h("td", {}, e.sop_total ? `${e.sop_done}/${e.sop_total}` : ""))));
+}
+$("#events-filter").addEventListener("change", loadEvents);
+
+async function openEvent(id) {
+  state.current = id;
+  try { renderDetail(await api(`/api/events/${encodeURIComponent(id)}`)); } catch (e) { banner(e.message); }
+}
+
+function renderDetail(ev) {
+  $("#drawer").hidden = false;
+  $("#d-title").textContent = `${typeName(ev.type)} · ${camName(ev.camera_id)}`;
+  const img = $("#d-snapshot");
+  img.hidden = !ev.has_snapshot;
+  if (ev.has_snapshot) img.src = `/api/events/${encodeURIComponent(ev.id)}/snapshot`;
+  const facts = [
+    [t("col.status"), t(`status.${ev.status}`)], [t("detail.started"), fmtTime(ev.started_at)],
+    [t("col.severity"), t(`sev.${ev.severity}`)], [t("col.zone"), ev.zone || "—"],
+    [t("detail.confidence"), ev.confidence.toFixed(2)],
+  ];
+  if (ev.dispatched_to) facts.push([t("detail.dispatched"), `${t(`agency.${ev.dispatched_to}`)} ${ev.dispatch_note || ""}`]);
+  if (ev.escalated_at) facts.push([t("detail.escalated"), fmtTime(ev.escalated_at)]);
+  $("#d-facts").replaceChildren(...facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+  const readOnly = state.user.role === "agency" || !OPEN.has(ev.status);
+  $("#d-sop").replaceChildren(...ev.sop.map((s) => h("li", {},
+    h("label", {}, h("input", { type: "checkbox", checked: !!s.done_at, disabled: readOnly, "data-step": s.position,
+      onchange: (e) => tick(ev.id, s.position, e.target.checked) }), ` ${s.text}`,
+    s.done_by ? h("span", { class: "muted" }, ` — ${s.done_by} ${fmtTime(s.done_at)}`) : null))));
+  const can = {
+    acknowledge: ev.status === "new", dispatch: ev.status === "acknowledged",
+    resolve: ["acknowledged", "dispatched"].includes(ev.status), false_alarm: OPEN.has(ev.status),
+  };
+  document.querySelectorAll("#d-actions [data-act]").forEach((b) => { b.disabled = !can[b.dataset.act]; });
+  $("#d-error").textContent = "";
+  $("#d-history").replaceChildren(...ev.actions.map((a) => h("li", {},
+    `${fmtTime(a.at)} · ${a.username}: ${t(`status.${a.from_status}`)} → ${t(`status.${a.to_status}`)}${a.note ? " (" + a.note + ")" : ""}`)));
+  state.events.set(ev.id, ev);
+  renderQueue();
+}
+
+async function tick(id, position, done) {
+  try { renderDetail(await api(`/api/events/${encodeURIComponent(id)}/sop/${position}`, { method: "POST", body: { done } })); }
+  catch (e) { $("#d-error").textContent = e.message; }
+}
+
+document.querySelectorAll("#d-actions [data-act]").forEach((b) => b.addEventListener("click", async () => {
+  const act = b.dataset.act;
+  const body = { note: $("#d-note").value || null };
+  if (act === "dispatch") body.agency = $("#d-agency").value;
+  try {
+    renderDetail(await api(`/api/events/${encodeURIComponent(state.current)}/${act}`, { method: "POST", body }));
+    $("#d-note").value = "";
+  } catch (e) { $("#d-error").textContent = e.message; }
+}));
+$("#d-close").addEventListener("click", () => { $("#drawer").hidden = true; state.current = null; });
+
+// -- cameras -----------------------------------------------------------------------------------
+async function loadCameras() {
+  state.cameras = await api("/api/cameras");
+  return state.cameras;
+}
+
+function ago(iso) {
+  if (!iso) return t("never");
+  return `${Math.max(0, Math.round((Date.now() - new Date(iso)) / 1000))} ${t("ago.s")}`;
+}
+
+function renderCameras() {
+  const admin = state.user.role === "admin";
+  $("#cameras-body").replaceChildren(...state.cameras.map((c) => h("tr", { "data-camera": c.id },
+    h("td", {}, c.id), h("td", {}, c.name), h("td", {}, h("span", { class: `status ${c.health.status}` }, t(`status.${c.health.status}`))),
+    h("td", {}, c.health.fps ?? ""), h("td", {}, c.health.lag_s ?? ""), h("td", {}, ago(c.health.last_frame_at)),
+    h("td", {}, c.health.worker ?? ""), h("td", { class: "error" }, c.health.last_error || ""),
+    h("td", {}, h("button", { type: "button", class: "link", onclick: () => viewLive(c) }, t("cameras.view")),
+      admin ? h("button", { type: "button", class: "link danger", onclick: () => removeCamera(c.id) }, t("cameras.remove")) : null))));
+}
+
+async function removeCamera(id) {
+  if (!confirm(`${t("cameras.confirm_remove")} ${id}`)) return;
+  await api(`/api/cameras/${encodeURIComponent(id)}`, { method: "DELETE" });
+  await loadCameras();
+  renderCameras();
+}
+
+$("#camera-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target);
+  $("#camera-error").textContent = "";
+  try {
+    const extra = f.get("extra").trim() ? JSON.parse(f.get("extra")) : {};
+    const id = f.get("id");
+    await api(`/api/cameras/${encodeURIComponent(id)}`, { method: "PUT", body: { ...extra, id, name: f.get("name"), url: f.get("url") } });
+    ev.target.reset();
+    await loadCameras();
+    renderCameras();
+  } catch (e) { $("#camera-error").textContent = e.message; }
+});
+
+function viewLive(cam) {
+  $("#v-title").textContent = `${cam.id} · ${cam.name}`;
+  $("#v-img").src = `/api/cameras/${encodeURIComponent(cam.id)}/live.mjpg`;
+  $("#viewer").hidden = false;
+}
+$("#v-close").addEventListener("click", () => { $("#viewer").hidden = true; $("#v-img").src = ""; });
+
+// -- map ---------------------------------------------------------------------------------------
+async function renderMap() {
+  const m = await api("/api/map");
+  const openBy = {};
+  for (const e of state.events.values()) if (OPEN.has(e.status)) openBy[e.camera_id] = (openBy[e.camera_id] || 0) + 1;
+  const box = $("#map");
+  const W = 900, H = 560;
+  const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, class: "map-svg" });
+  let place;
+  if (m.plan_image) {
+    svg.appendChild(svgEl("image", { href: m.plan_image, x: 0, y: 0, width: W, height: H, preserveAspectRatio: "xMidYMid meet" }));
+    const pts = m.cameras.filter((c) => c.location.plan_x != null);
+    const mx = Math.max(1, ...pts.map((c) => c.location.plan_x)), my = Math.max(1, ...pts.map((c) => c.location.plan_y));
+    const k = Math.min(W / mx, H / my) * 0.95;
+    place = (c) => (c.location.plan_x == null ? null : [c.location.plan_x * k, c.location.plan_y * k]);
+  } else {
+    const pts = m.cameras.filter((c) => c.location.lat != null);
+    const lats = pts.map((c) => c.location.lat), lons = pts.map((c) => c.location.lon);
+    const [la0, la1, lo0, lo1] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
+    const kx = Math.cos(((la0 + la1) / 2) * Math.PI / 180);
+    const span = Math.max((lo1 - lo0) * kx, la1 - la0, 0.002);
+    const s = Math.min(W, H) * 0.8 / span;
+    for (let g = 0; g <= 10; g++) {
+      svg.appendChild(svgEl("line", { x1: (g * W) / 10, x2: (g * W) / 10, y1: 0, y2: H, class: "gridline" }));
+      svg.appendChild(svgEl("line", { y1: (g * H) / 10, y2: (g * H) / 10, x1: 0, x2: W, class: "gridline" }));
+    }
+    place = (c) => (c.location.lat == null ? null
+      : [W / 2 + (c.location.lon - (lo0 + lo1) / 2) * kx * s, H / 2 - (c.location.lat - (la0 + la1) / 2) * s]);
+    svg.appendChild(svgEl("text", { x: 8, y: H - 8, class: "axis" }, `${la0.toFixed(4)}–${la1.toFixed(4)} N, ${lo0.toFixed(4)}–${lo1.toFixed(4)} E`));
+  }
+  for (const c of m.cameras) {
+    const p = place(c);
+    if (!p) continue;
+    const g = svgEl("g", { class: `marker ${c.status}${openBy[c.id] ? " alarm" : ""}`, transform: `translate(${p[0]},${p[1]})`, "data-camera": c.id });
+    g.appendChild(svgEl("circle", { r: 11 }));
+    if (openBy[c.id]) g.appendChild(svgEl("text", { y: 4, "text-anchor": "middle", class: "count" }, openBy[c.id]));
+    g.appendChild(svgEl("text", { x: 15, y: 4, class: "label" }, `${c.id} ${c.name}`));
+    g.addEventListener("click", () => viewLive(state.cameras.find((x) => x.id === c.id) || c));
+    svg.appendChild(g);
+  }
+  box.replaceChildren(svg);
+}
+
+// -- statistics and audit ----------------------------------------------------------------------
+async function loadStats() {
+  const s = await api(`/api/stats?days=${$("#stats-days").value}`);
+  const legend = stackedColumns($("#chart-days"), s.days, s.by_type_day, typeName);
+  $("#legend").replaceChildren(...legend.map((l) => h("span", {}, h("i", { style: `background:${l.colour}` }), l.name)));
+  horizontalBars($("#chart-cameras"), Object.entries(s.by_camera).map(([k, v]) => [camName(k), v]));
+  const sec = (v) => (v == null ? t("stats.none") : `${v.toFixed(1)} s`);
+  $("#response").replaceChildren(h("dl", { class: "facts" },
+    h("dt", {}, t("stats.ack_median")), h("dd", {}, sec(s.ack_median_s)),
+    h("dt", {}, t("stats.ack_p90")), h("dd", {}, sec(s.ack_p90_s)),
+    h("dt", {}, t("stats.close_median")), h("dd", {}, sec(s.close_median_s)),
+    ...Object.entries(s.response_by_type).flatMap(([k, v]) => [h("dt", {}, typeName(k)), h("dd", {}, sec(v))])));
+}
+$("#stats-days").addEventListener("change", loadStats);
+
+async function loadAudit() {
+  const rows = await api("/api/audit?limit=300");
+  $("#audit-body").replaceChildren(...rows.map((r) => h("tr", {},
+    h("td", {}, fmtTime(r.at)), h("td", {}, r.username), h("td", {}, r.action), h("td", {}, r.target || ""), h("td", {}, r.ip || ""))));
+}
+
+// -- boot --------------------------------------------------------------------------------------
+setInterval(() => {
+  if (!state.user) return;
+  if (currentPage() === "cameras") loadCameras().then(renderCameras).catch(() => {});
+}, 3000);
+applyTexts();
+api("/api/auth/me").then(start).catch(() => showLogin());

@@ -1,0 +1,41 @@
+"""What travels between the center and its camera workers (picklable values only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gwanje.domain import CameraState, Event
+
+
+@dataclass(frozen=True)
+class PutCamera:  # center → worker: start or restart a camera with this config (CameraConfig JSON)
+    config: dict
+
+
+@dataclass(frozen=True)
+class RemoveCamera:  # center → worker
+    camera_id: str
+
+
+@dataclass(frozen=True)
+class Stop:  # center → worker
+    pass
+
+
+@dataclass(frozen=True)
+class EventOut:  # worker → center
+    event: Event
+
+
+@dataclass(frozen=True)
+class HealthOut:  # worker → center, about once a second per camera
+    worker: int
+    state: CameraState
+    detector_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class LiveFrame:  # worker → center: the latest annotated view, JPEG
+    camera_id: str
+    jpeg: bytes
+    pts_s: float
