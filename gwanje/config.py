@@ -21,6 +21,7 @@ from gwanje.config_rules import (
     Strict,
 )
 from gwanje.config_server import LocationConfig, ServerConfig
+from gwanje.config_triage import TriageConfig
 
 Point = tuple[float, float]
 
@@ -131,6 +132,9 @@ class ZoneConfig(Strict):
         default_factory=lambda: ["intrusion"]
     )
     loiter_seconds: float = Field(10.0, gt=0, description="KISA: loitering is 10 s or more in a zone")
+    kind: str | None = Field(
+        None, description="Triage: the zone's kind (school, alley ...) if not the camera's"
+    )
     classes: list[str] = Field(default_factory=lambda: ["person"])
     severity: Severity = "medium"
     count_model: Path | None = Field(
@@ -262,6 +266,7 @@ class SiteConfig(Strict):
     timezone: str = "Asia/Seoul"
     cameras: list[CameraConfig] = Field(default_factory=list)
     server: ServerConfig = ServerConfig()
+    triage: TriageConfig = TriageConfig()
 
     def camera(self, camera_id: str | None) -> CameraConfig:
         if not self.cameras:

@@ -58,6 +58,12 @@ class LocationConfig(Strict):
     lon: float | None = Field(None, ge=-180, le=180)
     plan_x: float | None = Field(None, ge=0, description="Position on the site plan image (pixels)")
     plan_y: float | None = Field(None, ge=0)
+    kind: str = Field(
+        "default", description="What the camera watches, for triage: school, alley, crossing, park ..."
+    )
+    district: str = Field(
+        "", description="The district (dong/gu) it belongs to; operators may be given districts"
+    )
 
 
 class MapConfig(Strict):

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from gwanje.domain import Event
@@ -42,38 +43,50 @@ def ingest(
     *,
     snapshot_dir: Path,
     sop: dict[str, list[str]] | None = None,
-) -> list[str]:
+) -> list[dict[str, Any]]:
     """Store start phases as new events (with their SOP checklist) and apply end phases to the
-    events they close. Returns the ids of the events created. A repeated start is ignored."""
+    events they close. A repeated start is ignored. Returns the created rows as column dicts
+    (plus ``sop_total``), in order. Bulk inserts: a batch costs a few statements, not one per row."""
     events = list(events)
-    ids = {e.event_id for e in events}
+    ids = {e.event_id for e in events if e.phase == "start"}
     existing = set(session.scalars(select(EventRow.id).where(EventRow.id.in_(ids)))) if ids else set()
-    created: list[str] = []
+    rows: list[dict[str, Any]] = []
+    steps: list[dict[str, Any]] = []
+    now = now_utc()
     for event in events:
-        if event.phase == "start" and event.event_id not in existing:
-            row = EventRow(
-                id=event.event_id,
-                camera_id=event.camera_id,
-                type=event.type.value,
-                severity=event.severity.value,
-                status=Status.NEW.value,
-                zone=event.zone,
-                started_at=event.started_at,
-                start_s=event.start_s,
-                end_s=event.end_s,
-                confidence=float(event.confidence),
-                track_ids=[int(t) for t in event.track_ids],
-                boxes=[[round(float(v), 1) for v in b] for b in event.boxes],
-                details=_jsonable(event.details),
-                snapshot_path=save_snapshot(snapshot_dir, event),
-            )
-            steps = (sop or {}).get(event.type.value) or (sop or {}).get("default") or []
-            row.sop_steps = [SopStepRow(position=i, text=t) for i, t in enumerate(steps)]
-            session.add(row)
-            existing.add(event.event_id)
-            created.append(event.event_id)
-        elif event.phase == "end":
-            session.flush()
+        if event.phase != "start" or event.event_id in existing:
+            continue
+        existing.add(event.event_id)
+        texts = (sop or {}).get(event.type.value) or (sop or {}).get("default") or []
+        rows.append(
+            {
+                "id": event.event_id,
+                "camera_id": event.camera_id,
+                "type": event.type.value,
+                "severity": event.severity.value,
+                "status": Status.NEW.value,
+                "zone": event.zone,
+                "started_at": event.started_at,
+                "ended_at": None,
+                "start_s": event.start_s,
+                "end_s": event.end_s,
+                "confidence": float(event.confidence),
+                "track_ids": [int(t) for t in event.track_ids],
+                "boxes": [[round(float(v), 1) for v in b] for b in event.boxes],
+                "details": _jsonable(event.details),
+                "snapshot_path": save_snapshot(snapshot_dir, event),
+                "received_at": now,
+                **dict.fromkeys(LIFECYCLE_COLUMNS),
+            }
+        )
+        steps += [{"event_id": event.event_id, "position": i, "text": t} for i, t in enumerate(texts)]
+        rows[-1]["sop_total"] = len(texts)
+    if rows:
+        session.execute(insert(EventRow), [{k: v for k, v in r.items() if k != "sop_total"} for r in rows])
+    if steps:
+        session.execute(insert(SopStepRow), steps)
+    for event in events:
+        if event.phase == "end":
             session.execute(
                 update(EventRow)
                 .where(EventRow.id == event.event_id)
@@ -82,7 +95,21 @@ def ingest(
                     ended_at=event.started_at + timedelta(seconds=max(0.0, event.end_s - event.start_s)),
                 )
             )
-    return created
+    return rows
+
+
+LIFECYCLE_COLUMNS = (
+    "acknowledged_by",
+    "acknowledged_at",
+    "dispatched_to",
+    "dispatch_note",
+    "dispatched_by",
+    "dispatched_at",
+    "closed_by",
+    "closed_at",
+    "closing_note",
+    "escalated_at",
+)
 
 
 def _jsonable(value: object) -> object:
@@ -111,6 +138,10 @@ def by_ids(session: Session, ids: Sequence[str]) -> list[EventRow]:
         select(EventRow).where(EventRow.id.in_(list(ids))).options(selectinload(EventRow.sop_steps))
     )
     return sorted(rows, key=lambda r: r.started_at)
+
+
+def ids_present(session: Session, ids: Sequence[str]) -> list[str]:
+    return list(session.scalars(select(EventRow.id).where(EventRow.id.in_(list(ids))))) if ids else []
 
 
 def act(
@@ -188,7 +219,12 @@ def query(
     limit: int = 100,
     before: datetime | None = None,
 ) -> list[EventRow]:
-    q = select(EventRow).order_by(EventRow.started_at.desc()).limit(limit)
+    q = (
+        select(EventRow)
+        .order_by(EventRow.started_at.desc())
+        .limit(limit)
+        .options(selectinload(EventRow.sop_steps))
+    )
     if status:
         q = q.where(EventRow.status.in_(list(status)))
     if camera_id:
@@ -203,18 +239,22 @@ def query(
 
 
 def escalate_due(session: Session, *, after_s: dict[str, float], default_s: float) -> list[EventRow]:
-    """Mark events still new past their type's time as escalated (once); returns them."""
+    """Mark events still new past their type's time as escalated (once); returns them. Only the
+    due rows are read (one indexed query per configured type, one for the rest)."""
     now = now_utc()
-    rows = session.scalars(
-        select(EventRow).where(EventRow.status == Status.NEW.value, EventRow.escalated_at.is_(None))
-    ).all()
-    due = []
-    for row in rows:
-        limit = after_s.get(row.type, default_s)
-        received = row.received_at if row.received_at.tzinfo else row.received_at.replace(tzinfo=now.tzinfo)
-        if (now - received).total_seconds() >= limit:
-            row.escalated_at = now
-            due.append(row)
+    waiting = select(EventRow).where(EventRow.status == Status.NEW.value, EventRow.escalated_at.is_(None))
+    queries = [
+        waiting.where(EventRow.type == typ, EventRow.received_at <= now - timedelta(seconds=limit))
+        for typ, limit in after_s.items()
+    ]
+    queries.append(
+        waiting.where(
+            EventRow.type.not_in(list(after_s)), EventRow.received_at <= now - timedelta(seconds=default_s)
+        )
+    )
+    due = [row for q in queries for row in session.scalars(q.with_for_update(skip_locked=True))]
+    for row in due:
+        row.escalated_at = now
     return due
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,7 +19,8 @@ from gwanje.store import events as event_repo
 from gwanje.store.db import database_url, open_database
 from gwanje.web.auth import LoginThrottle
 from gwanje.web.center import Center
-from gwanje.web.routes import admin, auth, cameras, events, stream
+from gwanje.web.routes import admin, auth, cameras, events, stream, walls
+from gwanje.web.triage_service import TriageService
 from gwanje.web.views import event_summary
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,16 @@ async def _escalate(center: Center) -> None:
             center.bus.publish({"kind": "event_update", "data": summary})
 
 
+async def _triage_loop(triage: TriageService) -> None:
+    """Priorities and walls, recomputed every ``triage.interval_s``."""
+    while True:
+        await asyncio.sleep(triage.cfg.interval_s)
+        try:
+            await asyncio.to_thread(triage.tick)
+        except Exception:
+            log.exception("triage failed")
+
+
 def _escalate_once(center: Center, by_type: dict[str, float], default_s: float) -> list[dict]:
     with center.db.sessions.begin() as s:
         rows = event_repo.escalate_due(s, after_s=by_type, default_s=default_s)
@@ -114,15 +126,23 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
         app.state.throttle = LoginThrottle(settings.login_attempts, settings.login_window_s)
         app.state.principal_cache = {}
         escalation = asyncio.create_task(_escalate(center))
+        app.state.triage = triage = TriageService(center)
+        center.on_cameras_changed = triage.cameras_changed
+        walls_task = asyncio.create_task(_triage_loop(triage))
+        # what start-up made lives as long as the server: keep the collector from re-walking it
+        # on every full collection (those pauses showed as 100 ms stalls in bench/server.py)
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
             escalation.cancel()
+            walls_task.cancel()
             await asyncio.to_thread(center.stop)
             db.close()
 
     app = FastAPI(title="Gwanje control center", version="0.1.0", lifespan=lifespan)
-    for module in (auth, events, cameras, stream, admin):
+    for module in (auth, events, cameras, stream, admin, walls):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)

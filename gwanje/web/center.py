@@ -14,10 +14,11 @@ from pathlib import Path
 from gwanje.bus import Bus
 from gwanje.config import CameraConfig, SiteConfig
 from gwanje.domain import CameraState, CameraStatus, Event
+from gwanje.store import audit
 from gwanje.store import cameras as camera_repo
 from gwanje.store import events as event_repo
 from gwanje.store.db import Database
-from gwanje.web.views import event_summary
+from gwanje.web.views import new_event_summary
 from gwanje.workers.messages import EventOut, HealthOut, LiveFrame
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class Center:
         self._lock = threading.Lock()
         self._pending: list[Event] = []
         self.stored_events = 0
+        self.on_cameras_changed = lambda: None  # the triage service hooks in here
         self.pool = None
         if start_workers:
             from gwanje.workers.pool import WorkerPool
@@ -85,6 +87,7 @@ class Center:
 
     # -- cameras -----------------------------------------------------------------------------
     def camera_changed(self, camera: CameraConfig, enabled: bool) -> None:
+        self.on_cameras_changed()
         self.health[camera.id] = Health(
             CameraState(camera.id, CameraStatus.CONNECTING if enabled else CameraStatus.OFFLINE)
         )
@@ -97,17 +100,21 @@ class Center:
             self.pool.remove_camera(camera.id)
 
     def camera_removed(self, camera_id: str) -> None:
+        self.on_cameras_changed()
         self.health.pop(camera_id, None)
         self.live.pop(camera_id, None)
         if self.pool is not None:
             self.pool.remove_camera(camera_id)
 
     # -- events ------------------------------------------------------------------------------
-    def ingest(self, events: list[Event]) -> list[str]:
-        """Commit events (one transaction), then publish the new ones; returns the created ids."""
+    def ingest(self, events: list[Event], audit_entry: dict | None = None) -> list[str]:
+        """Commit events (one transaction, with the audit record of who posted them, if any),
+        then publish the new ones; returns the created ids."""
         with self.db.sessions.begin() as s:
             created = event_repo.ingest(s, events, snapshot_dir=self.snapshot_dir, sop=self.settings.sop)
-            summaries = [event_summary(r) for r in event_repo.by_ids(s, created)]
+            if audit_entry is not None:
+                audit.record(s, **{**audit_entry, "detail": {"count": len(created)}})
+        summaries = [new_event_summary(r) for r in created]
         self.stored_events += len(created)
         observed = {e.event_id: e.observed_at for e in events if e.phase == "start"}
         for summary in summaries:
@@ -117,7 +124,7 @@ class Center:
         for e in events:
             if e.phase == "end":
                 self.bus.publish({"kind": "event_end", "data": {"id": e.event_id, "end_s": e.end_s}})
-        return created
+        return [r["id"] for r in created]
 
     def _on_events(self, messages: list[EventOut]) -> None:
         with self._lock:

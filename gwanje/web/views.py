@@ -83,6 +83,14 @@ def _base(row: EventRow) -> dict[str, Any]:
     return d
 
 
+def new_event_summary(row: dict[str, Any]) -> dict[str, Any]:
+    """The summary of an event just ingested, from its column values (no query)."""
+    d = {k: row.get(k) for k in EventPublic.model_fields}
+    d["has_snapshot"] = bool(row.get("snapshot_path"))
+    d["sop_done"] = 0
+    return EventPublic.model_validate(d).model_dump(mode="json")
+
+
 def event_summary(row: EventRow) -> dict[str, Any]:
     return EventPublic.model_validate(_base(row)).model_dump(mode="json")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import queue
 import threading
 import time
@@ -154,10 +155,14 @@ def worker_main(
     """Entry point of a worker process."""
     logging.basicConfig(level=logging.WARNING, format=f"worker {worker} %(levelname)s %(name)s: %(message)s")
     cameras: dict[str, CameraThread] = {}
+    parent = multiprocessing.parent_process()
     while True:
         try:
             msg = commands.get(timeout=1.0)
         except queue.Empty:
+            if parent is not None and not parent.is_alive():
+                log.warning("the center is gone; worker %d stops", worker)
+                break
             continue
         if isinstance(msg, Stop):
             break

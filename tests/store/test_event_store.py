@@ -28,7 +28,8 @@ def test_ingest_start_and_end_phases_with_snapshot_and_sop(db, tmp_path) -> None
     start = make_event(type=EventType.FIRE, snapshot=b"\xff\xd8jpeg", start_s=5.0)
     end = make_event(event_id=start.event_id, type=EventType.FIRE, phase="end", start_s=5.0, end_s=17.5)
     with db.sessions.begin() as s:
-        assert repo.ingest(s, [start], snapshot_dir=tmp_path, sop=SOP) == [start.event_id]
+        created = repo.ingest(s, [start], snapshot_dir=tmp_path, sop=SOP)
+        assert [(r["id"], r["sop_total"]) for r in created] == [(start.event_id, 3)]
     with db.sessions.begin() as s:
         assert (
             repo.ingest(s, [start, end], snapshot_dir=tmp_path, sop=SOP) == []

@@ -69,3 +69,38 @@ def center(db_url: str, tmp_path: Path):
     yield c
     for tc in made:
         tc.__exit__(None, None, None)
+
+
+def vtest_camera(camera_id: str, vtest: Path, **extra) -> dict:
+    """A demo-style camera on the real clip: looped, played at its own speed, a fast small
+    detector input, and a lawn zone people walk onto within seconds (intrusion)."""
+    return {
+        "id": camera_id,
+        "name": f"테스트 {camera_id}",
+        "url": str(vtest),
+        "loop": True,
+        "analysis_fps": 3,
+        "detector": {"input_width": 416, "input_height": 320},
+        "location": {"lat": 37.15, "lon": 127.07},
+        "zones": [
+            {
+                "name": "lawn",
+                "polygon": [[0, 250], [330, 250], [520, 420], [768, 500], [768, 576], [0, 576]],
+                "rules": ["intrusion"],
+                "severity": "high",
+            }
+        ],
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def live_center(tmp_path_factory, vtest: Path):
+    """One real center process (SQLite) with a camera on the real clip, shared by the end-to-end
+    tests of the session."""
+    from support.center_process import run_center
+
+    folder = tmp_path_factory.mktemp("live-center")
+    escalation = {"escalate_by_type": {"intrusion": 4.0}}  # so the escalation test need not wait minutes
+    with run_center(folder, [vtest_camera("cam-a", vtest)], workers=1, **escalation) as running:
+        yield running

@@ -178,13 +178,5 @@ def post_events(
         )
         for e in items
     ]
-    created = center.ingest(events)
-    with center.db.sessions.begin() as s:
-        audit.record(
-            s,
-            username=principal.username,
-            action="event_ingest",
-            detail={"count": len(created)},
-            ip=client_ip(request),
-        )
-    return {"created": created}
+    entry = {"username": principal.username, "action": "event_ingest", "ip": client_ip(request)}
+    return {"created": center.ingest(events, audit_entry=entry)}

@@ -25,6 +25,11 @@ def _filter(principal: Principal):
             )
         if kind == "escalation":
             return principal.role in {"supervisor", "admin"}
+        if kind == "wall":  # one's own wall; supervisors watch all walls
+            return message["data"].get("operator") == principal.username or principal.role in {
+                "supervisor",
+                "admin",
+            }
         return True
 
     return accepts
@@ -49,8 +54,11 @@ async def stream(principal: PrincipalDep, center: CenterDep, request: Request) -
                 if sub.missed:
                     yield f"event: missed\ndata: {sub.missed}\n\n".encode()
                     sub.missed = 0
-                body = json.dumps(msg["data"], ensure_ascii=False, separators=(",", ":"))
-                yield f"event: {msg['kind']}\ndata: {body}\n\n".encode()
+                wire = msg.get("_wire")  # encoded once, shared by every subscriber (one event loop)
+                if wire is None:
+                    body = json.dumps(msg["data"], ensure_ascii=False, separators=(",", ":"))
+                    wire = msg["_wire"] = f"event: {msg['kind']}\ndata: {body}\n\n".encode()
+                yield wire
         finally:
             center.bus.unsubscribe(sub)
 

@@ -93,22 +93,27 @@ function connectStream() {
     ev._received = Date.now();
     state.events.set(ev.id, ev);
     window.gwanjeReceived = window.gwanjeReceived || [];
-    window.gwanjeReceived.push({ id: ev.id, observed_at: ev.observed_at, received_ms: Date.now() });
+    window.gwanjeReceived.push({ id: ev.id, camera_id: ev.camera_id, observed_at: ev.observed_at, received_ms: Date.now() });
     renderQueue(ev.id);
-    if (currentPage() === "events") loadEvents();
+    if (currentPage() === "events") reloadEventsSoon();
   });
   es.addEventListener("event_update", (m) => {
     const ev = JSON.parse(m.data);
     state.events.set(ev.id, { ...state.events.get(ev.id), ...ev });
     renderQueue();
     if (state.current === ev.id && ev.sop) renderDetail(ev);
-    if (currentPage() === "events") loadEvents();
+    if (currentPage() === "events") reloadEventsSoon();
   });
   es.addEventListener("escalation", (m) => {
     const ev = JSON.parse(m.data);
     banner(`${t("escalation")}: ${typeName(ev.type)} · ${camName(ev.camera_id)}`, () => openEvent(ev.id));
   });
   es.addEventListener("camera", () => loadCameras());
+  es.addEventListener("wall", (m) => {
+    const wall = JSON.parse(m.data);
+    if (wall.operator === state.user.username) { state.autoWall = wall; if (currentPage() === "wall" && wallMode() === "auto") drawAutoWall(wall); }
+    if (currentPage() === "supervise") loadSupervisionSoon();
+  });
   es.addEventListener("missed", () => { banner(t("missed")); loadQueue(); });
 }
 
@@ -126,7 +131,7 @@ function banner(text, onclick) {
 }
 
 // -- routing -----------------------------------------------------------------------------------
-const PAGES = ["wall", "events", "cameras", "map", "stats", "audit"];
+const PAGES = ["wall", "events", "cameras", "map", "stats", "supervise", "audit"];
 const currentPage = () => (PAGES.includes(location.hash.slice(1)) ? location.hash.slice(1) : "wall");
 window.addEventListener("hashchange", route);
 
@@ -140,6 +145,7 @@ function route() {
   if (page === "map") renderMap();
   if (page === "stats") loadStats();
   if (page === "audit") loadAudit();
+  if (page === "supervise") loadSupervision();
 }
 
 function renderAll() {
@@ -152,7 +158,97 @@ function wallLayout() {
   return JSON.parse(localStorage.getItem("gwanje.wall") || "null") || { size: 2, tiles: [] };
 }
 
+const wallMode = () => localStorage.getItem("gwanje.wallMode") || (state.user.role === "admin" ? "manual" : "auto");
+$("#wall-mode").addEventListener("change", (e) => { localStorage.setItem("gwanje.wallMode", e.target.value); renderWall(); });
+
 function renderWall() {
+  $("#wall-mode").value = wallMode();
+  $("#wall-size-label").hidden = wallMode() === "auto";
+  if (wallMode() === "auto") {
+    if (state.autoWall) drawAutoWall(state.autoWall);
+    api("/api/walls/me").then((w) => { state.autoWall = w; drawAutoWall(w); }).catch(() => {});
+    return;
+  }
+  renderManualWall();
+}
+
+// the automatic wall: triage decides the cameras; each tile says why it is there
+const liveImages = new Map();
+function liveImage(camId, name) {
+  let img = liveImages.get(camId);
+  if (!img) {
+    img = h("img", { src: `/api/cameras/${encodeURIComponent(camId)}/live.mjpg`, alt: name, class: "live" });
+    liveImages.set(camId, img);
+  }
+  return img;
+}
+
+function reasonText(r, now = Date.now() / 1000) {
+  if (!r) return "";
+  const age = Math.max(0, Math.round(now - r.since));
+  if (r.kind === "incident") return `${t("reason.incident")}${r.detail ? " · " + r.detail : ""}`;
+  if (r.kind === "offline") return `${t("reason.offline")} ${age}${t("sec")}`;
+  const what = `${typeName(r.type)}${r.detail ? " " + r.detail : ""}`;
+  return `${what} ${age}${t("sec")}${r.zone ? " · " + r.zone : ""}`;
+}
+
+function drawAutoWall(wall) {
+  const n = Math.ceil(Math.sqrt(wall.size || wall.tiles.length || 1));
+  const grid = $("#wall");
+  grid.style.gridTemplateColumns = `repeat(${n}, 1fr)`;
+  const keep = new Set();
+  const tiles = wall.tiles.map((tile, i) => {
+    if (!tile) return h("div", { class: "tile auto", "data-slot": i }, h("div", { class: "tile-head" }, h("span", { class: "muted" }, "—")), h("div", { class: "idle" }, t("wall.idle")));
+    keep.add(tile.camera_id);
+    const ev = tile.reason && tile.reason.event_id ? state.events.get(tile.reason.event_id) : null;
+    const acts = h("span", { class: "acts" },
+      ev && ev.status === "new" ? h("button", { type: "button", "data-tile-act": "ack", onclick: () => ackFromTile(ev.id) }, t("tile.ack")) : null,
+      h("button", { type: "button", class: "secondary", "data-tile-act": "pin", onclick: () => tileAction("pin", tile.camera_id, !tile.pinned) }, t(tile.pinned ? "tile.unpin" : "tile.pin")),
+      h("button", { type: "button", class: "secondary", "data-tile-act": "dismiss", onclick: () => tileAction("dismiss", tile.camera_id) }, t("tile.dismiss")));
+    const why = h("span", { class: "why", "data-since": tile.reason ? tile.reason.since : "" }, reasonText(tile.reason));
+    why._reason = tile.reason;
+    const head = h("div", { class: "tile-head" },
+      h("span", { class: "cam" }, `${tile.camera_id} · ${tile.name}${tile.pinned ? " 📌" : ""}`), acts, why);
+    const body = liveImage(tile.camera_id, tile.name);
+    body.onclick = () => { if (tile.reason && tile.reason.event_id) openEvent(tile.reason.event_id); };
+    return h("div", { class: `tile auto${tile.escalated ? " escalated" : ""}`, "data-camera": tile.camera_id, "data-slot": i }, head, body);
+  });
+  grid.replaceChildren(...tiles);
+  for (const cam of [...liveImages.keys()]) if (!keep.has(cam)) { liveImages.get(cam).src = ""; liveImages.delete(cam); }
+}
+
+setInterval(() => {  // reason ages tick without redrawing the wall
+  document.querySelectorAll("#wall .why").forEach((el) => { if (el._reason) el.textContent = reasonText(el._reason); });
+}, 1000);
+
+async function tileAction(kind, camera_id, pinned) {
+  try {
+    const body = kind === "pin" ? { camera_id, pinned } : { camera_id };
+    state.autoWall = await api(`/api/walls/me/${kind}`, { method: "POST", body });
+    drawAutoWall(state.autoWall);
+  } catch (e) { banner(e.message); }
+}
+
+async function ackFromTile(id) {
+  try { await api(`/api/events/${encodeURIComponent(id)}/acknowledge`, { method: "POST", body: {} }); } catch (e) { banner(e.message); }
+}
+
+// -- supervision: every operator's wall and load ------------------------------------------------
+let supTimer = null;
+function loadSupervisionSoon() {
+  if (supTimer) return;
+  supTimer = setTimeout(() => { supTimer = null; loadSupervision(); }, 1000);
+}
+
+async function loadSupervision() {
+  const o = await api("/api/walls");
+  $("#sup-summary").textContent = `${t("sup.worth")}: ${o.cameras_worth_showing} · ${t("sup.shown")}: ${o.shown} · ${t("sup.compute")}: ${o.last_ms} ms`;
+  $("#sup-walls").replaceChildren(...o.walls.map((w) => h("div", { class: "card", "data-operator": w.operator },
+    h("h3", {}, `${w.operator}${w.supervisor ? " (supervisor)" : ""} — ${t("sup.tiles")} ${w.tiles.filter(Boolean).length}/${w.size} · ${t("sup.open")} ${w.open_events}`),
+    h("ol", {}, w.tiles.map((tile) => h("li", {}, tile ? `${tile.camera_id} ${tile.name} — ${reasonText(tile.reason)} (${tile.priority})${tile.escalated ? " · " + t("escalated") : ""}` : "—"))))));
+}
+
+function renderManualWall() {
   const layout = wallLayout();
   if (!layout.tiles.length) layout.tiles = state.cameras.slice(0, layout.size * layout.size).map((c) => c.id);
   $("#wall-size").value = layout.size;
@@ -161,7 +257,7 @@ function renderWall() {
   const tiles = [];
   for (let i = 0; i < layout.size * layout.size; i++) {
     const camId = layout.tiles[i] || "";
-    const select = h("select", { "aria-label": `tile ${i + 1}`, onchange: (e) => { layout.tiles[i] = e.target.value; saveWall(layout); renderWall(); } },
+    const select = h("select", { "aria-label": `tile ${i + 1}`, onchange: (e) => { layout.tiles[i] = e.target.value; saveWall(layout); renderManualWall(); } },
       h("option", { value: "" }, t("wall.empty")),
       state.cameras.map((c) => h("option", { value: c.id, selected: c.id === camId }, `${c.id} · ${c.name}`)));
     const cam = state.cameras.find((c) => c.id === camId);
@@ -178,7 +274,7 @@ $("#wall-size").addEventListener("change", (e) => {
   const layout = wallLayout();
   layout.size = Number(e.target.value);
   saveWall(layout);
-  renderWall();
+  renderManualWall();
 });
 
 // -- event queue -------------------------------------------------------------------------------
@@ -191,7 +287,15 @@ async function loadQueue() {
   renderQueue();
 }
 
+// many events a second: draw the queue at most four times a second
+let queueTimer = null, queueFlash = null;
 function renderQueue(flash) {
+  if (flash) queueFlash = flash;
+  if (queueTimer) return;
+  queueTimer = setTimeout(() => { queueTimer = null; drawQueue(queueFlash); queueFlash = null; }, 250);
+}
+
+function drawQueue(flash) {
   const open = [...state.events.values()].filter((e) => OPEN.has(e.status));
   // new first, then by severity, then the latest first
   open.sort((a, b) => (b.status === "new") - (a.status === "new")
@@ -209,6 +313,13 @@ function renderQueue(flash) {
 }
 
 // -- events page and detail --------------------------------------------------------------------
+// many events a second must not mean many reloads a second: at most one per 2 s
+let reloadTimer = null;
+function reloadEventsSoon() {
+  if (reloadTimer) return;
+  reloadTimer = setTimeout(() => { reloadTimer = null; if (currentPage() === "events") loadEvents(); }, 2000);
+}
+
 async function loadEvents() {
   const f = $("#events-filter").value;
   const rows = await api(`/api/events?limit=200${f ? "&status=" + f : ""}`);

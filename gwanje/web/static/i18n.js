@@ -31,6 +31,11 @@ const TEXTS = {
     "type.fire": "화재", "type.abandoned_object": "유기물", "type.illegal_parking": "불법 주정차", "type.car_break_in": "차량 털이",
     "escalation": "상급자 보고: 미접수 이벤트", "conn.live": "실시간 연결됨", "conn.lost": "연결 끊김 — 재연결 중",
     "missed": "일부 알림을 놓쳐 목록을 새로 고쳤습니다", "ago.s": "초 전", "never": "없음",
+    "wall.mode": "모드", "wall.auto": "자동 (선별관제)", "wall.manual": "수동", "wall.idle": "대기 — 표시할 카메라 없음",
+    "tile.pin": "고정", "tile.unpin": "고정 해제", "tile.dismiss": "제외", "tile.ack": "접수", "tile.pinned": "고정됨",
+    "reason.incident": "신고 지점 인근", "reason.offline": "카메라 끊김", "sec": "초", "nav.supervise": "관제 현황",
+    "sup.operator": "관제요원", "sup.tiles": "화면", "sup.open": "미처리 이벤트", "sup.worth": "표시 대상 카메라",
+    "sup.shown": "표시 중", "sup.compute": "배정 계산", "escalated": "상급자 보고",
   },
   en: {
     "login.subtitle": "CCTV integrated control center — selective monitoring console",
@@ -63,6 +68,11 @@ const TEXTS = {
     "type.car_break_in": "Car break-in", "escalation": "Escalated: event not acknowledged in time",
     "conn.live": "Live", "conn.lost": "Connection lost — reconnecting", "missed": "Some updates were missed; list reloaded",
     "ago.s": "s ago", "never": "never",
+    "wall.mode": "Mode", "wall.auto": "Automatic (selective)", "wall.manual": "Manual", "wall.idle": "Idle — nothing to show",
+    "tile.pin": "Pin", "tile.unpin": "Unpin", "tile.dismiss": "Dismiss", "tile.ack": "Acknowledge", "tile.pinned": "pinned",
+    "reason.incident": "near a reported incident", "reason.offline": "camera offline", "sec": "s", "nav.supervise": "Supervision",
+    "sup.operator": "Operator", "sup.tiles": "Tiles", "sup.open": "Open events", "sup.worth": "Cameras worth showing",
+    "sup.shown": "Shown", "sup.compute": "Allocation time", "escalated": "escalated",
   },
 };
 

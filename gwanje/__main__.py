@@ -1,0 +1,5 @@
+"""``python -m gwanje`` is the ``gwanje`` command."""
+
+from gwanje.cli import app
+
+app()

@@ -1,0 +1,194 @@
+"""Filling the operators' walls from the cameras' priorities (a pure function of its inputs).
+
+Rules, in order:
+1. A pinned tile stays. A tile younger than ``dwell_s`` stays while its camera is still worth
+   showing (no flicker).
+2. The other cameras worth showing (priority ≥ ``show_threshold``, not dismissed) are placed
+   from the highest priority down, each on an operator it is eligible for (the operator's
+   districts; escalated cameras go to supervisors first): its previous wall and tile when that
+   has room (stability), else the least loaded wall (balance).
+3. A camera that finds no free tile may take a young tile whose priority it exceeds
+   ``preempt_ratio`` times (a clearly higher priority breaks the dwell).
+4. A wall takes at most ``change_budget`` new cameras a minute below ``urgent_priority``
+   (what a person can take in); urgent cameras come up regardless.
+Hence every camera is on at most one wall, no wall is over capacity, and outside the dwell no
+eligible camera is left off while a lower one is shown (unless that wall's budget is spent and
+the camera is not urgent). Ties break by camera id and operator
+order, so the same input gives the same walls.
+"""
+
+from __future__ import annotations
+
+import bisect
+import zlib
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+
+from gwanje.config_triage import OperatorConfig, TriageConfig
+from gwanje.triage.model import Dismissal, Priority, Tile, WallState
+
+
+def _eligible(op: OperatorConfig, district: str, escalated: bool) -> bool:
+    """Supervisors see escalated cameras (of their districts); operators their districts' cameras."""
+    in_district = not op.districts or district in op.districts
+    return in_district and (escalated or not op.supervisor)
+
+
+def active_dismissals(
+    state: WallState, priorities: Mapping[str, Priority], now: float, cfg: TriageConfig
+) -> dict[str, Dismissal]:
+    """Dismissals still in force: not expired, and the camera's priority has not risen clearly."""
+    out = {}
+    for cam, d in state.dismissed.items():
+        p = priorities.get(cam)
+        if d.until > now and (p is None or p.value < d.priority * cfg.dismiss_rise):
+            out[cam] = d
+    return out
+
+
+def allocate(
+    state: WallState,
+    priorities: Mapping[str, Priority],
+    operators: Sequence[OperatorConfig],
+    districts: Mapping[str, str],
+    now: float,
+    cfg: TriageConfig,
+) -> WallState:
+    dismissed = active_dismissals(state, priorities, now, cfg)
+
+    def worth(cam: str) -> bool:
+        p = priorities.get(cam)
+        return p is not None and p.value >= cfg.show_threshold and cam not in dismissed
+
+    def value(cam: str) -> float:
+        p = priorities.get(cam)
+        return p.value if p is not None else 0.0
+
+    walls: dict[str, list[Tile | None]] = {}
+    previous: dict[str, tuple[str, int, Tile]] = {}  # camera → (operator, slot, tile) before
+    placed: set[str] = set()
+    for op in operators:
+        old = list(state.walls.get(op.id, ()))[: op.tiles]
+        wall: list[Tile | None] = [None] * op.tiles
+        for slot, tile in enumerate(old):
+            if tile is None or tile.camera_id in placed:
+                continue
+            previous[tile.camera_id] = (op.id, slot, tile)
+            p = priorities.get(tile.camera_id)
+            keep = tile.pinned or (
+                worth(tile.camera_id)
+                and now - tile.since < cfg.dwell_s
+                and _eligible(op, districts.get(tile.camera_id, ""), bool(p and p.escalated))
+            )
+            if keep:
+                wall[slot] = tile
+                placed.add(tile.camera_id)
+        walls[op.id] = wall
+
+    ranked = sorted((c for c in priorities if c not in placed and worth(c)), key=lambda c: (-value(c), c))
+    order = {op.id: i for i, op in enumerate(operators)}
+    free = {op.id: walls[op.id].count(None) for op in operators}
+    chosen: dict[str, list[str]] = {op.id: [] for op in operators}
+    # an operator takes in only so many new cameras a minute: below the urgent level a wall
+    # accepts new cameras up to its budget; urgent ones always come up (and count)
+    recent = {op.id: [t for t in state.changes.get(op.id, ()) if now - t < 60.0] for op in operators}
+    budget = {op.id: cfg.change_budget - len(recent[op.id]) for op in operators}
+    queue = [(-value(c), c) for c in ranked]  # ascending = highest priority first
+    k = 0
+    while k < len(queue):
+        cam = queue[k][1]
+        k += 1
+        p = priorities[cam]
+        eligible = [op for op in operators if _eligible(op, districts.get(cam, ""), p.escalated)]
+        urgent = p.value >= cfg.urgent_priority
+        before = previous.get(cam)
+        room = [
+            op
+            for op in eligible
+            if free[op.id] > 0 and (urgent or budget[op.id] > 0 or (before is not None and before[0] == op.id))
+        ]
+        if p.escalated:  # supervisors' walls first
+            room = [op for op in room if op.supervisor] or room
+        if room:
+            target = next((op for op in room if before and op.id == before[0]), None)
+            if target is None:  # the least loaded wall; ties spread by a hash of camera and operator
+                target = min(
+                    room, key=lambda op: (1 - free[op.id] / op.tiles, _spread(cam, op.id), order[op.id])
+                )
+            free[target.id] -= 1
+            chosen[target.id].append(cam)
+            if not (before and before[0] == target.id):
+                budget[target.id] -= 1
+            continue
+        victim = _weakest_young_tile([op for op in eligible if urgent or budget[op.id] > 0], walls, priorities, now, cfg)
+        if victim is not None and value(victim[2]) * cfg.preempt_ratio < p.value:
+            walls[victim[0]][victim[1]] = Tile(cam, now)
+            budget[victim[0]] -= 1
+            recent[victim[0]].append(now)
+            placed.discard(victim[2])
+            placed.add(cam)
+            if worth(victim[2]):  # the displaced camera may still fit elsewhere, in its turn
+                bisect.insort(queue, (-value(victim[2]), victim[2]), lo=k)
+    for op in operators:  # a camera back on its wall gets its own tile back: no change on screen
+        wall = walls[op.id]
+        newcomers = []
+        for cam in chosen[op.id]:
+            before = previous.get(cam)
+            if before and before[0] == op.id and wall[before[1]] is None:
+                wall[before[1]] = before[2]
+            else:
+                newcomers.append(cam)
+        for cam in newcomers:
+            wall[wall.index(None)] = Tile(cam, now)
+            recent[op.id].append(now)
+    return WallState(
+        MappingProxyType({op: tuple(w) for op, w in walls.items()}),
+        MappingProxyType(dismissed),
+        MappingProxyType({op: tuple(ts) for op, ts in recent.items()}),
+    )
+
+
+def _spread(camera_id: str, operator_id: str) -> int:
+    """A fixed pseudo-random rank, so equally loaded walls share the new cameras evenly."""
+    return zlib.crc32(f"{camera_id}|{operator_id}".encode())
+
+
+def _weakest_young_tile(
+    operators: Sequence[OperatorConfig],
+    walls: Mapping[str, list[Tile | None]],
+    priorities: Mapping[str, Priority],
+    now: float,
+    cfg: TriageConfig,
+) -> tuple[str, int, str] | None:
+    """The lowest-priority unpinned tile still in its dwell on these operators' walls."""
+    best: tuple[float, int, int, str, str] | None = None
+    for i, op in enumerate(operators):
+        for slot, tile in enumerate(walls[op.id]):
+            if tile is None or tile.pinned or now - tile.since >= cfg.dwell_s:
+                continue
+            p = priorities.get(tile.camera_id)
+            key = (p.value if p else 0.0, i, slot, op.id, tile.camera_id)
+            if best is None or key < best:
+                best = key
+    return None if best is None else (best[3], best[2], best[4])
+
+
+def pin(state: WallState, operator: str, camera_id: str, pinned: bool) -> WallState:
+    """Pin or unpin a tile on the operator's wall (no change when the camera is not there)."""
+    tiles = tuple(
+        Tile(t.camera_id, t.since, pinned) if t is not None and t.camera_id == camera_id else t
+        for t in state.walls.get(operator, ())
+    )
+    return WallState(MappingProxyType({**state.walls, operator: tiles}), state.dismissed, state.changes)
+
+
+def dismiss(
+    state: WallState, operator: str, camera_id: str, priority: float, now: float, cfg: TriageConfig
+) -> WallState:
+    """Take the camera off the operator's wall and keep it off every wall for ``dismiss_s``
+    (or until its priority rises ``dismiss_rise`` times)."""
+    tiles = tuple(
+        None if t is not None and t.camera_id == camera_id else t for t in state.walls.get(operator, ())
+    )
+    dismissed = {**state.dismissed, camera_id: Dismissal(camera_id, now + cfg.dismiss_s, priority)}
+    return WallState(MappingProxyType({**state.walls, operator: tiles}), MappingProxyType(dismissed), state.changes)

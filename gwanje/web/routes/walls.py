@@ -1,0 +1,91 @@
+"""Selective monitoring: my wall (filled by triage), pin and dismiss, all walls for
+supervisors, and incidents reported at a place (they raise nearby cameras)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from gwanje.store import audit
+from gwanje.web.deps import CenterDep, Staff, Supervisor, client_ip
+
+router = APIRouter(prefix="/api", tags=["walls"])
+
+
+def _triage(request: Request):  # noqa: ANN202
+    return request.app.state.triage
+
+
+@router.get("/walls/me")
+def my_wall(principal: Staff, request: Request) -> dict:
+    return _triage(request).wall(principal.username)
+
+
+@router.get("/walls")
+def all_walls(principal: Supervisor, request: Request) -> dict:
+    return _triage(request).overview()
+
+
+class TileIn(BaseModel):
+    camera_id: str = Field(..., min_length=1, max_length=64)
+    pinned: bool = True
+
+
+@router.post("/walls/me/pin")
+def pin_tile(body: TileIn, principal: Staff, request: Request, center: CenterDep) -> dict:
+    if not _triage(request).pin(principal.username, body.camera_id, body.pinned):
+        raise HTTPException(404, f"camera {body.camera_id!r} is not on your wall")
+    with center.db.sessions.begin() as s:
+        audit.record(
+            s,
+            username=principal.username,
+            action="wall_pin" if body.pinned else "wall_unpin",
+            target=body.camera_id,
+            ip=client_ip(request),
+        )
+    return _triage(request).wall(principal.username)
+
+
+@router.post("/walls/me/dismiss")
+def dismiss_tile(body: TileIn, principal: Staff, request: Request, center: CenterDep) -> dict:
+    if not _triage(request).dismiss(principal.username, body.camera_id):
+        raise HTTPException(404, f"camera {body.camera_id!r} is not on your wall")
+    with center.db.sessions.begin() as s:
+        audit.record(
+            s,
+            username=principal.username,
+            action="wall_dismiss",
+            target=body.camera_id,
+            ip=client_ip(request),
+        )
+    return _triage(request).wall(principal.username)
+
+
+class IncidentIn(BaseModel):
+    """An incident reported at a place, e.g. a 112/119 call near a camera."""
+
+    lat: float = Field(..., ge=-90, le=90)
+    lon: float = Field(..., ge=-180, le=180)
+    radius_m: float = Field(300.0, gt=0, le=20_000)
+    ttl_s: float = Field(900.0, gt=0, le=86_400)
+    note: str = Field("", max_length=300)
+
+
+@router.post("/incidents", status_code=201)
+def report_incident(body: IncidentIn, principal: Staff, request: Request, center: CenterDep) -> dict:
+    triage = _triage(request)
+    try:
+        boost = triage.add_incident(body.lat, body.lon, body.radius_m, body.ttl_s, body.note)
+    except ValueError as exc:
+        raise HTTPException(409, str(exc)) from None
+    with center.db.sessions.begin() as s:
+        audit.record(
+            s,
+            username=principal.username,
+            action="incident_report",
+            target=boost.id,
+            detail=body.model_dump(),
+            ip=client_ip(request),
+        )
+    triage.tick()
+    return {"id": boost.id, "until": boost.until}

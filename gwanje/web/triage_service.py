@@ -1,0 +1,290 @@
+"""Selective monitoring in the running center: once a second, the open events, false-alarm
+history, incident reports and camera health become priorities, and the walls are reallocated
+(``gwanje.triage``, pure). A wall that changed is pushed to its operator's console."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from gwanje.config_triage import OperatorConfig
+from gwanje.domain import CameraStatus
+from gwanje.store import cameras as camera_repo
+from gwanje.store import events as event_repo
+from gwanje.store.lifecycle import Status
+from gwanje.store.models import EventRow, SessionRow, UserRow, now_utc, utc
+from gwanje.triage.allocate import allocate, dismiss, pin
+from gwanje.triage.model import ActiveEvent, Boost, CameraIndex, CameraInfo, Priority, WallState, to_metres
+from gwanje.triage.priority import priorities
+from gwanje.web.center import Center
+
+HISTORY_REFRESH_S = 60.0
+
+
+class TriageService:
+    def __init__(self, center: Center) -> None:
+        self.center = center
+        self.cfg = center.site.triage
+        self.zone = ZoneInfo(center.site.timezone)
+        self.state = WallState.empty()
+        self.priorities: dict[str, Priority] = {}
+        self.boosts: dict[str, Boost] = {}
+        self.offline_since: dict[str, float] = {}
+        self.names: dict[str, str] = {}
+        self.operators: list[OperatorConfig] = []
+        self._index: CameraIndex | None = None
+        self._origin: tuple[float, float] | None = None
+        self._history: dict[tuple[str, str], tuple[int, int]] = {}
+        self._history_at = 0.0
+        self._ids = itertools.count(1)
+        self.lock = threading.Lock()
+        self.last_ms = 0.0
+
+    # -- inputs ------------------------------------------------------------------------------
+    def cameras_changed(self) -> None:
+        self._index = None
+
+    def _cameras(self, session) -> CameraIndex:  # noqa: ANN001
+        if self._index is not None:
+            return self._index
+        rows = camera_repo.all_cameras(session)
+        placed = [r.config.get("location") or {} for r in rows]
+        located = [
+            (loc["lat"], loc["lon"])
+            for loc in placed
+            if loc.get("lat") is not None and loc.get("lon") is not None
+        ]
+        self._origin = located[0] if located else None
+        infos = []
+        for row in rows:
+            loc = row.config.get("location") or {}
+            x = y = None
+            if self._origin and loc.get("lat") is not None and loc.get("lon") is not None:
+                x, y = to_metres(loc["lat"], loc["lon"], self._origin)
+            kinds = {z["name"]: z["kind"] for z in row.config.get("zones", []) if z.get("kind")}
+            infos.append(
+                CameraInfo(
+                    row.id,
+                    x,
+                    y,
+                    loc.get("kind") or "default",
+                    loc.get("district") or "",
+                    MappingProxyType(kinds),
+                )
+            )
+        self.names = {r.id: r.name for r in rows}
+        self._index = CameraIndex(infos)
+        return self._index
+
+    def _on_duty(self, session) -> list[OperatorConfig]:  # noqa: ANN001
+        if self.cfg.operators:
+            return list(self.cfg.operators)
+        rows = session.execute(
+            select(UserRow.username, UserRow.role)
+            .join(SessionRow, SessionRow.user_id == UserRow.id)
+            .where(
+                SessionRow.expires_at > now_utc(),
+                UserRow.active.is_(True),
+                UserRow.role.in_(["operator", "supervisor"]),
+            )
+            .distinct()
+            .order_by(UserRow.username)
+        ).all()
+        return [
+            OperatorConfig(id=u, tiles=self.cfg.default_tiles, supervisor=r == "supervisor") for u, r in rows
+        ]
+
+    def _events(self, session, now: float) -> list[ActiveEvent]:  # noqa: ANN001
+        rows = session.execute(
+            select(
+                EventRow.id,
+                EventRow.camera_id,
+                EventRow.type,
+                EventRow.severity,
+                EventRow.confidence,
+                EventRow.started_at,
+                EventRow.ended_at,
+                EventRow.status,
+                EventRow.zone,
+                EventRow.details,
+                EventRow.received_at,
+            ).where(EventRow.status.in_(event_repo.open_statuses()))
+        ).all()
+        out = []
+        for r in rows:
+            received = utc(r.received_at).timestamp()
+            escalated = r.status == Status.NEW.value and now - received >= self.cfg.escalate_after_s
+            out.append(
+                ActiveEvent(
+                    r.id,
+                    r.camera_id,
+                    r.type,
+                    r.severity,
+                    float(r.confidence),
+                    utc(r.started_at).timestamp(),
+                    utc(r.ended_at).timestamp() if r.ended_at else None,
+                    r.status != Status.NEW.value,
+                    escalated,
+                    r.zone,
+                    _detail(r.type, r.details or {}),
+                )
+            )
+        return out
+
+    def _false_alarm_history(self, session, now: float) -> dict[tuple[str, str], tuple[int, int]]:  # noqa: ANN001
+        if now - self._history_at >= HISTORY_REFRESH_S:
+            totals = dict(
+                ((c, t), n)
+                for c, t, n in session.execute(
+                    select(EventRow.camera_id, EventRow.type, func.count()).group_by(
+                        EventRow.camera_id, EventRow.type
+                    )
+                )
+            )
+            marks = event_repo.false_alarm_counts(session)
+            self._history = {k: (marks.get(k, 0), totals.get(k, 0)) for k in totals.keys() | marks.keys()}
+            self._history_at = now
+        return self._history
+
+    def _health(self, now: float) -> dict[str, float]:
+        for cam_id, h in list(self.center.health.items()):
+            down = h.state.status in (CameraStatus.OFFLINE, CameraStatus.RECONNECTING)
+            if down:
+                self.offline_since.setdefault(cam_id, now)
+            else:
+                self.offline_since.pop(cam_id, None)
+        return dict(self.offline_since)
+
+    # -- the loop ----------------------------------------------------------------------------
+    def tick(self, now: float | None = None) -> list[str]:
+        """Recompute priorities and walls; returns the operators whose wall changed."""
+        now = time.time() if now is None else now
+        t0 = time.perf_counter()
+        with self.center.db.sessions() as s:
+            index = self._cameras(s)
+            operators = self._on_duty(s)
+            events = self._events(s, now)
+            history = self._false_alarm_history(s, now)
+        hour = datetime.fromtimestamp(now, self.zone).hour
+        with self.lock:
+            self.boosts = {k: b for k, b in self.boosts.items() if b.until > now}
+            prios = priorities(
+                index,
+                events,
+                now=now,
+                hour=hour,
+                cfg=self.cfg,
+                false_alarms=history,
+                boosts=self.boosts.values(),
+                offline_since=self._health(now),
+            )
+            districts = {c.id: c.district for c in index.cameras.values()}
+            new = allocate(self.state, prios, operators, districts, now, self.cfg)
+            changed = [op.id for op in operators if new.walls.get(op.id) != self.state.walls.get(op.id)]
+            self.state, self.priorities, self.operators = new, prios, operators
+        self.last_ms = (time.perf_counter() - t0) * 1e3
+        for op in changed:
+            self.center.bus.publish({"kind": "wall", "data": self.wall(op)})
+        return changed
+
+    # -- operator actions ----------------------------------------------------------------------
+    def pin(self, operator: str, camera_id: str, pinned: bool) -> bool:
+        with self.lock:
+            if camera_id not in self.state.shown() or self.state.shown()[camera_id] != operator:
+                return False
+            self.state = pin(self.state, operator, camera_id, pinned)
+        self.center.bus.publish({"kind": "wall", "data": self.wall(operator)})
+        return True
+
+    def dismiss(self, operator: str, camera_id: str) -> bool:
+        with self.lock:
+            if self.state.shown().get(camera_id) != operator:
+                return False
+            p = self.priorities.get(camera_id)
+            self.state = dismiss(
+                self.state, operator, camera_id, p.value if p else 0.0, time.time(), self.cfg
+            )
+        self.center.bus.publish({"kind": "wall", "data": self.wall(operator)})
+        return True
+
+    def add_incident(self, lat: float, lon: float, radius_m: float, ttl_s: float, note: str) -> Boost:
+        with self.center.db.sessions() as s:
+            self._cameras(s)
+        if self._origin is None:
+            raise ValueError("no camera has a position (location.lat/lon): incidents cannot be placed")
+        x, y = to_metres(lat, lon, self._origin)
+        boost = Boost(f"inc-{next(self._ids)}", x, y, radius_m, time.time() + ttl_s, note)
+        with self.lock:
+            self.boosts[boost.id] = boost
+        return boost
+
+    # -- views -------------------------------------------------------------------------------
+    def wall(self, operator: str) -> dict[str, Any]:
+        with self.lock:
+            tiles = self.state.walls.get(operator, ())
+            op = next((o for o in self.operators if o.id == operator), None)
+            out = []
+            for slot, t in enumerate(tiles):
+                if t is None:
+                    out.append(None)
+                    continue
+                p = self.priorities.get(t.camera_id)
+                r = p.reason if p else None
+                out.append(
+                    {
+                        "slot": slot,
+                        "camera_id": t.camera_id,
+                        "name": self.names.get(t.camera_id, t.camera_id),
+                        "since": t.since,
+                        "pinned": t.pinned,
+                        "priority": round(p.value, 2) if p else 0.0,
+                        "escalated": bool(p and p.escalated),
+                        "event_ids": list(p.event_ids) if p else [],
+                        "reason": None
+                        if r is None
+                        else {
+                            "kind": r.kind,
+                            "type": r.type,
+                            "zone": r.zone,
+                            "since": r.since,
+                            "event_id": r.event_id,
+                            "detail": r.detail,
+                        },
+                    }
+                )
+            return {
+                "operator": operator,
+                "tiles": out,
+                "size": op.tiles if op else len(tiles),
+                "supervisor": bool(op and op.supervisor),
+            }
+
+    def overview(self) -> dict[str, Any]:
+        with self.lock:
+            ops = list(self.operators)
+            waiting = sum(1 for p in self.priorities.values() if p.value >= self.cfg.show_threshold)
+            shown = self.state.shown()
+        walls = [self.wall(op.id) for op in ops]
+        for w in walls:
+            w["open_events"] = sum(len(t["event_ids"]) for t in w["tiles"] if t)
+        return {
+            "walls": walls,
+            "cameras_worth_showing": waiting,
+            "shown": len(shown),
+            "last_ms": round(self.last_ms, 2),
+        }
+
+
+def _detail(type_: str, details: dict) -> str | None:
+    if type_ == "crowd" and "density" in details:
+        return f"{float(details['density']):.1f}/m²"
+    if "kind" in details:
+        return str(details["kind"])
+    return None

@@ -1,0 +1,163 @@
+"""Wall allocation: properties over generated states (hypothesis) and the behaviours an operator
+sees (dwell, preemption, pin, dismiss, escalation, districts)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gwanje.config_triage import OperatorConfig, TriageConfig
+from gwanje.triage.allocate import _eligible, active_dismissals, allocate, dismiss, pin
+from gwanje.triage.model import Priority, Reason, WallState
+
+CFG = TriageConfig()
+CONFIGS = [CFG, TriageConfig(change_budget=60), TriageConfig(change_budget=1, urgent_priority=10)]
+DISTRICTS = ["north", "south", "east"]
+
+
+def prio(cam: str, value: float, escalated: bool = False) -> Priority:
+    return Priority(cam, value, Reason("event", 0.0, "loitering"), escalated)
+
+
+@st.composite
+def situations(draw):
+    n = draw(st.integers(1, 40))
+    cams = [f"c{i:02d}" for i in range(n)]
+    districts = {c: draw(st.sampled_from(DISTRICTS)) for c in cams}
+    ops = []
+    for i in range(draw(st.integers(1, 5))):
+        ops.append(
+            OperatorConfig(
+                id=f"op{i}",
+                tiles=draw(st.integers(1, 9)),
+                districts=draw(st.lists(st.sampled_from(DISTRICTS), max_size=2, unique=True)),
+                supervisor=draw(st.booleans()) if i else False,
+            )
+        )
+    values = st.floats(0, 20, allow_nan=False)
+
+    def priorities():
+        chosen = draw(st.lists(st.sampled_from(cams), unique=True, max_size=n))
+        return {c: prio(c, draw(values), draw(st.booleans())) for c in chosen}
+
+    first, second = priorities(), priorities()
+    t0 = 1000.0
+    state = allocate(WallState.empty(), first, ops, districts, t0, CFG)
+    for op in ops:  # the operators pin and dismiss some tiles
+        for tile in state.walls[op.id]:
+            if tile is not None and draw(st.integers(0, 5)) == 0:
+                state = pin(state, op.id, tile.camera_id, True)
+            elif tile is not None and draw(st.integers(0, 5)) == 0:
+                state = dismiss(state, op.id, tile.camera_id, first[tile.camera_id].value, t0, CFG)
+    now = t0 + draw(st.sampled_from([0.5, 5.0, 9.9, 10.0, 30.0, 200.0]))
+    return state, second, ops, districts, now, draw(st.sampled_from(CONFIGS))
+
+
+def _worth(cam, priorities, dismissed, cfg=CFG) -> bool:
+    p = priorities.get(cam)
+    return p is not None and p.value >= cfg.show_threshold and cam not in dismissed
+
+
+@settings(max_examples=300, deadline=None)
+@given(situations())
+def test_allocation_properties(situation) -> None:
+    before, priorities, ops, districts, now, cfg = situation
+    after = allocate(before, priorities, ops, districts, now, cfg)
+    # the same input gives the same walls
+    assert after == allocate(before, priorities, ops, districts, now, cfg)
+    shown = [t.camera_id for tiles in after.walls.values() for t in tiles if t is not None]
+    # no camera on two walls
+    assert len(shown) == len(set(shown))
+    for op in ops:
+        # no wall over (or under) its size
+        assert len(after.walls[op.id]) == op.tiles
+    dismissed = active_dismissals(before, priorities, now, cfg)
+    # pinned tiles stay where they were
+    for op in ops:
+        for slot, tile in enumerate(before.walls.get(op.id, ())):
+            if tile is not None and tile.pinned:
+                assert after.walls[op.id][slot] == tile
+    for op in ops:
+        new_here = [t for t in after.walls[op.id] if t is not None and t.since == now]
+        recent = [t for t in after.changes.get(op.id, ()) if now - t < 60]
+        # the budget of new cameras a minute holds, urgent cameras apart
+        assert len([t for t in new_here if priorities[t.camera_id].value < cfg.urgent_priority]) <= max(
+            0, cfg.change_budget - (len(recent) - len(new_here))
+        )
+        spent = len(recent) >= cfg.change_budget
+        for tile in after.walls[op.id]:
+            if tile is None or tile.pinned:
+                continue
+            # only cameras worth showing are shown, each on a wall it belongs to
+            assert _worth(tile.camera_id, priorities, dismissed, cfg)
+            assert _eligible(op, districts[tile.camera_id], priorities[tile.camera_id].escalated)
+        unshown = [
+            c
+            for c in priorities
+            if c not in shown
+            and _worth(c, priorities, dismissed, cfg)
+            and _eligible(op, districts[c], priorities[c].escalated)
+            and (not spent or priorities[c].value >= cfg.urgent_priority)
+        ]
+        if not unshown:
+            continue
+        best_unshown = max(priorities[c].value for c in unshown)
+        # no free tile while an eligible camera worth showing is left off
+        assert None not in after.walls[op.id]
+        # outside the dwell, a higher-priority camera is never left off while a lower one is shown
+        for tile in after.walls[op.id]:
+            if tile.pinned or now - tile.since < cfg.dwell_s:
+                continue
+            assert priorities[tile.camera_id].value >= best_unshown
+
+
+OPS = [OperatorConfig(id="kim", tiles=2), OperatorConfig(id="lee", tiles=2)]
+
+
+def test_highest_first_and_balanced() -> None:
+    p = {c: prio(c, v) for c, v in [("a", 9), ("b", 8), ("c", 7), ("d", 6), ("e", 5), ("f", 0.2)]}
+    state = allocate(WallState.empty(), p, OPS, {}, 0.0, CFG)
+    walls = {op: {t.camera_id for t in tiles} for op, tiles in state.walls.items()}
+    assert walls["kim"] | walls["lee"] == {"a", "b", "c", "d"}  # e waits, f is below the threshold
+    assert len(walls["kim"]) == len(walls["lee"]) == 2
+
+
+def test_dwell_then_replacement_and_clear_preemption() -> None:
+    state = allocate(WallState.empty(), {"a": prio("a", 3), "b": prio("b", 3)}, OPS[:1], {}, 0.0, CFG)
+    busier = {"a": prio("a", 3), "b": prio("b", 3), "c": prio("c", 4)}
+    assert allocate(state, busier, OPS[:1], {}, 5.0, CFG) == state  # 4 is not clearly above 3: dwell holds
+    later = allocate(state, busier, OPS[:1], {}, 10.0, CFG)
+    assert [t.camera_id for t in later.walls["kim"]] == ["a", "c"]  # one tile changes; "a" keeps its tile
+    fire = {"a": prio("a", 3), "b": prio("b", 2), "c": prio("c", 9)}
+    pre = allocate(state, fire, OPS[:1], {}, 5.0, CFG)
+    assert [t.camera_id for t in pre.walls["kim"]] == ["a", "c"]  # 9 > 1.5 × 2: breaks b's dwell
+
+
+def test_unchanged_camera_keeps_its_tile_and_time() -> None:
+    p = {"a": prio("a", 3)}
+    first = allocate(WallState.empty(), p, OPS[:1], {}, 0.0, CFG)
+    again = allocate(first, p, OPS[:1], {}, 60.0, CFG)
+    assert again.walls["kim"][0].since == 0.0
+
+
+def test_pin_keeps_a_quiet_camera_and_dismiss_hides_it() -> None:
+    p = {"a": prio("a", 3), "b": prio("b", 3)}
+    state = pin(allocate(WallState.empty(), p, OPS[:1], {}, 0.0, CFG), "kim", "a", True)
+    quiet = allocate(state, {"b": prio("b", 3)}, OPS[:1], {}, 100.0, CFG)
+    assert quiet.walls["kim"][0].camera_id == "a" and quiet.walls["kim"][0].pinned
+    gone = dismiss(quiet, "kim", "b", 3.0, 100.0, CFG)
+    assert "b" not in allocate(gone, {"b": prio("b", 3)}, OPS, {}, 101.0, CFG).shown()
+    assert "b" in allocate(gone, {"b": prio("b", 5)}, OPS, {}, 101.0, CFG).shown()  # rose 1.5×
+    assert "b" in allocate(gone, {"b": prio("b", 3)}, OPS, {}, 100.0 + CFG.dismiss_s, CFG).shown()
+
+
+def test_escalated_cameras_go_to_a_supervisor_and_districts_are_respected() -> None:
+    ops = [
+        OperatorConfig(id="kim", tiles=4, districts=["north"]),
+        OperatorConfig(id="lee", tiles=4, districts=["south"]),
+        OperatorConfig(id="boss", tiles=4, supervisor=True),
+    ]
+    districts = {"n1": "north", "s1": "south", "s2": "south"}
+    p = {"n1": prio("n1", 3), "s1": prio("s1", 3), "s2": prio("s2", 4, escalated=True)}
+    state = allocate(WallState.empty(), p, ops, districts, 0.0, CFG)
+    assert state.shown() == {"n1": "kim", "s1": "lee", "s2": "boss"}

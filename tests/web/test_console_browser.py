@@ -1,0 +1,107 @@
+"""The console in a real browser (Debian's Chromium driven by Playwright) against a real center
+process: log in, see the wall's live view, receive a live event from the running pipeline,
+acknowledge and resolve it. Screenshots go to test-artifacts/console/."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def test_operator_receives_acknowledges_and_resolves_a_live_event(browser, live_center) -> None:
+    page = browser.new_page(viewport={"width": 1500, "height": 900}, locale="ko-KR")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_center.base + "/")
+    page.wait_for_selector("#login-form")
+    assert page.inner_text("#login-form button[type=submit]") == "로그인"  # Korean by default
+    page.fill("input[name=username]", "kim")
+    page.fill("input[name=password]", "wrong password")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_function("document.querySelector('#login-error').textContent.length > 0")
+    page.screenshot(path=ARTIFACTS / "01-login-failed.png")
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#app:not([hidden])")
+
+    # the wall fills itself (selective monitoring): the camera with an intrusion comes up, its tile
+    # saying why, with the annotated live view
+    why = page.locator("#wall .tile.auto[data-camera='cam-a'] .why")
+    why.wait_for(timeout=90_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#wall img.live')].some(i => i.naturalWidth > 0)", timeout=60_000
+    )
+    assert "침입" in why.inner_text() and "lawn" in why.inner_text()
+    # a live event from the running pipeline arrives over the stream and enters the queue
+    page.wait_for_function("() => (window.gwanjeReceived || []).length > 0", timeout=90_000)
+    event_id = page.evaluate("window.gwanjeReceived[0].id")
+    item = page.locator(f"#queue li[data-event='{event_id}']")
+    item.wait_for()
+    page.screenshot(path=ARTIFACTS / "02-wall-with-live-event.png")
+
+    item.click()
+    page.wait_for_selector("#drawer:not([hidden])")
+    page.wait_for_function("document.querySelector('#d-snapshot').naturalWidth > 0")
+    page.check("#d-sop input[data-step='0']")
+    page.wait_for_function("document.querySelector('#d-sop').textContent.includes('kim')")
+    page.click("#d-actions [data-act=acknowledge]")
+    page.wait_for_function("document.querySelector('#d-facts').textContent.includes('접수')")
+    page.screenshot(path=ARTIFACTS / "03-event-acknowledged.png")
+    page.fill("#d-note", "현장 확인 완료")
+    page.click("#d-actions [data-act=resolve]")
+    page.wait_for_function("document.querySelector('#d-facts').textContent.includes('종결')")
+    page.screenshot(path=ARTIFACTS / "04-event-resolved.png")
+
+    api = live_center.login("park")
+    stored = api.get(f"/api/events/{event_id}").json()
+    assert (
+        stored["status"] == "resolved"
+        and stored["closed_by"] == "kim"
+        and stored["closing_note"] == "현장 확인 완료"
+    )
+    assert [a["to_status"] for a in stored["actions"]] == ["acknowledged", "resolved"]
+    assert stored["sop"][0]["done_by"] == "kim"
+
+    # the other pages render, and the console switches to English
+    page.click("#d-close")
+    for name in ("events", "cameras", "map", "stats"):
+        page.goto(f"{live_center.base}/#{name}")
+        page.wait_for_selector(f"#page-{name}:not([hidden])")
+        page.wait_for_timeout(700)
+        page.screenshot(path=ARTIFACTS / f"05-{name}.png")
+    assert page.locator("#map .marker").count() >= 1
+    page.click(".who .lang-toggle")
+    assert page.inner_text("nav a[href='#stats']") == "Statistics"
+    page.screenshot(path=ARTIFACTS / "06-stats-english.png")
+    assert errors == []
+    page.close()
+
+    # the supervisor sees every operator's wall and its load
+    sup = browser.new_page(viewport={"width": 1500, "height": 900})
+    sup.goto(live_center.base + "/#supervise")
+    sup.fill("input[name=username]", "park")
+    sup.fill("input[name=password]", "correct horse battery")
+    sup.click("#login-form button[type=submit]")
+    sup.locator("#sup-walls [data-operator='kim']").wait_for(timeout=30_000)
+    sup.screenshot(path=ARTIFACTS / "07-supervision.png")
+    sup.close()

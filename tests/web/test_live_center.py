@@ -1,0 +1,125 @@
+"""End to end on a real center process: a camera pipeline on the real clip in a worker
+process, its events stored and pushed over SSE, the live view, a killed worker restarted,
+cameras added and removed without a restart, and a camera URL that does not answer."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from conftest import vtest_camera
+
+pytestmark = pytest.mark.slow
+
+
+def _wait(predicate, timeout: float, what: str, step: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+def _first_message(client: httpx.Client, kind: str, timeout: float) -> dict:
+    """The data of the first server-sent message of this kind on the client's stream."""
+    deadline = time.monotonic() + timeout
+    with client.stream("GET", "/api/stream", timeout=httpx.Timeout(timeout, read=timeout)) as stream:
+        current = None
+        for line in stream.iter_lines():
+            if line.startswith("event: "):
+                current = line[7:]
+            elif line.startswith("data: ") and current == kind:
+                return json.loads(line[6:])
+            assert time.monotonic() < deadline, f"no {kind} message within {timeout:g} s"
+    raise AssertionError(f"the stream ended before a {kind} message")
+
+
+def _camera(client: httpx.Client, camera_id: str) -> dict:
+    return client.get(f"/api/cameras/{camera_id}").json()
+
+
+def test_pipeline_events_are_stored_and_pushed_over_sse(live_center) -> None:
+    kim = live_center.login("kim")
+    received = _first_message(kim, "event", 90)
+    assert received["camera_id"] == "cam-a" and received["type"] == "intrusion" and received["zone"] == "lawn"
+    assert received["observed_at"]  # the triggering frame's time, for the latency benchmark
+    stored = kim.get(f"/api/events/{received['id']}").json()
+    assert stored["status"] == "new" and stored["has_snapshot"] and len(stored["sop"]) == 3
+    snap = kim.get(f"/api/events/{received['id']}/snapshot")
+    assert snap.headers["content-type"] == "image/jpeg" and snap.content[:2] == b"\xff\xd8"
+
+
+def test_unacknowledged_events_escalate_to_supervisors(live_center) -> None:
+    park = live_center.login("park")
+    escalated = _first_message(park, "escalation", 60)
+    assert escalated["status"] == "new" and escalated["escalated_at"]
+    audit = park.get("/api/audit", params={"action": "event_escalate"}).json()
+    assert any(a["target"] == escalated["id"] and a["username"] == "system" for a in audit)
+
+
+def test_live_view_is_annotated_jpeg_and_health_is_reported(live_center) -> None:
+    kim = live_center.login("kim")
+    health = _wait(
+        lambda: (h := _camera(kim, "cam-a")["health"])["status"] == "online" and h["fps"] > 0 and h,
+        60,
+        "camera online",
+    )
+    assert health["worker"] == 0 and health["last_frame_at"]
+    with kim.stream("GET", "/api/cameras/cam-a/live.mjpg", timeout=30) as r:
+        assert r.headers["content-type"].startswith("multipart/x-mixed-replace")
+        buf = b""
+        for chunk in r.iter_bytes():
+            buf += chunk
+            if buf.count(b"\xff\xd9") >= 2:
+                break
+    start = buf.index(b"\xff\xd8")
+    assert b"Content-Type: image/jpeg" in buf[:start]
+    audit = live_center.login("park").get("/api/audit", params={"action": "view_live"}).json()
+    assert any(a["username"] == "kim" and a["target"] == "cam-a" for a in audit)
+
+
+def test_a_killed_worker_is_restarted_and_its_cameras_resume(live_center) -> None:
+    admin = live_center.login("admin")
+    before = admin.get("/api/system").json()["workers"][0]
+    os.kill(before["pid"], signal.SIGKILL)
+    after = _wait(
+        lambda: (w := admin.get("/api/system").json()["workers"][0])["restarts"] == 1 and w["alive"] and w,
+        30,
+        "restart",
+    )
+    assert after["pid"] != before["pid"] and after["cameras"] == ["cam-a"]
+    assert "exited with code -9" in admin.get("/api/system").json()["restarts"][0]
+    restarted = datetime.now(UTC)
+
+    def fresh_frames() -> bool:
+        h = _camera(admin, "cam-a")["health"]
+        return bool(h["last_frame_at"]) and datetime.fromisoformat(h["last_frame_at"]) > restarted
+
+    _wait(fresh_frames, 60, "frames after the restart")
+
+
+def test_cameras_change_without_restart_and_a_dead_url_is_marked(live_center, vtest) -> None:
+    admin = live_center.login("admin")
+    dead = {"id": "cam-dead", "url": "rtsp://127.0.0.1:9/nothing", "open_timeout_s": 2, "reconnect_max_s": 2}
+    assert admin.put("/api/cameras/cam-dead", json=dead).status_code == 200
+    health = _wait(
+        lambda: (h := _camera(admin, "cam-dead")["health"])["last_error"] and h, 30, "the dead camera's error"
+    )
+    assert health["status"] in {"reconnecting", "offline"}
+    assert "127.0.0.1:9" in health["last_error"] or "refused" in health["last_error"].lower()
+    assert (
+        admin.put("/api/cameras/cam-b", json=vtest_camera("cam-b", vtest, start_offset_s=30)).status_code
+        == 200
+    )
+    _wait(lambda: _camera(admin, "cam-b")["health"]["status"] == "online", 60, "the added camera online")
+    for cam in ("cam-dead", "cam-b"):
+        assert admin.delete(f"/api/cameras/{cam}").status_code == 200
+    assert [c["id"] for c in admin.get("/api/cameras").json()] == ["cam-a"]
+    assert admin.get("/api/health").json()["status"] == "ok"
