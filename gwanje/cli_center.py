@@ -55,7 +55,8 @@ def _serve(site: SiteConfig, banner: str) -> None:
         )
     )
     out.print(banner)
-    server.run()
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its clean shutdown
+        server.run()
     out.print("stopped")
 
 

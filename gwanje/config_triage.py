@@ -77,10 +77,17 @@ class TriageConfig(Strict):
         1.5, ge=1, description="... unless a camera this many times its priority needs it"
     )
     change_budget: int = Field(
-        4, ge=1, le=60, description="New cameras per wall per minute, for priorities below urgent_priority"
+        6,
+        ge=1,
+        le=60,
+        description="New cameras per wall per minute (what a person can take in), urgent ones apart",
     )
     urgent_priority: float = Field(
         3.5, ge=0, description="Cameras at this priority or above come up at once, whatever the budget"
+    )
+    urgent_types: list[str] = Field(
+        default_factory=lambda: ["fire", "fight", "fall", "crowd"],
+        description="Life-safety event types that come up at once, whatever their priority",
     )
     dismiss_s: float = Field(120.0, ge=0, description="A dismissed camera stays off the walls this long ...")
     dismiss_rise: float = Field(1.5, ge=1, description="... unless its priority rises this many times")

@@ -9,8 +9,8 @@ Rules, in order:
    has room (stability), else the least loaded wall (balance).
 3. A camera that finds no free tile may take a young tile whose priority it exceeds
    ``preempt_ratio`` times (a clearly higher priority breaks the dwell).
-4. A wall takes at most ``change_budget`` new cameras a minute below ``urgent_priority``
-   (what a person can take in); urgent cameras come up regardless.
+4. A wall takes at most ``change_budget`` new cameras a minute (what a person can take in);
+   urgent cameras (``urgent_priority`` or a life-safety type) come up regardless.
 Hence every camera is on at most one wall, no wall is over capacity, and outside the dwell no
 eligible camera is left off while a lower one is shown (unless that wall's budget is spent and
 the camera is not urgent). Ties break by camera id and operator
@@ -32,6 +32,11 @@ def _eligible(op: OperatorConfig, district: str, escalated: bool) -> bool:
     """Supervisors see escalated cameras (of their districts); operators their districts' cameras."""
     in_district = not op.districts or district in op.districts
     return in_district and (escalated or not op.supervisor)
+
+
+def is_urgent(p: Priority, cfg: TriageConfig) -> bool:
+    """Urgent cameras come up at once, whatever the wall's change budget."""
+    return p.value >= cfg.urgent_priority or (p.reason.kind == "event" and p.reason.type in cfg.urgent_types)
 
 
 def active_dismissals(
@@ -100,12 +105,13 @@ def allocate(
         k += 1
         p = priorities[cam]
         eligible = [op for op in operators if _eligible(op, districts.get(cam, ""), p.escalated)]
-        urgent = p.value >= cfg.urgent_priority
+        urgent = is_urgent(p, cfg)
         before = previous.get(cam)
         room = [
             op
             for op in eligible
-            if free[op.id] > 0 and (urgent or budget[op.id] > 0 or (before is not None and before[0] == op.id))
+            if free[op.id] > 0
+            and (urgent or budget[op.id] > 0 or (before is not None and before[0] == op.id))
         ]
         if p.escalated:  # supervisors' walls first
             room = [op for op in room if op.supervisor] or room
@@ -120,7 +126,9 @@ def allocate(
             if not (before and before[0] == target.id):
                 budget[target.id] -= 1
             continue
-        victim = _weakest_young_tile([op for op in eligible if urgent or budget[op.id] > 0], walls, priorities, now, cfg)
+        victim = _weakest_young_tile(
+            [op for op in eligible if urgent or budget[op.id] > 0], walls, priorities, now, cfg
+        )
         if victim is not None and value(victim[2]) * cfg.preempt_ratio < p.value:
             walls[victim[0]][victim[1]] = Tile(cam, now)
             budget[victim[0]] -= 1
@@ -191,4 +199,6 @@ def dismiss(
         None if t is not None and t.camera_id == camera_id else t for t in state.walls.get(operator, ())
     )
     dismissed = {**state.dismissed, camera_id: Dismissal(camera_id, now + cfg.dismiss_s, priority)}
-    return WallState(MappingProxyType({**state.walls, operator: tiles}), MappingProxyType(dismissed), state.changes)
+    return WallState(
+        MappingProxyType({**state.walls, operator: tiles}), MappingProxyType(dismissed), state.changes
+    )

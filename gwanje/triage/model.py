@@ -109,7 +109,9 @@ class Dismissal:
 class WallState:
     walls: MappingProxyType  # operator id → tuple[Tile | None, ...]
     dismissed: MappingProxyType  # camera id → Dismissal
-    changes: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # operator → times of new tiles
+    changes: MappingProxyType = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # operator → times of new tiles
 
     @staticmethod
     def empty() -> WallState:

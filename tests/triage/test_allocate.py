@@ -7,11 +7,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gwanje.config_triage import OperatorConfig, TriageConfig
-from gwanje.triage.allocate import _eligible, active_dismissals, allocate, dismiss, pin
+from gwanje.triage.allocate import _eligible, active_dismissals, allocate, dismiss, is_urgent, pin
 from gwanje.triage.model import Priority, Reason, WallState
 
 CFG = TriageConfig()
-CONFIGS = [CFG, TriageConfig(change_budget=60), TriageConfig(change_budget=1, urgent_priority=10)]
+CONFIGS = [
+    CFG,
+    TriageConfig(change_budget=60),
+    TriageConfig(change_budget=1, urgent_priority=10),
+    TriageConfig(change_budget=1, urgent_priority=10, urgent_types=["loitering"]),
+]
 DISTRICTS = ["north", "south", "east"]
 
 
@@ -81,7 +86,7 @@ def test_allocation_properties(situation) -> None:
         new_here = [t for t in after.walls[op.id] if t is not None and t.since == now]
         recent = [t for t in after.changes.get(op.id, ()) if now - t < 60]
         # the budget of new cameras a minute holds, urgent cameras apart
-        assert len([t for t in new_here if priorities[t.camera_id].value < cfg.urgent_priority]) <= max(
+        assert len([t for t in new_here if not is_urgent(priorities[t.camera_id], cfg)]) <= max(
             0, cfg.change_budget - (len(recent) - len(new_here))
         )
         spent = len(recent) >= cfg.change_budget
@@ -97,7 +102,7 @@ def test_allocation_properties(situation) -> None:
             if c not in shown
             and _worth(c, priorities, dismissed, cfg)
             and _eligible(op, districts[c], priorities[c].escalated)
-            and (not spent or priorities[c].value >= cfg.urgent_priority)
+            and (not spent or is_urgent(priorities[c], cfg))
         ]
         if not unshown:
             continue

@@ -24,11 +24,11 @@ def test_kill_minus_nine_loses_no_acknowledged_event(db_url: str, tmp_path) -> N
     with run_center(tmp_path / "center", [], db_url=db_url, workers=1) as center:
         client = center.login("admin", timeout=5)
 
-        def post() -> None:
+        def post(k: int) -> None:
             n = 0
             while not stop.is_set():
                 n += 1
-                event_id = f"k9-{n:06d}"
+                event_id = f"k9-{k}-{n:06d}"
                 try:
                     r = client.post(
                         "/api/events", json={"id": event_id, "camera_id": "cam-x", "type": "intrusion"}
@@ -38,7 +38,7 @@ def test_kill_minus_nine_loses_no_acknowledged_event(db_url: str, tmp_path) -> N
                 if r.status_code == 201:
                     acknowledged.append(event_id)
 
-        writers = [threading.Thread(target=post) for _ in range(4)]
+        writers = [threading.Thread(target=post, args=(k,)) for k in range(4)]
         for w in writers:
             w.start()
         time.sleep(2.0)

@@ -163,7 +163,7 @@ $("#wall-mode").addEventListener("change", (e) => { localStorage.setItem("gwanje
 
 function renderWall() {
   $("#wall-mode").value = wallMode();
-  $("#wall-size-label").hidden = wallMode() === "auto";
+  $("#wall-size-label").hidden = $("#wall-hint").hidden = wallMode() === "auto";
   if (wallMode() === "auto") {
     if (state.autoWall) drawAutoWall(state.autoWall);
     api("/api/walls/me").then((w) => { state.autoWall = w; drawAutoWall(w); }).catch(() => {});
