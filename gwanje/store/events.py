@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from gwanje.domain import Event
@@ -256,10 +256,6 @@ def escalate_due(session: Session, *, after_s: dict[str, float], default_s: floa
     for row in due:
         row.escalated_at = now
     return due
-
-
-def counts_by_status(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(EventRow.status, func.count()).group_by(EventRow.status)).all())
 
 
 def open_statuses() -> list[str]:

@@ -128,6 +128,8 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
         escalation = asyncio.create_task(_escalate(center))
         app.state.triage = triage = TriageService(center)
         center.on_cameras_changed = triage.cameras_changed
+        center.on_events_ingested = triage.events_ingested
+        center.on_event_changed = triage.event_changed
         walls_task = asyncio.create_task(_triage_loop(triage))
         # what start-up made lives as long as the server: keep the collector from re-walking it
         # on every full collection (those pauses showed as 100 ms stalls in bench/server.py)

@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from gwanje.bus import Bus
@@ -50,7 +51,9 @@ class Center:
         self._lock = threading.Lock()
         self._pending: list[Event] = []
         self.stored_events = 0
-        self.on_cameras_changed = lambda: None  # the triage service hooks in here
+        self.on_cameras_changed = lambda: None  # the triage service hooks in here ...
+        self.on_events_ingested = lambda rows, ended: None
+        self.on_event_changed = lambda event: None
         self.pool = None
         if start_workers:
             from gwanje.workers.pool import WorkerPool
@@ -115,6 +118,12 @@ class Center:
             if audit_entry is not None:
                 audit.record(s, **{**audit_entry, "detail": {"count": len(created)}})
         summaries = [new_event_summary(r) for r in created]
+        ended = {
+            e.event_id: e.started_at + timedelta(seconds=max(0.0, e.end_s - e.start_s))
+            for e in events
+            if e.phase == "end"
+        }
+        self.on_events_ingested(created, ended)
         self.stored_events += len(created)
         observed = {e.event_id: e.observed_at for e in events if e.phase == "start"}
         for summary in summaries:
@@ -125,6 +134,11 @@ class Center:
             if e.phase == "end":
                 self.bus.publish({"kind": "event_end", "data": {"id": e.event_id, "end_s": e.end_s}})
         return [r["id"] for r in created]
+
+    def event_changed(self, event: dict) -> None:
+        """An event moved in its lifecycle or its checklist: tell triage and the consoles."""
+        self.on_event_changed(event)
+        self.bus.publish({"kind": "event_update", "data": event})
 
     def _on_events(self, messages: list[EventOut]) -> None:
         with self._lock:

@@ -44,6 +44,8 @@ class TriageService:
         self._history: dict[tuple[str, str], tuple[int, int]] = {}
         self._history_at = 0.0
         self._ids = itertools.count(1)
+        self._open: dict[str, dict[str, Any]] | None = None  # open events by id (see events_ingested)
+        self._open_at = 0.0  # when they were last read from the store (once a minute, to self-heal)
         self.lock = threading.Lock()
         self.last_ms = 0.0
 
@@ -101,7 +103,8 @@ class TriageService:
             OperatorConfig(id=u, tiles=self.cfg.default_tiles, supervisor=r == "supervisor") for u, r in rows
         ]
 
-    def _events(self, session, now: float) -> list[ActiveEvent]:  # noqa: ANN001
+    # -- open events: loaded from the store once, then kept current by the center's hooks ------
+    def _load_open(self, session) -> None:  # noqa: ANN001
         rows = session.execute(
             select(
                 EventRow.id,
@@ -117,23 +120,48 @@ class TriageService:
                 EventRow.received_at,
             ).where(EventRow.status.in_(event_repo.open_statuses()))
         ).all()
+        self._open = {r.id: _open_event(r._asdict()) for r in rows}
+
+    def events_ingested(self, rows: list[dict[str, Any]], ended: dict[str, datetime]) -> None:
+        """The center stored these new events and applied these ends (event id → end time)."""
+        with self.lock:
+            if self._open is None:
+                return  # not loaded yet: the first tick reads the store
+            for row in rows:
+                self._open[row["id"]] = _open_event(row)
+            for event_id, at in ended.items():
+                if event_id in self._open:
+                    self._open[event_id]["ended_at"] = utc(at).timestamp()
+
+    def event_changed(self, event: dict[str, Any]) -> None:
+        """An event moved in its lifecycle (acknowledged, dispatched, closed)."""
+        with self.lock:
+            if self._open is None or event["id"] not in self._open:
+                return
+            if event["status"] in event_repo.open_statuses():
+                self._open[event["id"]]["status"] = event["status"]
+            else:
+                del self._open[event["id"]]
+
+    def _events(self, now: float) -> list[ActiveEvent]:
         out = []
-        for r in rows:
-            received = utc(r.received_at).timestamp()
-            escalated = r.status == Status.NEW.value and now - received >= self.cfg.escalate_after_s
+        for e in self._open.values():
+            escalated = (
+                e["status"] == Status.NEW.value and now - e["received_at"] >= self.cfg.escalate_after_s
+            )
             out.append(
                 ActiveEvent(
-                    r.id,
-                    r.camera_id,
-                    r.type,
-                    r.severity,
-                    float(r.confidence),
-                    utc(r.started_at).timestamp(),
-                    utc(r.ended_at).timestamp() if r.ended_at else None,
-                    r.status != Status.NEW.value,
+                    e["id"],
+                    e["camera_id"],
+                    e["type"],
+                    e["severity"],
+                    e["confidence"],
+                    e["started_at"],
+                    e["ended_at"],
+                    e["status"] != Status.NEW.value,
                     escalated,
-                    r.zone,
-                    _detail(r.type, r.details or {}),
+                    e["zone"],
+                    e["detail"],
                 )
             )
         return out
@@ -170,10 +198,15 @@ class TriageService:
         with self.center.db.sessions() as s:
             index = self._cameras(s)
             operators = self._on_duty(s)
-            events = self._events(s, now)
+            if self._open is None or now - self._open_at >= HISTORY_REFRESH_S:
+                # under the lock: an event committed while the store is read is applied after it
+                with self.lock:
+                    self._load_open(s)
+                    self._open_at = now
             history = self._false_alarm_history(s, now)
         hour = datetime.fromtimestamp(now, self.zone).hour
         with self.lock:
+            events = self._events(now)
             self.boosts = {k: b for k, b in self.boosts.items() if b.until > now}
             prios = priorities(
                 index,
@@ -280,6 +313,23 @@ class TriageService:
             "shown": len(shown),
             "last_ms": round(self.last_ms, 2),
         }
+
+
+def _open_event(row: dict[str, Any]) -> dict[str, Any]:
+    """What triage keeps of an open event (from a store row or an ingested column dict)."""
+    return {
+        "id": row["id"],
+        "camera_id": row["camera_id"],
+        "type": row["type"],
+        "severity": row["severity"],
+        "confidence": float(row["confidence"]),
+        "started_at": utc(row["started_at"]).timestamp(),
+        "ended_at": utc(row["ended_at"]).timestamp() if row.get("ended_at") else None,
+        "status": row["status"],
+        "zone": row["zone"],
+        "detail": _detail(row["type"], row.get("details") or {}),
+        "received_at": utc(row["received_at"]).timestamp(),
+    }
 
 
 def _detail(type_: str, details: dict) -> str | None:

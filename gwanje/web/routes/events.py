@@ -107,7 +107,7 @@ def act(
         )
         s.flush()
         out = event_detail(repo.get(s, event_id))
-    center.bus.publish({"kind": "event_update", "data": out})
+    center.event_changed(out)
     return out
 
 
@@ -133,7 +133,7 @@ def tick(
         )
         s.flush()
         out = event_detail(repo.get(s, event_id))
-    center.bus.publish({"kind": "event_update", "data": out})
+    center.event_changed(out)
     return out
 
 
