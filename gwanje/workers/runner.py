@@ -12,6 +12,7 @@ import contextlib
 import logging
 import multiprocessing
 import queue
+import signal
 import threading
 import time
 from dataclasses import replace
@@ -153,6 +154,8 @@ def worker_main(
     worker: int, commands: Queue, out: Queue, live: Queue, live_fps: float, live_width: int
 ) -> None:
     """Entry point of a worker process."""
+    # Ctrl-C in a terminal reaches the whole process group: the center stops its workers itself
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING, format=f"worker {worker} %(levelname)s %(name)s: %(message)s")
     cameras: dict[str, CameraThread] = {}
     parent = multiprocessing.parent_process()
