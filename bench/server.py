@@ -243,7 +243,10 @@ def main() -> None:
     ]
     if args.skip_ingest:
         lines += _previous_ingest_rows()
-        lines += ["", "(ingest rows kept from the previous full run of this script; `--skip-ingest` ran the rest)"]
+        lines += [
+            "",
+            "(ingest rows kept from the previous full run of this script; `--skip-ingest` ran the rest)",
+        ]
     else:
         snapshot = os.urandom(30_000)  # a 30 kB stand-in for the event's JPEG
         for kind in ("sqlite", "postgresql"):

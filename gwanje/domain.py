@@ -7,7 +7,7 @@ Detections between the detector, tracker and rules are ``supervision.Detections`
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 import numpy as np
@@ -100,6 +100,11 @@ class Event:
     details: dict[str, object] = field(default_factory=dict)
     snapshot_jpeg: bytes | None = field(default=None, repr=False)
     observed_at: datetime | None = None  # when the triggering frame was decoded (latency measure)
+
+    @property
+    def ended_at(self) -> datetime:
+        """Absolute UTC time of the end (for an end phase: the real end)."""
+        return self.started_at + timedelta(seconds=max(0.0, self.end_s - self.start_s))
 
     def to_json(self) -> dict[str, object]:
         d = asdict(self)

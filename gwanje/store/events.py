@@ -90,10 +90,7 @@ def ingest(
             session.execute(
                 update(EventRow)
                 .where(EventRow.id == event.event_id)
-                .values(
-                    end_s=event.end_s,
-                    ended_at=event.started_at + timedelta(seconds=max(0.0, event.end_s - event.start_s)),
-                )
+                .values(end_s=event.end_s, ended_at=event.ended_at)
             )
     return rows
 
@@ -129,15 +126,6 @@ def get(session: Session, event_id: str, *, agency: str | None = None) -> EventR
     if row is None or (agency is not None and row.dispatched_to != agency):
         raise NotFound(f"no event {event_id!r}")
     return row
-
-
-def by_ids(session: Session, ids: Sequence[str]) -> list[EventRow]:
-    if not ids:
-        return []
-    rows = session.scalars(
-        select(EventRow).where(EventRow.id.in_(list(ids))).options(selectinload(EventRow.sop_steps))
-    )
-    return sorted(rows, key=lambda r: r.started_at)
 
 
 def ids_present(session: Session, ids: Sequence[str]) -> list[str]:

@@ -109,7 +109,7 @@ def _escalate_once(center: Center, by_type: dict[str, float], default_s: float) 
             audit.record(
                 s, username="system", action="event_escalate", target=row.id, detail={"type": row.type}
             )
-        return [event_summary(r) for r in event_repo.by_ids(s, [r.id for r in rows])]
+        return [event_summary(r) for r in rows]
 
 
 def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bool = True) -> FastAPI:

@@ -9,7 +9,6 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 from gwanje.bus import Bus
@@ -118,11 +117,7 @@ class Center:
             if audit_entry is not None:
                 audit.record(s, **{**audit_entry, "detail": {"count": len(created)}})
         summaries = [new_event_summary(r) for r in created]
-        ended = {
-            e.event_id: e.started_at + timedelta(seconds=max(0.0, e.end_s - e.start_s))
-            for e in events
-            if e.phase == "end"
-        }
+        ended = {e.event_id: e.ended_at for e in events if e.phase == "end"}
         self.on_events_ingested(created, ended)
         self.stored_events += len(created)
         observed = {e.event_id: e.observed_at for e in events if e.phase == "start"}

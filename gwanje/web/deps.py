@@ -36,7 +36,11 @@ def current_principal(request: Request, center: CenterDep) -> Principal:
             principal = principal_for(s, token)
         if principal is None:
             raise HTTPException(401, "sign in first")
-        cache[token or ""] = (principal, time.monotonic() + _CACHE_S)
+        now = time.monotonic()
+        if len(cache) > 1000:  # sessions come and go: keep only the entries still fresh
+            for key in [k for k, (_, until) in cache.items() if until <= now]:
+                del cache[key]
+        cache[token or ""] = (principal, now + _CACHE_S)
     if request.method not in SAFE_METHODS and not csrf_ok(principal, request.headers.get(CSRF_HEADER)):
         raise HTTPException(403, "missing or wrong CSRF token (send the X-CSRF-Token header)")
     return principal

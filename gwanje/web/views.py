@@ -10,16 +10,24 @@ from pydantic import BaseModel, ConfigDict, field_serializer
 from gwanje.store.models import EventRow, utc
 
 
-class SopStepPublic(BaseModel):
+class _Utc(BaseModel):
+    """Datetimes out as UTC ISO strings (SQLite hands them back without their zone)."""
+
     model_config = ConfigDict(from_attributes=True)
+
+    @field_serializer("*", when_used="json")
+    def _utc(self, v: object) -> object:
+        return utc(v).isoformat() if isinstance(v, datetime) else v
+
+
+class SopStepPublic(_Utc):
     position: int
     text: str
     done_by: str | None
     done_at: datetime | None
 
 
-class ActionPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class ActionPublic(_Utc):
     action: str
     from_status: str
     to_status: str
@@ -28,8 +36,7 @@ class ActionPublic(BaseModel):
     note: str | None
 
 
-class EventPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class EventPublic(_Utc):
     id: str
     camera_id: str
     type: str
@@ -55,18 +62,6 @@ class EventPublic(BaseModel):
     escalated_at: datetime | None
     sop_total: int
     sop_done: int
-
-    @field_serializer(
-        "started_at",
-        "ended_at",
-        "received_at",
-        "acknowledged_at",
-        "dispatched_at",
-        "closed_at",
-        "escalated_at",
-    )
-    def _utc(self, v: datetime | None) -> str | None:
-        return utc(v).isoformat() if v is not None else None
 
 
 class EventDetail(EventPublic):
@@ -99,9 +94,4 @@ def event_detail(row: EventRow) -> dict[str, Any]:
     d = _base(row)
     d["sop"] = [SopStepPublic.model_validate(s) for s in row.sop_steps]
     d["actions"] = [ActionPublic.model_validate(a) for a in row.actions]
-    out = EventDetail.model_validate(d).model_dump(mode="json")
-    for item in out["sop"] + out["actions"]:
-        for key in ("done_at", "at"):
-            if item.get(key) and not item[key].endswith(("Z", "+00:00")):
-                item[key] += "+00:00"  # SQLite hands times back without their zone; they are UTC
-    return out
+    return EventDetail.model_validate(d).model_dump(mode="json")

@@ -16,6 +16,7 @@ from gwanje.store import audit
 from gwanje.store import events as repo
 from gwanje.store.lifecycle import Action, IllegalTransition
 from gwanje.store.users import AGENCIES
+from gwanje.web.auth import Principal
 from gwanje.web.deps import CenterDep, PrincipalDep, Staff, Supervisor, client_ip
 from gwanje.web.views import event_detail, event_summary
 
@@ -97,16 +98,8 @@ def act(
             raise HTTPException(404, str(exc)) from None
         except IllegalTransition as exc:
             raise HTTPException(409, str(exc)) from None
-        audit.record(
-            s,
-            username=principal.username,
-            action=f"event_{action.value}",
-            target=event_id,
-            detail={"to": row.status, "note": body.note, "agency": body.agency},
-            ip=client_ip(request),
-        )
-        s.flush()
-        out = event_detail(repo.get(s, event_id))
+        detail = {"to": row.status, "note": body.note, "agency": body.agency}
+        out = _audited_detail(s, principal, request, f"event_{action.value}", event_id, event_id, detail)
     center.event_changed(out)
     return out
 
@@ -124,17 +117,27 @@ def tick(
             repo.tick_sop(s, event_id, position, username=principal.username, done=body.done)
         except repo.NotFound as exc:
             raise HTTPException(404, str(exc)) from None
-        audit.record(
-            s,
-            username=principal.username,
-            action="sop_tick" if body.done else "sop_untick",
-            target=f"{event_id}#{position}",
-            ip=client_ip(request),
-        )
-        s.flush()
-        out = event_detail(repo.get(s, event_id))
+        action = "sop_tick" if body.done else "sop_untick"
+        out = _audited_detail(s, principal, request, action, f"{event_id}#{position}", event_id)
     center.event_changed(out)
     return out
+
+
+def _audited_detail(
+    s,
+    principal: Principal,
+    request: Request,
+    action: str,
+    target: str,
+    event_id: str,
+    detail: dict | None = None,
+) -> dict:  # noqa: ANN001 - the request's session
+    """Record who changed the event, then read it back as the console shows it."""
+    audit.record(
+        s, username=principal.username, action=action, target=target, detail=detail, ip=client_ip(request)
+    )
+    s.flush()
+    return event_detail(repo.get(s, event_id))
 
 
 class EventIn(BaseModel):
