@@ -112,8 +112,12 @@ class CameraPipeline:
             timings["track"] = (time.perf_counter() - t2) * 1e3
         else:
             detections = empty_detections()
-            hold = max(self.camera.motion.tracked_still_seconds, self.stride / self.fps) + 0.5 / self.fps
-            tracks = self.tracker.predict(frame.pts_s, max_age_s=hold)
+            if motion.moving:  # a stride skipped this frame: carry the tracks to the next detection
+                hold = max(self.camera.motion.tracked_still_seconds, self.stride / self.fps)
+            else:  # nothing moved: what the detector saw is still there, where it was (a parked car
+                # is looked at again at the next keyframe, still people sooner)
+                hold = self.camera.motion.keyframe_seconds or float("inf")
+            tracks = self.tracker.predict(frame.pts_s, max_age_s=hold + 0.5 / self.fps, moving=motion.moving)
         hits: list[RuleHit] = []
         for rule in self.rules:
             if isinstance(rule, VehicleRules):

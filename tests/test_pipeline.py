@@ -52,3 +52,41 @@ def test_stride_skips_detection_but_rules_still_see_tracks(vtest_frames, yolo):
     assert 20 <= ran < 30  # about every other frame (newcomers force a few extra)
     skipped = [r for r in results[5:] if not r.detected]
     assert skipped and all(len(r.tracks) >= 3 for r in skipped)
+
+
+@pytest.mark.slow
+def test_a_parked_car_in_a_still_scene_stays_tracked_between_keyframes(vtest_frames):
+    """Nothing moves, so the detector runs only at keyframes; the car it saw is still there in
+    between, and staying 20 s in a no-parking zone raises illegal parking."""
+    import supervision as sv
+
+    class OneCar:
+        name, class_names = "car", ["car"]
+        calls = 0
+
+        def detect(self, image):
+            OneCar.calls += 1
+            return sv.Detections(
+                xyxy=np.array([[300, 300, 420, 380]], np.float32),
+                confidence=np.array([0.9], np.float32),
+                class_id=np.array([2]),
+                data={"class_name": np.array(["car"], dtype=object)},
+            )
+
+    h, w = vtest_frames[0].image.shape[:2]
+    cam = CameraConfig(
+        id="c",
+        url="x.avi",
+        zones=[{"name": "bus stop", "polygon": [[0, 0], [w, 0], [w, h], [0, h]], "rules": ["no_parking"]}],
+        parking={"no_parking_s": 20},
+        tamper={"enabled": False},
+    )
+    pipe = CameraPipeline(cam, detector=OneCar())
+    from dataclasses import replace
+
+    results = [pipe.process(replace(vtest_frames[0], index=k, pts_s=k * 0.2)) for k in range(150)]
+    assert OneCar.calls == 3  # t=0, 10 and 20 s: keyframes only
+    assert all(len(r.tracks) == 1 for r in results)
+    assert all(r.tracks.xyxy[0].tolist() == [300, 300, 420, 380] for r in results)  # left where it was
+    starts = [(e.type.value, e.start_s, e.end_s) for r in results for e in r.events if e.phase == "start"]
+    assert starts == [("illegal_parking", 0.0, 20.0)]

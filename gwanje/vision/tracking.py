@@ -140,15 +140,17 @@ class Tracker:
         out.tracker_id = np.array([int(out_tracks[c].external_track_id) for _, c in keep], dtype=int)
         return out
 
-    def predict(self, t: float, max_age_s: float) -> sv.Detections:
-        """The last tracked boxes moved on by each identity's velocity to time ``t``: what the rules
-        see on a frame the detector skipped. Nothing when the last detection is older than
-        ``max_age_s`` (people may have left)."""
+    def predict(self, t: float, max_age_s: float, moving: bool = True) -> sv.Detections:
+        """The last tracked boxes moved on by each identity's velocity to time ``t`` (left where
+        they were when nothing in the picture moved): what the rules see on a frame the detector
+        skipped. Nothing when the last detection is older than ``max_age_s`` (people may have left)."""
         last = self._last
         if last is None or not len(last) or t - self._last_t > max_age_s:
             return empty_tracks()
         dt = t - self._last_t
         out = last[:]
+        if not moving:
+            return out
         shift = np.array(
             [
                 self._identities[int(i)].velocity if int(i) in self._identities else np.zeros(2)
