@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import multiprocessing
+import os
 import random
 import statistics
 import sys
@@ -119,7 +121,9 @@ class City:
     hours: float
 
 
-def make_city(hours: float, seed: int, volume: float = 1.0) -> City:
+def make_city(hours: float, seed: int, volume: float = 1.0, busy_incidents: bool = False) -> City:
+    """``busy_incidents``: true incidents happen at cameras in proportion to their zone-event
+    exposure (where people are) instead of at random cameras."""
     rng = random.Random(seed)
     kinds = [k for k, _ in KINDS]
     weights = [w for _, w in KINDS]
@@ -159,7 +163,8 @@ def make_city(hours: float, seed: int, volume: float = 1.0) -> City:
     schools = [c for c in cams if c.kind == "school"]
     for typ, count, recall in INCIDENTS:
         for _ in range(int(round(count * hours / 24))):
-            cam = rng.choice(schools if typ == "loitering" else cams)
+            pool = schools if typ == "loitering" else cams
+            cam = rng.choices(pool, [exposure[c.id] for c in pool])[0] if busy_incidents else rng.choice(pool)
             t = rng.uniform(0, horizon - 600)
             if typ == "intrusion":  # night intrusions
                 day = int(t // 86400)
@@ -186,6 +191,7 @@ class Result:
 
 POLICIES = {
     "ours": {},
+    "ours, no routine factor, no reserve": {"routine_per_window": 0, "change_reserve": 0},
     "ours, no change budget": {"change_budget": 60},
 }
 
@@ -210,6 +216,7 @@ def run(city: City, policy: str, step: float, seed: int) -> tuple[Result, list[S
     next_op = 0
     fa_marks: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     by_camera: dict[str, list[SimEvent]] = defaultdict(list)
+    starts: dict[tuple[str, str], deque] = defaultdict(deque)  # (camera, rule) → recent start times
     active: list[SimEvent] = []
     pending_ack: list[tuple[float, SimEvent]] = []
     i = 0
@@ -222,6 +229,7 @@ def run(city: City, policy: str, step: float, seed: int) -> tuple[Result, list[S
             active.append(events[i])
             by_camera[events[i].camera].append(events[i])
             fa_marks[(events[i].camera, events[i].type)][1] += 1
+            starts[(events[i].camera, events[i].type)].append(events[i].start)
             i += 1
         # operators act on what they see
         for due, e in list(pending_ack):
@@ -250,6 +258,12 @@ def run(city: City, policy: str, step: float, seed: int) -> tuple[Result, list[S
                 )
                 for e in active
             ]
+            recent = {}
+            for e in active:
+                q = starts[(e.camera, e.type)]
+                while q and q[0] < t - cfg.routine_window_s:
+                    q.popleft()
+                recent[(e.camera, e.type)] = len(q)
             c0 = time.perf_counter()
             prios = priorities(
                 index,
@@ -258,6 +272,7 @@ def run(city: City, policy: str, step: float, seed: int) -> tuple[Result, list[S
                 hour=hour,
                 cfg=cfg,
                 false_alarms={k: (v[0], v[1]) for k, v in fa_marks.items()},
+                recent=recent,
             )
             state = allocate(state, prios, cfg.operators, districts, t, cfg)
             res.compute_ms.append((time.perf_counter() - c0) * 1e3)
@@ -360,68 +375,94 @@ def realloc_cost(seed: int, cameras: int = 3000, active: int = 300, runs: int = 
     return statistics.median(times), times[int(0.99 * (len(times) - 1))]
 
 
+def _scenario(job: tuple[float, bool, str, float, float, int]) -> dict:
+    """One (volume, incident placement, policy) run, in a worker process."""
+    volume, busy, policy, hours, step, seed = job
+    city = make_city(hours, seed, volume, busy)
+    t0 = time.perf_counter()
+    res, events = run(city, policy, step, seed)
+    r = summarise(city, res, events, step)
+    print(volume, "busy" if busy else "uniform", policy, f"{time.perf_counter() - t0:.0f} s", r, flush=True)
+    return r
+
+
+def _alarm_lines(city: City, title: str, hours: float) -> list[str]:
+    kinds: dict[str, int] = defaultdict(int)
+    false: dict[str, int] = defaultdict(int)
+    for e in city.events:
+        kinds[e.type] += 1
+        false[e.type] += not e.true
+    incidents = sum(e.incident for e in city.events)
+    per_op_min = len(city.events) / OPERATORS / (hours * 60)
+    return [
+        f"{title}: {len(city.events):,} alarms ({sum(false.values()):,} false; {per_op_min:.1f} per "
+        f"operator-minute), {incidents} true incidents alarmed.",
+        "",
+        "| alarms by kind | count | false |",
+        "|---|---|---|",
+        *[f"| {k} | {kinds[k]:,} | {false[k]:,} |" for k in sorted(kinds)],
+        "",
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--hours", type=float, default=24.0)
     ap.add_argument("--step", type=float, default=1.0, help="simulation step, seconds")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--volumes", default="1,0.3", help="alarm volumes to simulate, as multiples of the base")
+    ap.add_argument(
+        "--busy-volumes",
+        default="1",
+        help="volumes simulated again with the incidents where the alarms are (empty: none)",
+    )
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="scenarios run in parallel")
     args = ap.parse_args()
     volumes = [float(v) for v in args.volumes.split(",")]
+    busy_volumes = [float(v) for v in args.busy_volumes.split(",") if v.strip()]
+    scenarios = [(v, False) for v in volumes] + [(v, True) for v in busy_volumes]
+    policies = (*POLICIES, "tour", "newest")
+    jobs = [(v, b, p, args.hours, args.step, args.seed) for v, b in scenarios for p in policies]
+    with multiprocessing.get_context("spawn").Pool(max(1, args.jobs)) as pool:
+        results = pool.map(_scenario, jobs, chunksize=1)
     lines = [
         "# Selective monitoring: simulated city",
         "",
         f"`.venv/bin/python bench/triage_sim.py --hours {args.hours:g} --step {args.step:g} --seed {args.seed} "
-        f"--volumes {args.volumes}` ({datetime.now().date()}). How the city, its events and the operators are made: "
+        f"--volumes {args.volumes} --busy-volumes {args.busy_volumes}` ({datetime.now().date()}; "
+        f"{args.jobs} scenarios at a time, one per core). How the city, its events and the operators are made: "
         "the docstring of bench/triage_sim.py; the priority and wall rules: docs/triage.md.",
         "",
         f"{CAMERAS:,} cameras, {OPERATORS} operators with {TILES}-tile walls, {args.hours:g} h. Volume 1 is the base "
         "alarm rate of the docstring; 0.3 has the zone-event exposure of every camera scaled by 0.3 (fire, fall, "
-        "abandoned, fight false alarms and the true incidents unchanged).",
+        "abandoned, fight false alarms and the true incidents unchanged). *Uniform*: true incidents at random "
+        "cameras; *busy*: at cameras in proportion to their zone-event exposure (where people are, so where "
+        "the routine alarms are too).",
         "",
     ]
+    for v, b in scenarios:
+        if not b:
+            lines += _alarm_lines(make_city(args.hours, args.seed, v), f"Volume {v:g}", args.hours)
     table = [
-        "| volume | policy | camera-time shown | incidents on a wall ≤ 5 s | ≤ 30 s | median time to eyes | "
-        "load spread (CV of event cameras put up per operator) | tile changes / operator / min (max; mean) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| volume | incidents | policy | camera-time shown | incidents on a wall ≤ 5 s | ≤ 30 s | median time to "
+        "eyes | load spread (CV of event cameras put up per operator) | tile changes / operator / min (max; mean) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     names = {"tour": "round-robin tour (9 per 10 s)", "newest": "newest event first"}
     compute = []
-    for volume in volumes:
-        city = make_city(args.hours, args.seed, volume)
-        kinds: dict[str, int] = defaultdict(int)
-        false: dict[str, int] = defaultdict(int)
-        for e in city.events:
-            kinds[e.type] += 1
-            false[e.type] += not e.true
-        incidents = sum(e.incident for e in city.events)
-        per_op_min = len(city.events) / OPERATORS / (args.hours * 60)
-        lines += [
-            f"Volume {volume:g}: {len(city.events):,} alarms ({sum(false.values()):,} false; {per_op_min:.1f} per "
-            f"operator-minute), {incidents} true incidents alarmed.",
-            "",
-            "| alarms by kind | count | false |",
-            "|---|---|---|",
-            *[f"| {k} | {kinds[k]:,} | {false[k]:,} |" for k in sorted(kinds)],
-            "",
-        ]
-        print(lines[-7 - len(kinds)], flush=True)
-        for policy in (*POLICIES, "tour", "newest"):
-            t0 = time.perf_counter()
-            res, events = run(city, policy, args.step, args.seed)
-            r = summarise(city, res, events, args.step)
-            print(volume, policy, f"{time.perf_counter() - t0:.0f} s", r, flush=True)
-            med = "never" if math.isinf(r["median"]) else f"{r['median']:.1f} s"
-            label = f"**gwanje triage**{policy[4:]}" if policy in POLICIES else names[policy]
-            table.append(
-                f"| {volume:g} | {label} | {r['shown']:.2%} | {r['in5']:.1%} | {r['in30']:.1%} | {med} | "
-                f"{r['spread']:.2f} | {r['changes']:.1f}; {r['changes_mean']:.1f} |"
+    for (volume, busy, policy, *_), r in zip(jobs, results, strict=True):
+        med = "never" if math.isinf(r["median"]) else f"{r['median']:.1f} s"
+        label = f"**gwanje triage**{policy[4:]}" if policy in POLICIES else names[policy]
+        place = "busy" if busy else "uniform"
+        table.append(
+            f"| {volume:g} | {place} | {label} | {r['shown']:.2%} | {r['in5']:.1%} | {r['in30']:.1%} | {med} | "
+            f"{r['spread']:.2f} | {r['changes']:.1f}; {r['changes_mean']:.1f} |"
+        )
+        if r["compute_p50"] is not None:
+            compute.append(
+                f"| during the simulation ({CAMERAS:,} cameras, volume {volume:g}, {place}, {policy}) | "
+                f"{r['compute_p50']:.2f} | {r['compute_p99']:.2f} |"
             )
-            if r["compute_p50"] is not None:
-                compute.append(
-                    f"| during the simulation ({CAMERAS:,} cameras, volume {volume:g}, {policy}) | "
-                    f"{r['compute_p50']:.2f} | {r['compute_p99']:.2f} |"
-                )
     p50, p99 = realloc_cost(args.seed)
     lines += table + [
         "",
@@ -432,7 +473,7 @@ def main() -> None:
         "| compute per full reallocation (priorities + walls) | p50 ms | p99 ms |",
         "|---|---|---|",
         *compute,
-        f"| 3,000 cameras, 300 live events, 5 incident reports, 20 cameras down | {p50:.2f} | {p99:.2f} |",
+        f"| 3,000 cameras, 300 live events, 5 incident reports, 20 cameras down (alone) | {p50:.2f} | {p99:.2f} |",
     ]
     write_result("triage", lines)
     print("\n".join(lines))

@@ -64,6 +64,16 @@ class TriageConfig(Strict):
     false_alarm_floor: float = Field(
         0.3, gt=0, le=1, description="The most a false-alarm history can discount"
     )
+    routine_window_s: float = Field(
+        3600.0, gt=0, description="How far back a camera's own alarm rate per rule is counted"
+    )
+    routine_per_window: float = Field(
+        4.0,
+        ge=0,
+        description="Other alarms of the same rule on the camera in that window that halve an alarm's "
+        "weight (0: off)",
+    )
+    routine_floor: float = Field(0.4, gt=0, le=1, description="The most a routine rate can discount")
     offline_weight: float = Field(
         1.5, ge=0, description="An offline camera's priority, times its zone weight"
     )
@@ -81,6 +91,15 @@ class TriageConfig(Strict):
         ge=1,
         le=60,
         description="New cameras per wall per minute (what a person can take in), urgent ones apart",
+    )
+    change_reserve: int = Field(
+        2,
+        ge=0,
+        le=60,
+        description="The last this many of the budget are kept for cameras at reserve_priority or above",
+    )
+    reserve_priority: float = Field(
+        2.0, ge=0, description="Priority a camera needs to take a reserved change"
     )
     urgent_priority: float = Field(
         3.5, ge=0, description="Cameras at this priority or above come up at once, whatever the budget"
@@ -103,8 +122,12 @@ class TriageConfig(Strict):
     interval_s: float = Field(1.0, gt=0, le=10, description="How often priorities and walls are recomputed")
 
     @model_validator(mode="after")
-    def _unique(self) -> TriageConfig:
+    def _consistent(self) -> TriageConfig:
         ids = [o.id for o in self.operators]
         if len(ids) != len(set(ids)):
             raise ValueError("operator ids must be unique")
+        if self.change_reserve >= self.change_budget:
+            raise ValueError(
+                f"change_reserve ({self.change_reserve}) must be below change_budget ({self.change_budget})"
+            )
         return self

@@ -9,8 +9,9 @@ Rules, in order:
    has room (stability), else the least loaded wall (balance).
 3. A camera that finds no free tile may take a young tile whose priority it exceeds
    ``preempt_ratio`` times (a clearly higher priority breaks the dwell).
-4. A wall takes at most ``change_budget`` new cameras a minute (what a person can take in);
-   urgent cameras (``urgent_priority`` or a life-safety type) come up regardless.
+4. A wall takes at most ``change_budget`` new cameras a minute (what a person can take in), the
+   last ``change_reserve`` of them only for cameras at ``reserve_priority`` or above; urgent
+   cameras (``urgent_priority`` or a life-safety type) come up regardless.
 Hence every camera is on at most one wall, no wall is over capacity, and outside the dwell no
 eligible camera is left off while a lower one is shown (unless that wall's budget is spent and
 the camera is not urgent). Ties break by camera id and operator
@@ -106,12 +107,15 @@ def allocate(
         p = priorities[cam]
         eligible = [op for op in operators if _eligible(op, districts.get(cam, ""), p.escalated)]
         urgent = is_urgent(p, cfg)
+        # the last ``change_reserve`` changes of a budget wait for a clearly important camera
+        # (trunk reservation): routine alarms cannot spend what a rare, serious one will need
+        need = 1 if p.value >= cfg.reserve_priority else cfg.change_reserve + 1
         before = previous.get(cam)
         room = [
             op
             for op in eligible
             if free[op.id] > 0
-            and (urgent or budget[op.id] > 0 or (before is not None and before[0] == op.id))
+            and (urgent or budget[op.id] >= need or (before is not None and before[0] == op.id))
         ]
         if p.escalated:  # supervisors' walls first
             room = [op for op in room if op.supervisor] or room
@@ -127,7 +131,7 @@ def allocate(
                 budget[target.id] -= 1
             continue
         victim = _weakest_young_tile(
-            [op for op in eligible if urgent or budget[op.id] > 0], walls, priorities, now, cfg
+            [op for op in eligible if urgent or budget[op.id] >= need], walls, priorities, now, cfg
         )
         if victim is not None and value(victim[2]) * cfg.preempt_ratio < p.value:
             walls[victim[0]][victim[1]] = Tile(cam, now)

@@ -1,7 +1,8 @@
 """A camera's priority: what is happening on it, where it is, when, how often its rules cried
 wolf, incidents reported near it, and whether it is down.
 
-    event term  = severity × type × confidence × zone kind × time-of-day × false-alarm factor × decay
+    event term  = severity × type × confidence × zone kind × time-of-day × false-alarm factor
+                  × routine factor × decay
                   (the camera's strongest event counts; acknowledged events count 40 %)
     + incidents = boost_weight × (1 − distance / radius) for each incident whose radius covers it
     + health    = offline_weight × kind weight, once offline for offline_after_s
@@ -38,8 +39,24 @@ def false_alarm_factor(marks: int, total: int, cfg: TriageConfig) -> float:
     return max(cfg.false_alarm_floor, 1.0 - rate)
 
 
+def routine_factor(recent: int, cfg: TriageConfig) -> float:
+    """1 for an alarm this camera's rule seldom raises; less for one it raises all the time (a
+    busy lawn sees an intrusion every few minutes: there each one is routine). ``recent`` counts
+    the rule's events on the camera that started in the last ``routine_window_s``, this one too."""
+    if cfg.routine_per_window <= 0:
+        return 1.0
+    others = max(0, recent - 1)
+    return max(cfg.routine_floor, 1.0 / (1.0 + others / cfg.routine_per_window))
+
+
 def event_value(
-    event: ActiveEvent, kind: str, now: float, hour: int, fa: tuple[int, int], cfg: TriageConfig
+    event: ActiveEvent,
+    kind: str,
+    now: float,
+    hour: int,
+    fa: tuple[int, int],
+    cfg: TriageConfig,
+    recent: int = 0,
 ) -> float:
     value = (
         cfg.severity_weight.get(event.severity, 1.0)
@@ -47,6 +64,7 @@ def event_value(
         * max(0.05, min(1.0, event.confidence))
         * kind_factor(kind, hour, cfg)
         * false_alarm_factor(fa[0], fa[1], cfg)
+        * routine_factor(recent, cfg)
     )
     if event.ended_at is not None and now > event.ended_at:
         value *= 0.5 ** ((now - event.ended_at) / cfg.half_life_s)
@@ -63,18 +81,23 @@ def priorities(
     hour: int,
     cfg: TriageConfig,
     false_alarms: Mapping[tuple[str, str], tuple[int, int]] | None = None,
+    recent: Mapping[tuple[str, str], int] | None = None,
     boosts: Iterable[Boost] = (),
     offline_since: Mapping[str, float] | None = None,
 ) -> dict[str, Priority]:
-    """Every camera with a reason to be looked at, with its priority and that reason."""
+    """Every camera with a reason to be looked at, with its priority and that reason.
+    ``false_alarms``: (camera, rule) → (false-alarm marks, events); ``recent``: (camera, rule) →
+    events started in the last ``routine_window_s``."""
     fa = false_alarms or {}
+    rc = recent or {}
     best: dict[str, tuple[float, Reason, bool, list[str]]] = {}
     for e in events:
         cam = index.cameras.get(e.camera_id)
         if cam is None:
             continue
         kind = cam.zone_kinds.get(e.zone, cam.kind) if e.zone else cam.kind
-        v = event_value(e, kind, now, hour, fa.get((e.camera_id, e.type), (0, 0)), cfg)
+        key = (e.camera_id, e.type)
+        v = event_value(e, kind, now, hour, fa.get(key, (0, 0)), cfg, rc.get(key, 0))
         cur = best.get(e.camera_id)
         reason = Reason("event", e.started_at, e.type, e.zone, e.id, e.detail)
         if cur is None:

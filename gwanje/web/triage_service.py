@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,6 +45,8 @@ class TriageService:
         self._history_at = 0.0
         self._ids = itertools.count(1)
         self._open: dict[str, dict[str, Any]] | None = None  # open events by id (see events_ingested)
+        # (camera, rule) → {event id: start} of the events started in the last routine window
+        self._recent: dict[tuple[str, str], dict[str, float]] = {}
         self._open_at = 0.0  # when they were last read from the store (once a minute, to self-heal)
         self.lock = threading.Lock()
         self.last_ms = 0.0
@@ -104,7 +106,7 @@ class TriageService:
         ]
 
     # -- open events: loaded from the store once, then kept current by the center's hooks ------
-    def _load_open(self, session) -> None:  # noqa: ANN001
+    def _load_open(self, session, now: float) -> None:  # noqa: ANN001
         rows = session.execute(
             select(
                 EventRow.id,
@@ -121,6 +123,14 @@ class TriageService:
             ).where(EventRow.status.in_(event_repo.open_statuses()))
         ).all()
         self._open = {r.id: _open_event(r._asdict()) for r in rows}
+        since = datetime.fromtimestamp(now - self.cfg.routine_window_s, UTC)
+        self._recent = {}
+        for r in session.execute(
+            select(EventRow.id, EventRow.camera_id, EventRow.type, EventRow.started_at).where(
+                EventRow.started_at >= since
+            )
+        ):
+            self._recent.setdefault((r.camera_id, r.type), {})[r.id] = utc(r.started_at).timestamp()
 
     def events_ingested(self, rows: list[dict[str, Any]], ended: dict[str, datetime]) -> None:
         """The center stored these new events and applied these ends (event id → end time)."""
@@ -128,7 +138,8 @@ class TriageService:
             if self._open is None:
                 return  # not loaded yet: the first tick reads the store
             for row in rows:
-                self._open[row["id"]] = _open_event(row)
+                e = self._open[row["id"]] = _open_event(row)
+                self._recent.setdefault((e["camera_id"], e["type"]), {})[e["id"]] = e["started_at"]
             for event_id, at in ended.items():
                 if event_id in self._open:
                     self._open[event_id]["ended_at"] = utc(at).timestamp()
@@ -166,6 +177,17 @@ class TriageService:
             )
         return out
 
+    def _recent_counts(self, now: float) -> dict[tuple[str, str], int]:
+        """Events started in the routine window, per (camera, rule) of an open event."""
+        since = now - self.cfg.routine_window_s
+        out = {}
+        for key in {(e["camera_id"], e["type"]) for e in self._open.values()}:
+            starts = self._recent.get(key, {})
+            for old in [i for i, t in starts.items() if t < since]:
+                del starts[old]
+            out[key] = len(starts)
+        return out
+
     def _false_alarm_history(self, session, now: float) -> dict[tuple[str, str], tuple[int, int]]:  # noqa: ANN001
         if now - self._history_at >= HISTORY_REFRESH_S:
             totals = dict(
@@ -201,7 +223,7 @@ class TriageService:
             if self._open is None or now - self._open_at >= HISTORY_REFRESH_S:
                 # under the lock: an event committed while the store is read is applied after it
                 with self.lock:
-                    self._load_open(s)
+                    self._load_open(s, now)
                     self._open_at = now
             history = self._false_alarm_history(s, now)
         hour = datetime.fromtimestamp(now, self.zone).hour
@@ -215,6 +237,7 @@ class TriageService:
                 hour=hour,
                 cfg=self.cfg,
                 false_alarms=history,
+                recent=self._recent_counts(now),
                 boosts=self.boosts.values(),
                 offline_since=self._health(now),
             )

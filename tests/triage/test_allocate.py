@@ -3,6 +3,7 @@ sees (dwell, preemption, pin, dismiss, escalation, districts)."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,8 +15,9 @@ CFG = TriageConfig()
 CONFIGS = [
     CFG,
     TriageConfig(change_budget=60),
-    TriageConfig(change_budget=1, urgent_priority=10),
-    TriageConfig(change_budget=1, urgent_priority=10, urgent_types=["loitering"]),
+    TriageConfig(change_budget=1, change_reserve=0, urgent_priority=10),
+    TriageConfig(change_budget=1, change_reserve=0, urgent_priority=10, urgent_types=["loitering"]),
+    TriageConfig(change_budget=3, change_reserve=2, reserve_priority=8, urgent_priority=15),
 ]
 DISTRICTS = ["north", "south", "east"]
 
@@ -85,11 +87,18 @@ def test_allocation_properties(situation) -> None:
     for op in ops:
         new_here = [t for t in after.walls[op.id] if t is not None and t.since == now]
         recent = [t for t in after.changes.get(op.id, ()) if now - t < 60]
-        # the budget of new cameras a minute holds, urgent cameras apart
-        assert len([t for t in new_here if not is_urgent(priorities[t.camera_id], cfg)]) <= max(
-            0, cfg.change_budget - (len(recent) - len(new_here))
-        )
-        spent = len(recent) >= cfg.change_budget
+        # the budget of new cameras a minute holds, urgent cameras apart, and its reserve is kept
+        # for cameras at the reserve priority
+        ordinary = [t for t in new_here if not is_urgent(priorities[t.camera_id], cfg)]
+        left = cfg.change_budget - (len(recent) - len(new_here))
+        assert len(ordinary) <= max(0, left)
+        minor = [t for t in ordinary if priorities[t.camera_id].value < cfg.reserve_priority]
+        assert len(minor) <= max(0, left - cfg.change_reserve)
+
+        def spent(c: str, changed: int = len(recent)) -> bool:
+            reserve = 0 if priorities[c].value >= cfg.reserve_priority else cfg.change_reserve
+            return not is_urgent(priorities[c], cfg) and changed >= cfg.change_budget - reserve
+
         for tile in after.walls[op.id]:
             if tile is None or tile.pinned:
                 continue
@@ -102,7 +111,7 @@ def test_allocation_properties(situation) -> None:
             if c not in shown
             and _worth(c, priorities, dismissed, cfg)
             and _eligible(op, districts[c], priorities[c].escalated)
-            and (not spent or is_urgent(priorities[c], cfg))
+            and not spent(c)
         ]
         if not unshown:
             continue
@@ -166,3 +175,23 @@ def test_escalated_cameras_go_to_a_supervisor_and_districts_are_respected() -> N
     p = {"n1": prio("n1", 3), "s1": prio("s1", 3), "s2": prio("s2", 4, escalated=True)}
     state = allocate(WallState.empty(), p, ops, districts, 0.0, CFG)
     assert state.shown() == {"n1": "kim", "s1": "lee", "s2": "boss"}
+
+
+def test_budget_keeps_its_last_changes_for_a_serious_camera() -> None:
+    cfg = TriageConfig(change_budget=3, change_reserve=1, reserve_priority=2.0, urgent_priority=10)
+    wide = [OperatorConfig(id="kim", tiles=9)]
+    state = allocate(WallState.empty(), {"a": prio("a", 1.0)}, wide, {}, 0.0, cfg)
+    state = allocate(state, {"a": prio("a", 1.0), "b": prio("b", 1.0)}, wide, {}, 1.0, cfg)
+    assert state.shown().keys() == {"a", "b"}  # two of three changes spent
+    routine = {"a": prio("a", 1.0), "b": prio("b", 1.0), "c": prio("c", 1.5)}
+    later = allocate(state, routine, wide, {}, 2.0, cfg)
+    assert "c" not in later.shown()  # the last change is kept, although tiles are free
+    serious = {**routine, "d": prio("d", 2.5)}
+    later = allocate(later, serious, wide, {}, 3.0, cfg)
+    assert "d" in later.shown() and "c" not in later.shown()
+    assert "c" in allocate(later, serious, wide, {}, 61.0, cfg).shown()  # the minute has passed
+
+
+def test_reserve_must_leave_room_in_the_budget() -> None:
+    with pytest.raises(ValueError, match="change_reserve"):
+        TriageConfig(change_budget=2, change_reserve=2)

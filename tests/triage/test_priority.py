@@ -8,7 +8,7 @@ import pytest
 
 from gwanje.config_triage import TriageConfig
 from gwanje.triage.model import ActiveEvent, Boost, CameraIndex, CameraInfo, to_metres
-from gwanje.triage.priority import false_alarm_factor, kind_factor, priorities
+from gwanje.triage.priority import false_alarm_factor, kind_factor, priorities, routine_factor
 
 CFG = TriageConfig()
 INDEX = CameraIndex(
@@ -65,6 +65,18 @@ def test_false_alarm_history_discounts_that_rule_only() -> None:
     fa = {("road", "loitering"): (40, 50)}
     v = value([ev("road"), ev("alley")], false_alarms=fa)
     assert v["road"] < v["alley"] and value([ev("road", "fire")], false_alarms=fa)["road"] > v["road"]
+
+
+def test_a_rule_that_fires_all_the_time_on_a_camera_counts_less_there() -> None:
+    assert routine_factor(0, CFG) == routine_factor(1, CFG) == 1.0  # its own event is not a history
+    assert routine_factor(1 + int(CFG.routine_per_window), CFG) == pytest.approx(0.5)
+    assert routine_factor(10_000, CFG) == CFG.routine_floor
+    assert routine_factor(50, TriageConfig(routine_per_window=0)) == 1.0  # off
+    busy = {("road", "loitering"): 9}
+    v = value([ev("road"), ev("alley")], recent=busy)
+    assert v["road"] == pytest.approx(value([ev("road")])["road"] * routine_factor(9, CFG))
+    assert v["alley"] == value([ev("alley")])["alley"]  # another camera's rate does not count
+    assert value([ev("road", "fire")], recent=busy)["road"] == value([ev("road", "fire")])["road"]
 
 
 def test_incident_boost_falls_with_distance_and_expires() -> None:

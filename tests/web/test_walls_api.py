@@ -3,6 +3,7 @@ wall with its reason; pin, dismiss, incidents, and the supervisor's overview."""
 
 from __future__ import annotations
 
+import pytest
 from support.events import make_event
 
 from gwanje.domain import EventType, Severity
@@ -63,3 +64,24 @@ def test_incident_near_a_camera_raises_it(center) -> None:
         ("cam-2", "incident", "112 신고")
     ]
     assert kim.post("/api/incidents", json={"lat": 99, "lon": 0}).status_code == 422
+
+
+def test_a_camera_raising_the_same_alarm_all_hour_ranks_below_a_quiet_one(center) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    assert center.client("admin").put("/api/cameras/cam-2", json={"url": "/x.mp4"}).status_code == 200
+    now = datetime.now(UTC)
+    busy = [
+        make_event("cam-1", started_at=now - timedelta(minutes=5 * k), start_s=float(k)) for k in range(9)
+    ]
+    old = make_event("cam-1", started_at=now - timedelta(hours=2))  # outside the hour: not counted
+    quiet = make_event("cam-2", started_at=now - timedelta(minutes=1))
+    center.app.state.center.ingest([*busy, old, quiet])
+    triage = center.app.state.triage
+    _tick(center)
+    first = {c: p.value for c, p in triage.priorities.items()}
+    assert first["cam-1"] < first["cam-2"]
+    # the same counts when the service re-reads them from the store (once a minute, or at start)
+    triage._open_at = 0.0
+    _tick(center)
+    assert {c: p.value for c, p in triage.priorities.items()} == pytest.approx(first, rel=1e-3)
