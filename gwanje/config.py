@@ -19,6 +19,7 @@ from gwanje.config_rules import (
     ParkingConfig,
     Severity,
     Strict,
+    VehicleBlobConfig,
 )
 from gwanje.config_server import LocationConfig, ServerConfig
 from gwanje.config_triage import TriageConfig
@@ -253,11 +254,17 @@ class CameraConfig(Strict):
     fire: FireConfig = FireConfig()
     abandoned: AbandonConfig = AbandonConfig()
     parking: ParkingConfig = ParkingConfig()
+    vehicle_blobs: VehicleBlobConfig = VehicleBlobConfig()
 
     @model_validator(mode="after")
     def _crowd_needs_ground(self) -> CameraConfig:
         if any("crowd" in z.rules for z in self.zones) and self.ground is None:
             raise ValueError("a zone uses the crowd rule but the camera has no ground calibration")
+        missing = set(self.vehicle_blobs.zones) - {z.name for z in self.zones}
+        if missing:
+            raise ValueError(
+                f"vehicle_blobs.zones names no zone of this camera: {', '.join(sorted(missing))}"
+            )
         return self
 
 

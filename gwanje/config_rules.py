@@ -96,12 +96,42 @@ class AbandonConfig(Strict):
     severity: Severity = "high"
 
 
+class VehicleBlobConfig(Strict):
+    """Vehicles from motion blobs where the detector cannot read the view (straight down, far away,
+    night): changed regions of vehicle size and shape that no detector box explains become
+    ``vehicle`` detections (see gwanje.vision.blobs). Off unless a camera needs it."""
+
+    enabled: bool = False
+    zones: list[str] = Field(
+        default_factory=list,
+        description="Zones where blobs count (empty: the parking / no_parking zones, else the frame)",
+    )
+    width: int = Field(320, ge=64, le=1920, description="Width the frame is shrunk to")
+    diff: float = Field(30.0, gt=0, description="Grey-level change from the empty road that is a vehicle")
+    learn_s: float = Field(10.0, ge=0, description="The empty road is the median of the first seconds")
+    background_s: float = Field(20.0, gt=0, description="Time constant of the road background")
+    absorb_s: float = Field(
+        900.0,
+        gt=0,
+        description="Time constant at which a stopped vehicle fades into the background (it stays a "
+        "vehicle for about 0.7 of this, longer than no_parking_s)",
+    )
+    min_area: float = Field(0.004, gt=0, lt=1, description="Smallest vehicle, share of the frame")
+    max_area: float = Field(0.25, gt=0, le=1, description="Largest vehicle, share of the frame")
+    max_aspect: float = Field(4.0, ge=1, description="Longest side over shortest side of its box, at most")
+    min_fill: float = Field(0.4, gt=0, le=1, description="Share of its box a blob fills, at least")
+    explained: float = Field(
+        0.3, gt=0, le=1, description="A blob this much covered by a detector box is that detection's"
+    )
+    confidence: float = Field(0.5, gt=0, le=1, description="Score given to a blob vehicle")
+
+
 class ParkingConfig(Strict):
     """Vehicle rules for zones marked ``no_parking`` or ``parking`` (see gwanje.analytics.vehicles)."""
 
     vehicle_classes: list[str] = Field(
-        default_factory=lambda: ["car", "bus", "truck", "motorbike", "bicycle"],
-        description="Detector classes that are vehicles",
+        default_factory=lambda: ["car", "bus", "truck", "motorbike", "bicycle", "vehicle"],
+        description="Detector classes that are vehicles (``vehicle``: a motion blob, see vehicle_blobs)",
     )
     still_px: float = Field(
         0.15, gt=0, description="A vehicle moving less than this share of its width is still"

@@ -22,6 +22,7 @@ from gwanje.analytics.vehicles import VehicleRules
 from gwanje.analytics.zones import LineRules, ZoneRules
 from gwanje.config import CameraConfig
 from gwanje.domain import CameraStatus, Event, Frame
+from gwanje.vision.blobs import VehicleBlobs
 from gwanje.vision.detectors import Detector, create_detector
 from gwanje.vision.detectors.base import empty_detections
 from gwanje.vision.motion import MotionGate, MotionResult
@@ -75,6 +76,14 @@ class CameraPipeline:
             watched = [z.polygon for z in camera.zones if "abandoned" in z.rules]
             self.rules.append(AbandonedRules(camera.abandoned, watched))
         self.tamper = TamperRules(camera.tamper) if camera.tamper.enabled else None
+        self.blobs: VehicleBlobs | None = None
+        if camera.vehicle_blobs.enabled:
+            names = set(camera.vehicle_blobs.zones) or {
+                z.name for z in camera.zones if {"no_parking", "parking"} & set(z.rules)
+            }
+            self.blobs = VehicleBlobs(
+                camera.vehicle_blobs, [z.polygon for z in camera.zones if z.name in names]
+            )
         self._origin: datetime | None = None
         self._last_frame: Frame | None = None
         self._last_detect_s: float | None = None
@@ -87,6 +96,8 @@ class CameraPipeline:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         motion = self.gate.update(frame.image, frame.pts_s)
+        if self.blobs is not None:
+            self.blobs.update(frame.image, frame.pts_s)
         timings["motion"] = (time.perf_counter() - t0) * 1e3
         # a still scene costs no inference, but people already tracked are followed even when they
         # stand still (a loiterer barely moves)
@@ -105,6 +116,8 @@ class CameraPipeline:
                 detections = self.detector.detect_regions(frame.image, motion.regions)
             else:
                 detections = self.detector.detect(frame.image)
+            if self.blobs is not None:  # vehicles the detector could not read
+                detections = self.blobs.add_to(detections)
             timings["detect"] = (time.perf_counter() - t1) * 1e3
             t2 = time.perf_counter()
             tracks = self.tracker.update(detections, frame.image, frame.pts_s)

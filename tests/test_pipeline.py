@@ -1,3 +1,5 @@
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 import pytest
 
@@ -90,3 +92,54 @@ def test_a_parked_car_in_a_still_scene_stays_tracked_between_keyframes(vtest_fra
     assert all(r.tracks.xyxy[0].tolist() == [300, 300, 420, 380] for r in results)  # left where it was
     starts = [(e.type.value, e.start_s, e.end_s) for r in results for e in r.events if e.phase == "start"]
     assert starts == [("illegal_parking", 0.0, 20.0)]
+
+
+@pytest.mark.slow
+def test_a_car_the_detector_cannot_read_parks_and_the_blob_fallback_reports_it():
+    """Seen straight down the model finds nothing; the motion blob of a car that drives in and
+    stops in a no-parking zone is tracked as a vehicle and raises illegal parking."""
+    import cv2
+
+    class Blind:
+        name, class_names = "blind", ["car"]
+
+        def detect(self, image):
+            from gwanje.vision.detectors.base import empty_detections
+
+            return empty_detections()
+
+    rng = np.random.default_rng(5)
+    road = cv2.GaussianBlur(rng.integers(60, 100, (432, 768, 3), dtype=np.uint8), (5, 5), 0)
+    cam = CameraConfig(
+        id="c",
+        url="x.avi",
+        zones=[
+            {
+                "name": "fire lane",
+                "polygon": [[0, 0], [768, 0], [768, 432], [0, 432]],
+                "rules": ["no_parking"],
+            }
+        ],
+        parking={"no_parking_s": 20},
+        vehicle_blobs={"enabled": True},
+        tamper={"enabled": False},
+        fire={"enabled": False},
+        abandoned={"enabled": False},
+    )
+    pipe = CameraPipeline(cam, detector=Blind())
+    from gwanje.domain import Frame
+
+    events, t0 = [], datetime(2026, 12, 1, tzinfo=UTC)
+    for k in range(5 * 45):
+        t = k / 5
+        img = road.copy()
+        if t >= 12:  # drives in from the left for 3 s, then stays
+            x = int(min(300, 100 * (t - 12)))
+            img[150:250, x : x + 180] = (210, 210, 215)
+            img[165:235, x + 120 : x + 150] = (40, 40, 45)  # the windscreen
+        r = pipe.process(Frame("c", k, t, t0 + timedelta(seconds=t), img))
+        events += [(e.type.value, e.phase, e.start_s) for e in r.events]
+        if t >= 16:
+            assert [n for n in r.tracks.data["class_name"]] == ["vehicle"], t
+    assert [(typ, phase) for typ, phase, _ in events] == [("illegal_parking", "start")]
+    assert 14.5 <= events[0][2] <= 16.0  # still from when it stopped

@@ -4,8 +4,9 @@ A vehicle track is still while its box centre stays within ``still_px`` of its w
 stopped. Illegal parking: still in a no-parking zone for ``no_parking_s``. Car break-in: a person
 lingering beside parked vehicles (still for ``parked_s``) in a parking zone for ``break_in_s``,
 or only ``break_in_night_s`` at night (``night_hours``, local time), when the event is also more
-severe. The rules need the detector to see the vehicles; views it cannot read (straight down, far
-away) would need motion blobs classified by size as a fallback, which is not built yet.
+severe. The rules need the tracks to hold the vehicles: from the detector, or, for views it
+cannot read (straight down, far away), from motion blobs of vehicle size (``vehicle_blobs``, see
+gwanje.vision.blobs), which arrive as class ``vehicle``.
 """
 
 from __future__ import annotations

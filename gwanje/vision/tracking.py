@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import supervision as sv
-from scipy.optimize import linear_sum_assignment
 
 from gwanje.config import TrackerConfig
 from gwanje.vision.detectors.base import empty_tracks
@@ -50,6 +49,9 @@ def similarity(a: np.ndarray | None, b: np.ndarray | None) -> float:
     if a is None or b is None:
         return 0.0
     return 1.0 - float(cv2.compareHist(a.astype(np.float32), b.astype(np.float32), cv2.HISTCMP_BHATTACHARYYA))
+
+
+_MARK = 1e-7  # score step that tags a detection with its index (see Tracker._bytetrack)
 
 
 class Tracker:
@@ -112,14 +114,15 @@ class Tracker:
 
     def _bytetrack(self, detections: sv.Detections) -> sv.Detections:
         """ByteTrack's update, returning the detections that belong to its output tracks, with the
-        track ids. Like supervision's ``update_with_detections``, except that a new track whose first
-        detection scores at least ``show_new_from`` is output from that first frame, not the next
-        (at 5 fps a new person would otherwise be missing for 0.2 s)."""
-        tensors = (
-            np.hstack((detections.xyxy, detections.confidence[:, None]))
-            if len(detections)
-            else np.zeros((0, 5))
-        )
+        track ids. Each detection's score goes in marked with its index (less 1e-7 times it), so
+        every track ByteTrack updated names the very detection it matched: a filtered box that ran
+        ahead of its detection (a car changing shape as it comes into view) cannot lose it, as an
+        overlap test would. A new track whose first detection scores at least ``show_new_from``
+        is output from that first frame, not the next (at 5 fps a new person would otherwise be
+        missing for 0.2 s)."""
+        n = len(detections)
+        marked = detections.confidence.astype(np.float64) - np.arange(n) * _MARK if n else np.zeros(0)
+        tensors = np.column_stack([detections.xyxy.astype(np.float64), marked]) if n else np.zeros((0, 5))
         active = self._bt.update_with_tensors(tensors)
         fresh = [
             tr
@@ -129,15 +132,15 @@ class Tracker:
             and tr.score >= self.config.show_new_from
             and tr.external_track_id != tr.external_id_counter.NO_ID
         ]
-        out_tracks = active + fresh
-        if not out_tracks or not len(detections):
+        pairs = []
+        for tr in active + fresh:
+            hit = np.flatnonzero(np.abs(marked - float(tr.score)) < _MARK / 4)
+            if len(hit) == 1:
+                pairs.append((int(hit[0]), int(tr.external_track_id)))
+        if not pairs:
             return empty_tracks()
-        iou = sv.box_iou_batch(detections.xyxy, np.asarray([tr.tlbr for tr in out_tracks]))
-        rows, cols = linear_sum_assignment(-iou)
-        keep = [(r, c) for r, c in zip(rows, cols, strict=True) if iou[r, c] >= 0.5]
-        idx = np.array([r for r, _ in keep], dtype=int)
-        out = detections[idx]
-        out.tracker_id = np.array([int(out_tracks[c].external_track_id) for _, c in keep], dtype=int)
+        out = detections[np.array([d for d, _ in pairs], dtype=int)]
+        out.tracker_id = np.array([t for _, t in pairs], dtype=int)
         return out
 
     def predict(self, t: float, max_age_s: float, moving: bool = True) -> sv.Detections:
