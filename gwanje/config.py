@@ -42,10 +42,19 @@ class MotionConfig(Strict):
     )
     background_alpha: float = Field(0.05, gt=0, le=1, description="How fast the background follows the scene")
     keyframe_seconds: float = Field(
-        10.0, ge=0, description="Run detection at least this often even when still (0 = never)"
+        10.0,
+        ge=0,
+        description="Run detection at least this often even when still, if the picture has changed "
+        "since the detector last looked (0 = never)",
     )
     tracked_still_seconds: float = Field(
         1.0, ge=0, description="With people tracked but no motion, detect this often to keep following them"
+    )
+    still_look_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="With no motion, the analyzers that study the picture itself (fire, abandoned object, "
+        "vehicle blobs) look at it only this often (0 = every frame)",
     )
     masks: list[list[Point]] = Field(default_factory=list, description="Polygons where motion is ignored")
 
@@ -63,6 +72,25 @@ class TilingConfig(Strict):
     cols: int = Field(2, ge=1, le=4)
     overlap: float = Field(0.2, ge=0, lt=0.5, description="Share of a tile that overlaps its neighbour")
     only_motion: bool = Field(True, description="Run a tile only where the motion gate saw motion")
+
+
+class RoiConfig(Strict):
+    """Detect only where something moves or is tracked: the cost follows the scene, not the frame."""
+
+    enabled: bool = Field(True, description="Run the detector on the region around motion and tracks")
+    margin: int = Field(
+        48, ge=0, le=512, description="Frame pixels added around tracked boxes (they move on)"
+    )
+    context: int = Field(
+        32, ge=0, le=512, description="Frame pixels of picture the detector also sees around each region"
+    )
+    regions: int = Field(2, ge=1, le=4, description="At most this many regions (groups of people far apart)")
+    full_frame_s: float = Field(
+        4.0, ge=0, description="Look at the whole frame at least this often (someone still, not yet tracked)"
+    )
+    full_share: float = Field(
+        0.7, gt=0, le=1, description="A region this share of the frame or more is run as the whole frame"
+    )
 
 
 class DetectorConfig(Strict):
@@ -92,6 +120,7 @@ class DetectorConfig(Strict):
         "tracks are carried forward by their velocity in between",
     )
     tiling: TilingConfig = TilingConfig()
+    roi: RoiConfig = RoiConfig()
 
     @model_validator(mode="after")
     def _onnx_needs_model(self) -> DetectorConfig:

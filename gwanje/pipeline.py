@@ -28,10 +28,12 @@ from gwanje.vision.detectors.base import empty_detections
 from gwanje.vision.motion import MotionGate, MotionResult
 from gwanje.vision.tracking import Tracker
 
+Box = tuple[int, int, int, int]
 Rule = ZoneRules | LineRules | CrowdRules | FallRules | FightRules | FireRules | AbandonedRules | VehicleRules
 Watcher = (
     CrowdRules | FallRules | FightRules | FireRules | AbandonedRules
 )  # rules that also look at the frame itself
+PictureRules = FireRules | AbandonedRules  # rules that study the picture for change (see ``look``)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,10 @@ class CameraPipeline:
         self._last_detect_s: float | None = None
         self._people_tracked = False  # a person among the last tracks (parked cars need no re-check)
         self._skipped = 0  # analysed frames since the detector last ran
+        self._last_full_s: float | None = None  # when the detector last saw the whole frame
+        self._last_look_s: float | None = None  # when the picture analyzers last looked
+        self._asked = np.zeros((0, 4))  # the motion regions and grown tracked boxes it looked around
+        self.last_roi: list[Box] | None = None  # where it looked last (None: the whole frame)
 
     def process(self, frame: Frame) -> FrameResult:
         if self._origin is None:
@@ -96,7 +102,16 @@ class CameraPipeline:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         motion = self.gate.update(frame.image, frame.pts_s)
-        if self.blobs is not None:
+        # what studies the picture for change (fire, left objects, vehicle blobs) need not look at a
+        # still one at every frame: nothing arrives, leaves or flickers without motion
+        look = (
+            motion.moving
+            or self._last_look_s is None
+            or frame.pts_s - self._last_look_s >= self.camera.motion.still_look_seconds - 1e-6
+        )
+        if look:
+            self._last_look_s = frame.pts_s
+        if self.blobs is not None and look:
             self.blobs.update(frame.image, frame.pts_s)
         timings["motion"] = (time.perf_counter() - t0) * 1e3
         # a still scene costs no inference, but people already tracked are followed even when they
@@ -112,10 +127,14 @@ class CameraPipeline:
         if run:
             self._last_detect_s = frame.pts_s
             t1 = time.perf_counter()
+            roi = self._roi(motion, frame)
             if hasattr(self.detector, "detect_regions"):
                 detections = self.detector.detect_regions(frame.image, motion.regions)
+            elif roi is not None:
+                detections = _centred_in(self.detector.detect_crops(frame.image, roi), self._asked)
             else:
                 detections = self.detector.detect(frame.image)
+            self.last_roi = roi
             if self.blobs is not None:  # vehicles the detector could not read
                 detections = self.blobs.add_to(detections)
             timings["detect"] = (time.perf_counter() - t1) * 1e3
@@ -128,13 +147,15 @@ class CameraPipeline:
             if motion.moving:  # a stride skipped this frame: carry the tracks to the next detection
                 hold = max(self.camera.motion.tracked_still_seconds, self.stride / self.fps)
             else:  # nothing moved: what the detector saw is still there, where it was (a parked car
-                # is looked at again at the next keyframe, still people sooner)
-                hold = self.camera.motion.keyframe_seconds or float("inf")
+                # is looked at again when the picture has drifted by a keyframe, still people sooner)
+                hold = float("inf")
             tracks = self.tracker.predict(frame.pts_s, max_age_s=hold + 0.5 / self.fps, moving=motion.moving)
         hits: list[RuleHit] = []
         for rule in self.rules:
             if isinstance(rule, VehicleRules):
                 rule.wall_time = frame.wall_time
+            if isinstance(rule, PictureRules) and not look:
+                continue
             if isinstance(rule, Watcher):
                 rule.observe(frame.image, detections if run else None)
             hits.extend(rule.update(tracks, frame.pts_s))
@@ -144,6 +165,40 @@ class CameraPipeline:
         events = [self._event(h, frame) for h in hits]
         timings["total"] = (time.perf_counter() - t0) * 1e3
         return FrameResult(frame, motion, run, detections, tracks, events, timings)
+
+    def _roi(self, motion: MotionResult, frame: Frame) -> list[Box] | None:
+        """Where to detect: around what moves and what is tracked (one region, or two when the
+        scene splits into two groups); None for the whole frame (due every ``full_frame_s``, on
+        keyframes, or when the regions would cover most of it)."""
+        cfg = self.camera.detector.roi
+        if not cfg.enabled or not hasattr(self.detector, "detect_crops"):
+            return None
+        due = self._last_full_s is None or frame.pts_s - self._last_full_s >= cfg.full_frame_s
+        tracked = self.tracker.boxes()
+        if due or not (motion.regions or len(tracked)):
+            self._last_full_s = frame.pts_s
+            return None
+        h, w = frame.image.shape[:2]
+        m = cfg.margin  # the motion regions are grown already; tracked people may have moved on
+        boxes = np.asarray(
+            [*motion.regions, *(tracked + np.array([-m, -m, m, m], np.float32)).tolist()], np.float64
+        )
+        boxes = np.clip(boxes, 0, [w, h, w, h])
+        self._asked = boxes
+        regions = _split(boxes, cfg.regions)
+        if sum((b[2] - b[0]) * (b[3] - b[1]) for b in regions) >= cfg.full_share * w * h:
+            self._last_full_s = frame.pts_s
+            return None
+        c = cfg.context  # the network sees a little around what it is asked about
+        return [
+            (
+                max(0, int(b[0]) - c),
+                max(0, int(b[1]) - c),
+                min(w, int(np.ceil(b[2])) + c),
+                min(h, int(np.ceil(b[3])) + c),
+            )
+            for b in regions
+        ]
 
     def source_state(self, status: CameraStatus, t: float) -> list[Event]:
         """Tell the pipeline the source's state (signal loss is judged from it, not from pixels)."""
@@ -187,6 +242,54 @@ class CameraPipeline:
             snapshot_jpeg=snapshot,
             observed_at=frame.wall_time,
         )
+
+
+def _centred_in(detections: sv.Detections, boxes: np.ndarray) -> sv.Detections:
+    """The detections whose centre lies in one of the boxes: what moved or was tracked there, not
+    scenery that a region drawn around two people happens to include."""
+    if not len(detections):
+        return detections
+    cx = (detections.xyxy[:, 0] + detections.xyxy[:, 2])[:, None] / 2
+    cy = (detections.xyxy[:, 1] + detections.xyxy[:, 3])[:, None] / 2
+    inside = (
+        (cx >= boxes[None, :, 0])
+        & (cx <= boxes[None, :, 2])
+        & (cy >= boxes[None, :, 1])
+        & (cy <= boxes[None, :, 3])
+    )
+    return detections[inside.any(axis=1)]
+
+
+def _union(boxes: np.ndarray) -> np.ndarray:
+    return np.array([boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()])
+
+
+def _area(box: np.ndarray) -> float:
+    return float((box[2] - box[0]) * (box[3] - box[1]))
+
+
+def _split(boxes: np.ndarray, parts: int, worth: float = 0.75) -> list[np.ndarray]:
+    """The boxes' union, split (along x or y, where it saves most) into up to ``parts`` unions
+    while a split leaves at most ``worth`` of the area to look at: groups of people far apart."""
+    groups = [boxes]
+    while len(groups) < parts:
+        best: tuple[float, int, np.ndarray, np.ndarray] | None = None
+        for g, group in enumerate(groups):
+            whole = _area(_union(group))
+            for axis in (0, 1):
+                ordered = group[np.argsort(group[:, axis])]
+                for k in range(1, len(ordered)):
+                    a, b = ordered[:k], ordered[k:]
+                    saved = whole - _area(_union(a)) - _area(_union(b))
+                    if _area(_union(a)) + _area(_union(b)) <= worth * whole and (
+                        best is None or saved > best[0]
+                    ):
+                        best = (saved, g, a, b)
+        if best is None:
+            break
+        _, g, a, b = best
+        groups[g : g + 1] = [a, b]
+    return [_union(g) for g in groups]
 
 
 def _unexplained_motion(regions: tuple[tuple[int, int, int, int], ...], boxes: np.ndarray) -> bool:

@@ -21,6 +21,7 @@ import supervision as sv
 from gwanje.analytics.hits import RuleHit, new_event_id
 from gwanje.config_rules import FireConfig
 from gwanje.domain import EventType, Severity
+from gwanje.vision.shrink import shrink
 
 Box = tuple[float, float, float, float]
 
@@ -36,34 +37,39 @@ class FireDetector:
     def __init__(self, config: FireConfig) -> None:
         self.config = config
         self._history: deque[tuple[float, np.ndarray, np.ndarray]] = deque()  # (t, lit, grey)
+        self._lit_count = np.zeros((0, 0), np.int32)  # per pixel: frames of the history it is lit in
 
     def update(self, image: np.ndarray, t: float) -> list[tuple[Box, float]]:
         """(box in the frame's pixels, brightness change while lit) per flame region."""
         c = self.config
-        h, w = image.shape[:2]
-        scale = w / c.width if w > c.width else 1.0
-        small = cv2.resize(image, (round(w / scale), round(h / scale)), interpolation=cv2.INTER_AREA)
+        small, scale = shrink(image, c.width)
         lit = flame_colour(small, c)
         grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
         if self._history and self._history[-1][1].shape != lit.shape:
             self._history.clear()
+        if not self._history:
+            self._lit_count = np.zeros(lit.shape, np.int32)
         self._history.append((t, lit, grey))
+        self._lit_count += lit
         while self._history and t - self._history[0][0] > c.window_s:
-            self._history.popleft()
+            self._lit_count -= self._history.popleft()[1]
         if len(self._history) < 4 or t - self._history[0][0] < c.window_s / 2:
             return []
-        lits = np.stack([m for _, m, _ in self._history])
-        steady = (lits.mean(axis=0) >= c.min_presence).astype(np.uint8)
+        steady = (self._lit_count >= c.min_presence * len(self._history)).astype(np.uint8)
         if steady.sum() < c.min_area * steady.size:
             return []
-        greys = np.stack([g for _, _, g in self._history])
+        # the candidate pixels' history only, not whole frames
         n, labels, stats, _ = cv2.connectedComponentsWithStats(steady)
+        where = np.flatnonzero(steady)
+        lits = np.stack([m.ravel()[where] for _, m, _ in self._history])
+        greys = np.stack([g.ravel()[where] for _, _, g in self._history])
+        label = labels.ravel()[where]
         out = []
         for i in range(1, n):
             x, y, bw, bh, area = stats[i]
             if area < c.min_area * steady.size:
                 continue
-            inside = labels == i
+            inside = label == i
             change, spread = _lit_variation(lits[:, inside], greys[:, inside])
             if change >= c.min_lit_change and spread >= c.min_lit_spread:
                 out.append(((x * scale, y * scale, (x + bw) * scale, (y + bh) * scale), change))

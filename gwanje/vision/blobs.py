@@ -18,6 +18,7 @@ import numpy as np
 import supervision as sv
 
 from gwanje.config_rules import VehicleBlobConfig
+from gwanje.vision.shrink import shrink
 
 CLASS_NAME = "vehicle"
 CLASS_ID = 1000  # outside every detector's own class ids
@@ -40,11 +41,7 @@ class VehicleBlobs:
         self.boxes = np.zeros((0, 4), np.float32)  # the candidates of the last frame, full-frame xyxy
 
     def _grey(self, image: np.ndarray) -> np.ndarray:
-        h, w = image.shape[:2]
-        self._scale = w / self.config.width if w > self.config.width else 1.0
-        small = cv2.resize(
-            image, (round(w / self._scale), round(h / self._scale)), interpolation=cv2.INTER_AREA
-        )
+        small, self._scale = shrink(image, self.config.width)
         grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
         return cv2.GaussianBlur(grey, (5, 5), 0).astype(np.float32)
 
@@ -68,7 +65,9 @@ class VehicleBlobs:
         dt = max(1e-3, t - self._t_prev)
         self._t_prev = t
         bg = self._background
-        grey = grey - float(np.median(grey - bg))  # the whole picture brightening is not a vehicle
+        grey = grey - float(
+            np.median((grey - bg)[::4, ::4])
+        )  # the whole picture brightening is not a vehicle
         changed = np.abs(grey - bg) > c.diff
         arrived = changed & ~self._changed
         self._before[arrived] = bg[arrived]  # the road as it was when something came over it

@@ -30,6 +30,7 @@ class MotionGate:
         self._mask: np.ndarray | None = None
         self._scale = 1.0
         self._last_detect_t: float | None = None
+        self._at_detect: np.ndarray | None = None  # the small grey picture when detection last ran
 
     def _prepare(self, image: np.ndarray) -> np.ndarray:
         h, w = image.shape[:2]
@@ -55,7 +56,7 @@ class MotionGate:
         grey = self._prepare(image)
         if self._background is None or self._background.shape != grey.shape:
             self._background = grey.astype(np.float32)
-            self._last_detect_t = t
+            self._last_detect_t, self._at_detect = t, grey
             h, w = image.shape[:2]
             return MotionResult(True, True, 1.0, ((0, 0, w, h),))
         diff = cv2.absdiff(grey, cv2.convertScaleAbs(self._background))
@@ -77,6 +78,14 @@ class MotionGate:
         keyframe = self.config.keyframe_seconds > 0 and (
             self._last_detect_t is None or t - self._last_detect_t >= self.config.keyframe_seconds
         )
+        if keyframe and not moving and self._at_detect is not None:
+            # the same picture as when the detector last looked gives the same answer: a keyframe
+            # is worth it only when the scene has changed since, however slowly
+            drift = cv2.bitwise_and(cv2.absdiff(grey, self._at_detect), self._mask)
+            keyframe = np.count_nonzero(drift > self.config.pixel_threshold) / valid >= self.config.min_area
+            if not keyframe:
+                self._last_detect_t = t  # checked: look again a keyframe interval from now
         if moving or keyframe:
             self._last_detect_t = t
+            self._at_detect = grey
         return MotionResult(moving or keyframe, moving, score, regions)

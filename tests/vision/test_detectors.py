@@ -103,3 +103,26 @@ def test_tile_grid_covers_the_image(w, h, rows, cols, overlap):
 def test_missing_model_package_is_a_clear_error():
     with pytest.raises(ModelNotInstalledError, match="not installed"):
         installed_package_file("no_such_model_package_xyz", "model.bin")
+
+
+def test_a_crop_finds_the_same_people_as_the_whole_frame(yolo, vtest_frames):
+    """Run on a region (on the full frame's 32-pixel grid), the people well inside it come out
+    with the boxes the whole frame gives; boxes against a cut edge are dropped; the whole frame
+    as a region is the whole frame."""
+    import supervision as sv
+
+    img = vtest_frames[50].image
+    full = yolo.detect(img)
+    assert np.array_equal(yolo.detect_crop(img, (0, 0, 768, 576)).xyxy, full.xyxy)
+    roi = (300, 100, 768, 440)
+    inner = full[(full.xyxy[:, 0] > 340) & (full.xyxy[:, 1] > 140) & (full.xyxy[:, 3] < 400)]
+    assert len(inner) >= 3
+    crop = yolo.detect_crop(img, roi)
+    iou = sv.box_iou_batch(inner.xyxy, crop.xyxy)
+    assert (iou.max(axis=1) > 0.9).all(), iou.max(axis=1)
+    x1, y1 = 288, 96  # the region's corner moved down onto the grid
+    assert (crop.xyxy[:, 0] > x1 + 2).all() and (crop.xyxy[:, 1] > y1 + 2).all()
+    assert (crop.xyxy[:, 3] < 440 - 2).all()
+    many = yolo.detect_crops(img, [(0, 0, 400, 576), (300, 0, 768, 576)])  # overlapping: no doubles
+    pairs = sv.box_iou_batch(many.xyxy, many.xyxy)[np.triu_indices(len(many), 1)]
+    assert len(many) >= len(full) - 1 and (pairs <= 0.45).all()

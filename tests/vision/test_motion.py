@@ -13,11 +13,19 @@ def test_still_scene_needs_no_detection_after_the_first_frame(vtest_frames):
     assert all(r.score == 0 for r in results[1:])
 
 
-def test_keyframe_forces_a_periodic_detection_on_a_still_scene(vtest_frames):
+def test_keyframe_looks_again_at_a_still_scene_only_once_the_picture_has_drifted(vtest_frames):
     gate = MotionGate(MotionConfig(keyframe_seconds=5))
     still = vtest_frames[0].image
     detect_times = [t * 0.2 for t in range(60) if gate.update(still, t * 0.2).detect]
-    assert detect_times == [0.0, 5.0, 10.0]
+    assert detect_times == [0.0]  # the same picture: the detector would say the same
+    drifting = []
+    for t in range(60, 120):  # dusk: half a grey level a frame, too slow to be motion
+        dim = (still.astype(np.int16) - (t - 60) // 2).clip(0, 255).astype(np.uint8)
+        r = gate.update(dim, t * 0.2)
+        assert not r.moving
+        if r.detect:
+            drifting.append(round(t * 0.2, 1))
+    assert drifting == [20.0]  # from 12 s: 7 levels off at the 15 s keyframe (not yet), 20 at 20 s
 
 
 def test_people_walking_are_motion_with_regions_around_them(vtest_frames):

@@ -37,8 +37,8 @@ class Letterbox:
     """How an image was scaled and padded into the network input, so boxes can be mapped back."""
 
     scale: float
-    pad_x: int
-    pad_y: int
+    pad_x: float  # network pixels left of (or, negative, cut from) the image
+    pad_y: float
 
     def to_image(self, xyxy: np.ndarray) -> np.ndarray:
         out = xyxy.astype(np.float32, copy=True)

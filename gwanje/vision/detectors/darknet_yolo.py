@@ -12,15 +12,19 @@ behave as trained with ``1,2,3`` (with ``0,1,2`` every object gets a second, hal
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 import supervision as sv
 
 from gwanje.vision.detectors.base import (
+    Letterbox,
     clip_boxes,
     compile_openvino,
+    empty_detections,
     installed_package_file,
     letterbox,
     make_detections,
@@ -257,28 +261,75 @@ class DarknetYolo:
             self.heads = yolo_heads(parse_cfg(cfg.read_text()), fix_anchor_mask)
         else:
             model, self.heads = build_openvino_model(cfg, weights, input_width, input_height, fix_anchor_mask)
+        # all convolutions: any multiple of 32 runs through the same compiled network, at a cost
+        # in proportion to its area (what lets ``detect_crop`` look at a part of the frame)
+        model.reshape([1, 3, -1, -1])
         self.compiled = compile_openvino(with_bgr_u8_input(model), precision=precision, threads=threads)
         self.request = self.compiled.create_infer_request()
 
     def detect(self, image: np.ndarray) -> sv.Detections:
         canvas, box = letterbox(image, self.width, self.height)
+        h, w = image.shape[:2]
+        return self._run(canvas, box, w, h)
+
+    def detect_crop(self, image: np.ndarray, roi: tuple[int, int, int, int]) -> sv.Detections:
+        """Detect inside ``roi`` (x1, y1, x2, y2 frame pixels) only, at the scale the full frame
+        would have: the same boxes for what lies well inside it, at a share of the cost."""
+        h, w = image.shape[:2]
+        scale = min(self.width / w, self.height / h)
+        # start on the full frame's 32-pixel network grid, so the cells fall where they would on it
+        pad_x, pad_y = (self.width - w * scale) / 2, (self.height - h * scale) / 2
+        x1 = max(0, math.floor(((max(0, roi[0]) * scale + pad_x) // 32 * 32 - pad_x) / scale))
+        y1 = max(0, math.floor(((max(0, roi[1]) * scale + pad_y) // 32 * 32 - pad_y) / scale))
+        x2, y2 = min(w, roi[2]), min(h, roi[3])
+        if x2 - x1 < 2 or y2 - y1 < 2:
+            return empty_detections()
+        crop = image[y1:y2, x1:x2]
+        cw, ch = max(1, round((x2 - x1) * scale)), max(1, round((y2 - y1) * scale))
+        net_w, net_h = min(self.width, -(-cw // 32) * 32), min(self.height, -(-ch // 32) * 32)
+        canvas = np.full((net_h, net_w, 3), 127, np.uint8)
+        canvas[: min(ch, net_h), : min(cw, net_w)] = cv2.resize(
+            crop, (cw, ch), interpolation=cv2.INTER_LINEAR
+        )[:net_h, :net_w]
+        det = self._run(canvas, Letterbox(scale, -x1 * scale, -y1 * scale), w, h)
+        # a box against a cut edge (not the frame's) is half an object or the network guessing at
+        # the padding: what the region was drawn around lies well inside it
+        b, edge = det.xyxy, 2.0 / scale
+        cut = (
+            ((x1 > 0) & (b[:, 0] <= x1 + edge))
+            | ((y1 > 0) & (b[:, 1] <= y1 + edge))
+            | ((x2 < w) & (b[:, 2] >= x2 - edge))
+            | ((y2 < h) & (b[:, 3] >= y2 - edge))
+        )
+        return det[~cut] if cut.any() else det
+
+    def detect_crops(self, image: np.ndarray, rois: list[tuple[int, int, int, int]]) -> sv.Detections:
+        """``detect_crop`` on each region, merged (one box for an object two regions share)."""
+        parts = [d for d in (self.detect_crop(image, r) for r in rois) if len(d)]
+        if len(parts) < 2:
+            return parts[0] if parts else empty_detections()
+        merged = sv.Detections.merge(parts)
+        keep = nms(merged.xyxy, merged.confidence, merged.class_id, self.nms_iou)
+        return merged[keep]
+
+    def _run(self, canvas: np.ndarray, box: Letterbox, w: int, h: int) -> sv.Detections:
         result = self.request.infer({0: canvas[None]})
+        net_h, net_w = canvas.shape[:2]
         parts = [
             decode_yolo(
-                result[self.compiled.output(h.output_index)],
-                h.anchors,
-                self.width,
-                self.height,
+                result[self.compiled.output(hd.output_index)],
+                hd.anchors,
+                net_w,
+                net_h,
                 len(self.class_names),
                 self.score_threshold,
                 self.class_mask,
             )
-            for h in self.heads
+            for hd in self.heads
         ]
         xyxy = np.concatenate([p[0] for p in parts])
         scores = np.concatenate([p[1] for p in parts])
         cls = np.concatenate([p[2] for p in parts])
         keep = nms(xyxy, scores, cls, self.nms_iou)
-        h, w = image.shape[:2]
         xyxy = clip_boxes(box.to_image(xyxy[keep]), w, h)
         return make_detections(xyxy, scores[keep], cls[keep], self.class_names)

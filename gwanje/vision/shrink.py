@@ -1,0 +1,40 @@
+"""One shrunken copy of a frame for every analyzer that wants that width.
+
+Fire, abandoned object and the vehicle blobs each look at the frame at 320 pixels wide; shrinking
+a 768x576 frame costs about as much as one of them, so the last frame's copies are kept here and
+shared. The cache holds the frame itself and is keyed by identity: a new frame is a new array.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+_frame: np.ndarray | None = None
+_copies: dict[tuple[int, int], tuple[np.ndarray, float]] = {}
+
+
+def shrink(image: np.ndarray, width: int, interpolation: int = cv2.INTER_AREA) -> tuple[np.ndarray, float]:
+    """``image`` scaled to at most ``width`` pixels wide (never enlarged), and the scale factor
+    (frame pixels per shrunken pixel)."""
+    global _frame
+    if image is not _frame:
+        _frame = image
+        _copies.clear()
+    key = (width, interpolation)
+    if key not in _copies:
+        h, w = image.shape[:2]
+        scale = w / width if w > width else 1.0
+        size = (round(w / scale), round(h / scale))
+        if scale == 1.0:
+            small = image
+        elif interpolation == cv2.INTER_AREA and scale >= 2:
+            # OpenCV's area averaging is fast only for whole factors (768 → 384: 0.1 ms; 768 → 320:
+            # 1.8 ms here): average by the whole part, then the small rest linearly
+            k = int(scale)
+            part = cv2.resize(image, (w // k, h // k), interpolation=cv2.INTER_AREA)
+            small = cv2.resize(part, size, interpolation=cv2.INTER_LINEAR)
+        else:
+            small = cv2.resize(image, size, interpolation=interpolation)
+        _copies[key] = (small, scale)
+    return _copies[key]
