@@ -38,11 +38,21 @@ class Setting:
     fps: float = 10.0  # analysis rate; below the clip's 10 fps only the analysed frames are scored
 
 
-DEFAULT = Setting("default (yolov3-tiny 768x576 bf16/auto, det thr 0.2, track activation 0.3)", {})
+DEFAULT = Setting(
+    "default (yolov3-tiny 768x576 bf16/auto, around motion and tracks, det thr 0.2, track activation 0.3)", {}
+)
 INT8 = Setting("yolov3-tiny 768x576 INT8, otherwise default", {"precision": "int8"})
+WHOLE = {"roi": {"enabled": False}}
 SETTINGS = [
     Setting("default settings at the default 5 fps analysis (every other frame scored)", {}, fps=5.0),
     Setting("INT8 at 5 fps analysis", {"precision": "int8"}, fps=5.0),
+    Setting("the whole frame every time (`detector.roi.enabled: false`)", WHOLE),
+    Setting("the whole frame every time, 5 fps", WHOLE, fps=5.0),
+    Setting("INT8, the whole frame every time", {"precision": "int8", **WHOLE}),
+    Setting(
+        "regions: tracked boxes grown by 24 px, 16 px of context", {"roi": {"margin": 24, "context": 16}}
+    ),
+    Setting("regions: up to 3", {"roi": {"regions": 3}}),
     Setting("yolov3-tiny 416", {"input_width": 416, "input_height": 416}),
     Setting("yolov3-tiny 608", {"input_width": 608, "input_height": 608}),
     Setting("yolov3-tiny 640x480", {"input_width": 640, "input_height": 480}),

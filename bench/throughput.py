@@ -147,8 +147,8 @@ def main() -> None:
         f"Measured {time.strftime('%Y-%m-%d')}: `.venv/bin/python bench/throughput.py --seconds {args.seconds:g}` "
         f"on {os.cpu_count()} cores (the process pinned to one; OpenVINO 1 thread, precision "
         f"{os.environ.get('GWANJE_INFERENCE_PRECISION', 'auto')}). Capacity = stream seconds analysed per wall "
-        "second: every frame decoded (10 fps source), 5 fps analysed. INT8 rows: NNCF, calibrated on "
-        "60 crowd_mall + 40 traffic_cdnet_highway frames (not PETS).",
+        "second: every frame decoded (10 fps source), 5 fps analysed. INT8 rows: NNCF, the first and the "
+        "two head convolutions in float, calibrated on 60 crowd_mall + 40 traffic_cdnet_highway frames (not PETS).",
         "",
         "| case | streams per core | ms per analysed frame | frames the detector ran on |",
         "|---|---|---|---|",

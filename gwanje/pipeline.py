@@ -265,7 +265,36 @@ def _union(boxes: np.ndarray) -> np.ndarray:
 
 
 def _area(box: np.ndarray) -> float:
-    return float((box[2] - box[0]) * (box[3] - box[1]))
+    return float((box[..., 2] - box[..., 0]) * (box[..., 3] - box[..., 1]))
+
+
+def _running_unions(boxes: np.ndarray) -> np.ndarray:
+    """[k]: the union of boxes[: k + 1]."""
+    return np.column_stack(
+        [
+            np.minimum.accumulate(boxes[:, 0]),
+            np.minimum.accumulate(boxes[:, 1]),
+            np.maximum.accumulate(boxes[:, 2]),
+            np.maximum.accumulate(boxes[:, 3]),
+        ]
+    )
+
+
+def _best_cut(group: np.ndarray) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """The cut of the group, sorted along x or y, that leaves the least area to look at."""
+    best = None
+    for axis in (0, 1):
+        ordered = group[np.argsort(group[:, axis], kind="stable")]
+        head = _running_unions(ordered)[:-1]
+        tail = _running_unions(ordered[::-1])[::-1][1:]
+        areas = (head[:, 2] - head[:, 0]) * (head[:, 3] - head[:, 1]) + (tail[:, 2] - tail[:, 0]) * (
+            tail[:, 3] - tail[:, 1]
+        )
+        if len(areas):
+            k = int(np.argmin(areas))
+            if best is None or areas[k] < best[0]:
+                best = (float(areas[k]), ordered[: k + 1], ordered[k + 1 :])
+    return best
 
 
 def _split(boxes: np.ndarray, parts: int, worth: float = 0.75) -> list[np.ndarray]:
@@ -273,21 +302,15 @@ def _split(boxes: np.ndarray, parts: int, worth: float = 0.75) -> list[np.ndarra
     while a split leaves at most ``worth`` of the area to look at: groups of people far apart."""
     groups = [boxes]
     while len(groups) < parts:
-        best: tuple[float, int, np.ndarray, np.ndarray] | None = None
+        options = []
         for g, group in enumerate(groups):
+            cut = _best_cut(group)
             whole = _area(_union(group))
-            for axis in (0, 1):
-                ordered = group[np.argsort(group[:, axis])]
-                for k in range(1, len(ordered)):
-                    a, b = ordered[:k], ordered[k:]
-                    saved = whole - _area(_union(a)) - _area(_union(b))
-                    if _area(_union(a)) + _area(_union(b)) <= worth * whole and (
-                        best is None or saved > best[0]
-                    ):
-                        best = (saved, g, a, b)
-        if best is None:
+            if cut is not None and cut[0] <= worth * whole:
+                options.append((whole - cut[0], g, cut[1], cut[2]))
+        if not options:
             break
-        _, g, a, b = best
+        _, g, a, b = max(options, key=lambda o: o[0])
         groups[g : g + 1] = [a, b]
     return [_union(g) for g in groups]
 
