@@ -54,10 +54,12 @@ class AbandonedRules:
         self._image: np.ndarray | None = None
         self._learning: list[np.ndarray] = []
         self._people: list[tuple[float, np.ndarray]] = []  # (t, boxes) over the last seconds
+        self._raw: sv.Detections | None = None
         self.objects: list[_Object] = []
 
-    def observe(self, image: np.ndarray, _detections: sv.Detections | None) -> None:
+    def observe(self, image: np.ndarray, detections: sv.Detections | None) -> None:
         self._image = image
+        self._raw = detections  # the detector's own boxes, weak ones too (None: it did not run)
 
     def _grey(self, image: np.ndarray) -> np.ndarray:
         small, self._scale = shrink(image, self.config.width)
@@ -109,6 +111,9 @@ class AbandonedRules:
         """Person boxes of the last 2 s (cut out of the still pixels); all those of the last
         ``abandon_s`` are kept to tell a person who sat still from an object."""
         boxes = tracks.xyxy[class_mask(tracks, ["person"])] if len(tracks) else np.zeros((0, 4))
+        raw = self._raw
+        if raw is not None and len(raw):  # a person half hidden, sitting still, scores low: still a person
+            boxes = np.concatenate([boxes, raw.xyxy[class_mask(raw, ["person"])]])
         self._people = [(ts, b) for ts, b in self._people if t - ts <= self.config.abandon_s] + [(t, boxes)]
         recent = [b for ts, b in self._people if t - ts <= 2.0]
         return np.concatenate(recent) if recent else np.zeros((0, 4))
