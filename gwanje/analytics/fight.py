@@ -3,10 +3,12 @@
 Each analysed frame gives one vector: the 1024 channels of YOLOv3-tiny's deepest layer (13x13 at
 a 416x416 input), averaged over the image with weights from the dense optical flow (Farneback,
 160 pixels wide) squared, so the vector describes what the moving things look like. Over a window
-of ``window_s`` the mean and spread of those vectors go into a logistic regression trained on the
-``fight_clips`` set (75 fights, 75 other scenes): ``bench/fight.py`` measures it by 5-fold
-cross-validation and writes the model trained on all clips to ``bench/.cache/fight_lr.npz``; a site
-points ``fight.model_path`` at it (or at its own). No model ships in the package.
+of ``window_s`` those vectors become one (``window_vector``: their mean and spread, optionally of
+unit-length vectors plus their frame-to-frame change) for a classifier trained on the
+``fight_clips`` set (75 fights, 75 other scenes), a logistic regression or an RBF support-vector
+machine: ``bench/fight.py`` picks and measures it by nested 5-fold cross-validation and writes the
+model trained on all clips to ``bench/.cache/fight_model.npz``; a site points
+``fight.model_path`` at it (or at its own). No model ships in the package.
 Only frames with at least ``min_people`` people tracked close together
 are scored, so an empty street costs no extra inference.
 """
@@ -79,34 +81,102 @@ class MotionAppearance:
         return (features * (grid / max(float(grid.sum()), 1e-9))).sum(axis=(1, 2))
 
 
-def window_vector(frames: list[np.ndarray]) -> np.ndarray:
+FEATURES = ("mean_std", "mean_std_change")
+
+
+def window_vector(frames: list[np.ndarray], kind: str = "mean_std") -> np.ndarray:
+    """One vector for a window of per-frame vectors. ``mean_std``: their mean and spread;
+    ``mean_std_change``: the same of the vectors scaled to unit length (what moves, not how much),
+    plus how much they change from frame to frame (a fight's look changes blow by blow)."""
     a = np.stack(frames)
-    return np.concatenate([a.mean(axis=0), a.std(axis=0)])
+    if kind == "mean_std":
+        return np.concatenate([a.mean(axis=0), a.std(axis=0)])
+    if kind == "mean_std_change":
+        a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-6)
+        change = np.abs(np.diff(a, axis=0)).mean(axis=0) if len(a) > 1 else np.zeros(a.shape[1])
+        return np.concatenate([a.mean(axis=0), a.std(axis=0), change])
+    raise ValueError(f"unknown fight feature kind {kind!r} (known: {', '.join(FEATURES)})")
 
 
 class FightModel:
+    """A trained classifier from a ``.npz``: the feature kind, the standardisation, and either a
+    logistic regression (``coef``, ``intercept``) or an RBF support-vector machine
+    (``vectors``, ``dual``, ``gamma``, ``intercept``, with Platt's ``prob_a``, ``prob_b``)."""
+
     def __init__(self, path: Path) -> None:
         if not path.exists():
             raise ValueError(f"fight model {path} is missing: bench/fight.py trains one")
         try:
             with np.load(path) as z:
-                self.mean, self.scale, self.coef = z["mean"], z["scale"], z["coef"]
+                self.features = str(z["features"]) if "features" in z else "mean_std"
+                self.mean, self.scale = z["mean"], z["scale"]
                 self.intercept = float(z["intercept"])
+                if "coef" in z:
+                    self.coef, self.vectors = z["coef"], None
+                else:
+                    self.coef = None
+                    self.vectors, self.dual = z["vectors"], z["dual"]
+                    self.gamma, self.prob_a, self.prob_b = (
+                        float(z["gamma"]),
+                        float(z["prob_a"]),
+                        float(z["prob_b"]),
+                    )
         except (OSError, KeyError, ValueError) as exc:
             raise ValueError(f"fight model {path}: {exc}") from None
+        if self.features not in FEATURES:
+            raise ValueError(f"fight model {path}: unknown feature kind {self.features!r}")
+
+    def decision(self, vector: np.ndarray) -> float:
+        x = (vector - self.mean) / self.scale
+        if self.coef is not None:
+            return float(x @ self.coef + self.intercept)
+        k = np.exp(-self.gamma * ((self.vectors - x) ** 2).sum(axis=1))
+        return float(self.dual @ k + self.intercept)
 
     def probability(self, vector: np.ndarray) -> float:
-        z = (vector - self.mean) / self.scale @ self.coef + self.intercept
-        return float(1 / (1 + np.exp(-z)))
+        d = self.decision(vector)
+        if self.coef is not None:
+            return float(1 / (1 + np.exp(-d)))
+        return float(1 / (1 + np.exp(self.prob_a * d + self.prob_b)))
 
 
 def save_model(path: Path, mean: np.ndarray, scale: np.ndarray, coef: np.ndarray, intercept: float) -> None:
+    """A logistic regression over ``mean_std`` windows."""
     np.savez_compressed(
         path,
+        features="mean_std",
         mean=mean.astype(np.float32),
         scale=scale.astype(np.float32),
         coef=coef.astype(np.float32),
         intercept=np.float32(intercept),
+    )
+
+
+def save_svm(
+    path: Path,
+    features: str,
+    mean: np.ndarray,
+    scale: np.ndarray,
+    vectors: np.ndarray,
+    dual: np.ndarray,
+    gamma: float,
+    intercept: float,
+    prob_a: float,
+    prob_b: float,
+) -> None:
+    """An RBF support-vector machine; its decision turns into a probability by Platt's sigmoid
+    ``1 / (1 + exp(prob_a * decision + prob_b))``."""
+    np.savez_compressed(
+        path,
+        features=features,
+        mean=mean.astype(np.float32),
+        scale=scale.astype(np.float32),
+        vectors=vectors.astype(np.float32),
+        dual=dual.astype(np.float32),
+        gamma=np.float64(gamma),
+        intercept=np.float64(intercept),
+        prob_a=np.float64(prob_a),
+        prob_b=np.float64(prob_b),
     )
 
 
@@ -153,7 +223,8 @@ class FightRules:
             while self._vectors and t - self._vectors[0][0] > c.window_s:
                 self._vectors.popleft()
             enough = len(self._vectors) >= max(3, int(c.window_s * 2))
-            p = self.model.probability(window_vector([v for _, v in self._vectors])) if enough else 0.0
+            vectors = [v for _, v in self._vectors]
+            p = self.model.probability(window_vector(vectors, self.model.features)) if enough else 0.0
         self.last_probability = p
         box = (
             tuple(map(float, (*people[:, :2].min(axis=0), *people[:, 2:].max(axis=0))))

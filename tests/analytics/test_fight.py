@@ -72,3 +72,40 @@ def test_people_far_apart_are_not_scored(vtest_frames, model_file):
         rule.observe(frame.image, None)
         assert rule.update(apart, i * 0.2) == []
     assert rule.last_probability == 0.0
+
+
+def test_a_saved_support_vector_machine_gives_sklearns_probabilities(tmp_path):
+    """bench/fight.py may pick an RBF SVM with a Platt sigmoid; the file it writes must score as
+    the trained model does."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    from gwanje.analytics.fight import save_svm
+
+    rng = np.random.default_rng(0)
+    frames = [[rng.normal(label * 0.3, 1.0, 1024) for _ in range(6)] for label in (0, 1) for _ in range(30)]
+    y = np.array([0] * 30 + [1] * 30)
+    x = np.stack([window_vector(f, "mean_std_change") for f in frames])
+    svm = CalibratedClassifierCV(SVC(C=1.0), method="sigmoid", cv=5, ensemble=False)
+    model = make_pipeline(StandardScaler(), svm).fit(x, y)
+    fitted = model[1].calibrated_classifiers_[0]
+    path = tmp_path / "svm.npz"
+    save_svm(
+        path,
+        "mean_std_change",
+        model[0].mean_,
+        model[0].scale_,
+        fitted.estimator.support_vectors_,
+        fitted.estimator.dual_coef_[0],
+        float(fitted.estimator._gamma),
+        float(fitted.estimator.intercept_[0]),
+        float(fitted.calibrators[0].a_),
+        float(fitted.calibrators[0].b_),
+    )
+    saved = FightModel(path)
+    assert saved.features == "mean_std_change"
+    ours = np.array([saved.probability(v) for v in x])
+    assert np.allclose(ours, model.predict_proba(x)[:, 1], atol=1e-4)
+    assert ours[y == 1].mean() > 0.5 > ours[y == 0].mean()
