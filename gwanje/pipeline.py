@@ -26,9 +26,9 @@ from gwanje.vision.blobs import VehicleBlobs
 from gwanje.vision.detectors import Detector, create_detector
 from gwanje.vision.detectors.base import empty_detections
 from gwanje.vision.motion import MotionGate, MotionResult
+from gwanje.vision.regions import Box, DetectionRegions
 from gwanje.vision.tracking import Tracker
 
-Box = tuple[int, int, int, int]
 Rule = ZoneRules | LineRules | CrowdRules | FallRules | FightRules | FireRules | AbandonedRules | VehicleRules
 Watcher = (
     CrowdRules | FallRules | FightRules | FireRules | AbandonedRules
@@ -91,10 +91,9 @@ class CameraPipeline:
         self._last_detect_s: float | None = None
         self._people_tracked = False  # a person among the last tracks (parked cars need no re-check)
         self._skipped = 0  # analysed frames since the detector last ran
-        self._last_full_s: float | None = None  # when the detector last saw the whole frame
         self._last_look_s: float | None = None  # when the picture analyzers last looked
-        self._asked = np.zeros((0, 4))  # the motion regions and grown tracked boxes it looked around
-        self.last_roi: list[Box] | None = None  # where it looked last (None: the whole frame)
+        self.regions = DetectionRegions(camera.detector.roi, hasattr(self.detector, "detect_crops"))
+        self.last_roi: list[Box] | None = None  # where the detector looked last (None: the whole frame)
 
     def process(self, frame: Frame) -> FrameResult:
         if self._origin is None:
@@ -127,11 +126,11 @@ class CameraPipeline:
         if run:
             self._last_detect_s = frame.pts_s
             t1 = time.perf_counter()
-            roi = self._roi(motion, frame)
+            roi = self.regions.plan(motion, self.tracker.boxes(), frame.image.shape, frame.pts_s)
             if hasattr(self.detector, "detect_regions"):
                 detections = self.detector.detect_regions(frame.image, motion.regions)
             elif roi is not None:
-                detections = _centred_in(self.detector.detect_crops(frame.image, roi), self._asked)
+                detections = self.regions.keep(self.detector.detect_crops(frame.image, roi))
             else:
                 detections = self.detector.detect(frame.image)
             self.last_roi = roi
@@ -165,40 +164,6 @@ class CameraPipeline:
         events = [self._event(h, frame) for h in hits]
         timings["total"] = (time.perf_counter() - t0) * 1e3
         return FrameResult(frame, motion, run, detections, tracks, events, timings)
-
-    def _roi(self, motion: MotionResult, frame: Frame) -> list[Box] | None:
-        """Where to detect: around what moves and what is tracked (one region, or two when the
-        scene splits into two groups); None for the whole frame (due every ``full_frame_s``, on
-        keyframes, or when the regions would cover most of it)."""
-        cfg = self.camera.detector.roi
-        if not cfg.enabled or not hasattr(self.detector, "detect_crops"):
-            return None
-        due = self._last_full_s is None or frame.pts_s - self._last_full_s >= cfg.full_frame_s
-        tracked = self.tracker.boxes()
-        if due or not (motion.regions or len(tracked)):
-            self._last_full_s = frame.pts_s
-            return None
-        h, w = frame.image.shape[:2]
-        m = cfg.margin  # the motion regions are grown already; tracked people may have moved on
-        boxes = np.asarray(
-            [*motion.regions, *(tracked + np.array([-m, -m, m, m], np.float32)).tolist()], np.float64
-        )
-        boxes = np.clip(boxes, 0, [w, h, w, h])
-        self._asked = boxes
-        regions = _split(boxes, cfg.regions)
-        if sum((b[2] - b[0]) * (b[3] - b[1]) for b in regions) >= cfg.full_share * w * h:
-            self._last_full_s = frame.pts_s
-            return None
-        c = cfg.context  # the network sees a little around what it is asked about
-        return [
-            (
-                max(0, int(b[0]) - c),
-                max(0, int(b[1]) - c),
-                min(w, int(np.ceil(b[2])) + c),
-                min(h, int(np.ceil(b[3])) + c),
-            )
-            for b in regions
-        ]
 
     def source_state(self, status: CameraStatus, t: float) -> list[Event]:
         """Tell the pipeline the source's state (signal loss is judged from it, not from pixels)."""
@@ -242,77 +207,6 @@ class CameraPipeline:
             snapshot_jpeg=snapshot,
             observed_at=frame.wall_time,
         )
-
-
-def _centred_in(detections: sv.Detections, boxes: np.ndarray) -> sv.Detections:
-    """The detections whose centre lies in one of the boxes: what moved or was tracked there, not
-    scenery that a region drawn around two people happens to include."""
-    if not len(detections):
-        return detections
-    cx = (detections.xyxy[:, 0] + detections.xyxy[:, 2])[:, None] / 2
-    cy = (detections.xyxy[:, 1] + detections.xyxy[:, 3])[:, None] / 2
-    inside = (
-        (cx >= boxes[None, :, 0])
-        & (cx <= boxes[None, :, 2])
-        & (cy >= boxes[None, :, 1])
-        & (cy <= boxes[None, :, 3])
-    )
-    return detections[inside.any(axis=1)]
-
-
-def _union(boxes: np.ndarray) -> np.ndarray:
-    return np.array([boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()])
-
-
-def _area(box: np.ndarray) -> float:
-    return float((box[..., 2] - box[..., 0]) * (box[..., 3] - box[..., 1]))
-
-
-def _running_unions(boxes: np.ndarray) -> np.ndarray:
-    """[k]: the union of boxes[: k + 1]."""
-    return np.column_stack(
-        [
-            np.minimum.accumulate(boxes[:, 0]),
-            np.minimum.accumulate(boxes[:, 1]),
-            np.maximum.accumulate(boxes[:, 2]),
-            np.maximum.accumulate(boxes[:, 3]),
-        ]
-    )
-
-
-def _best_cut(group: np.ndarray) -> tuple[float, np.ndarray, np.ndarray] | None:
-    """The cut of the group, sorted along x or y, that leaves the least area to look at."""
-    best = None
-    for axis in (0, 1):
-        ordered = group[np.argsort(group[:, axis], kind="stable")]
-        head = _running_unions(ordered)[:-1]
-        tail = _running_unions(ordered[::-1])[::-1][1:]
-        areas = (head[:, 2] - head[:, 0]) * (head[:, 3] - head[:, 1]) + (tail[:, 2] - tail[:, 0]) * (
-            tail[:, 3] - tail[:, 1]
-        )
-        if len(areas):
-            k = int(np.argmin(areas))
-            if best is None or areas[k] < best[0]:
-                best = (float(areas[k]), ordered[: k + 1], ordered[k + 1 :])
-    return best
-
-
-def _split(boxes: np.ndarray, parts: int, worth: float = 0.75) -> list[np.ndarray]:
-    """The boxes' union, split (along x or y, where it saves most) into up to ``parts`` unions
-    while a split leaves at most ``worth`` of the area to look at: groups of people far apart."""
-    groups = [boxes]
-    while len(groups) < parts:
-        options = []
-        for g, group in enumerate(groups):
-            cut = _best_cut(group)
-            whole = _area(_union(group))
-            if cut is not None and cut[0] <= worth * whole:
-                options.append((whole - cut[0], g, cut[1], cut[2]))
-        if not options:
-            break
-        _, g, a, b = max(options, key=lambda o: o[0])
-        groups[g : g + 1] = [a, b]
-    return [_union(g) for g in groups]
 
 
 def _unexplained_motion(regions: tuple[tuple[int, int, int, int], ...], boxes: np.ndarray) -> bool:

@@ -153,7 +153,7 @@ def test_a_car_the_detector_cannot_read_parks_and_the_blob_fallback_reports_it()
 
 
 def test_split_keeps_one_region_for_one_group_and_two_for_two_far_apart():
-    from gwanje.pipeline import _split
+    from gwanje.vision.regions import split as _split
 
     one = np.array([[100, 100, 200, 300], [150, 120, 260, 320]], float)
     assert [r.tolist() for r in _split(one, 2)] == [[100, 100, 260, 320]]
