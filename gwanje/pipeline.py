@@ -24,7 +24,7 @@ from gwanje.config import CameraConfig
 from gwanje.domain import CameraStatus, Event, Frame
 from gwanje.vision.blobs import VehicleBlobs
 from gwanje.vision.detectors import Detector, create_detector
-from gwanje.vision.detectors.base import empty_detections
+from gwanje.vision.detectors.base import box_coverage, empty_detections
 from gwanje.vision.motion import MotionGate, MotionResult
 from gwanje.vision.regions import Box, DetectionRegions
 from gwanje.vision.tracking import Tracker
@@ -218,13 +218,7 @@ def _unexplained_motion(regions: tuple[tuple[int, int, int, int], ...], boxes: n
     pad = np.column_stack([(boxes[:, 2] - boxes[:, 0]) * 0.25, (boxes[:, 3] - boxes[:, 1]) * 0.25])
     grown[:, :2] -= pad
     grown[:, 2:] += pad
-    for x1, y1, x2, y2 in regions:
-        area = max(1, (x2 - x1) * (y2 - y1))
-        ix = np.clip(np.minimum(x2, grown[:, 2]) - np.maximum(x1, grown[:, 0]), 0, None)
-        iy = np.clip(np.minimum(y2, grown[:, 3]) - np.maximum(y1, grown[:, 1]), 0, None)
-        if (ix * iy).sum() < 0.5 * area:
-            return True
-    return False
+    return bool((box_coverage(np.asarray(regions), grown).sum(axis=1) < 0.5).any())
 
 
 def snapshot_jpeg(

@@ -26,6 +26,7 @@ from gwanje.analytics.crowd_count import zone_mask
 from gwanje.analytics.hits import RuleHit, class_mask, new_event_id
 from gwanje.config_rules import AbandonConfig
 from gwanje.domain import EventType, Severity
+from gwanje.vision.detectors.base import box_coverage
 from gwanje.vision.shrink import shrink
 
 Box = tuple[float, float, float, float]
@@ -121,15 +122,7 @@ class AbandonedRules:
     def _was_a_person(self, box: Box) -> bool:
         """Whether some person box of the still period covered most of the region: someone who
         sat or stood still, whom the detector saw now and then."""
-        area = max((box[2] - box[0]) * (box[3] - box[1]), 1e-6)
-        for _, boxes in self._people:
-            if not len(boxes):
-                continue
-            ix = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
-            iy = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0, None)
-            if (ix * iy / area).max() >= 0.5:
-                return True
-        return False
+        return any(len(boxes) and box_coverage(box, boxes).max() >= 0.5 for _, boxes in self._people)
 
     def _judge(self, grey: np.ndarray, t: float, people: np.ndarray, tracks: sv.Detections) -> list[RuleHit]:
         c = self.config

@@ -5,7 +5,8 @@ first ``learn_s`` seconds, then a running average that learns the road quickly (
 and what differs from it only very slowly (``absorb_s``), so a vehicle that stops stays a blob
 for minutes (long enough for the illegal-parking rule) while lighting drifts are learned in
 seconds; where the road as it was before the vehicle came shows again, the vehicle has left and
-the background takes the road back at once (no ghost). The whole picture brightening or dimming (auto exposure, clouds) is taken out first.
+the background takes the road back at once (no ghost). The whole picture brightening or dimming
+(auto exposure, clouds) is taken out first.
 Changed regions inside the watched zones that have a vehicle's size and shape (area, aspect,
 solidity) are candidates; those a detector box already covers belong to that detection. The rest
 join the detections as class ``vehicle``, so the tracker and the vehicle rules treat them as cars.
@@ -18,6 +19,7 @@ import numpy as np
 import supervision as sv
 
 from gwanje.config_rules import VehicleBlobConfig
+from gwanje.vision.detectors.base import box_coverage
 from gwanje.vision.shrink import shrink
 
 CLASS_NAME = "vehicle"
@@ -65,9 +67,8 @@ class VehicleBlobs:
         dt = max(1e-3, t - self._t_prev)
         self._t_prev = t
         bg = self._background
-        grey = grey - float(
-            np.median((grey - bg)[::4, ::4])
-        )  # the whole picture brightening is not a vehicle
+        # the whole picture brightening is not a vehicle (every 16th pixel tells by how much)
+        grey = grey - float(np.median((grey - bg)[::4, ::4]))
         changed = np.abs(grey - bg) > c.diff
         arrived = changed & ~self._changed
         self._before[arrived] = bg[arrived]  # the road as it was when something came over it
@@ -111,7 +112,8 @@ class VehicleBlobs:
         if not len(boxes):
             return detections
         if len(detections):
-            share, which = _covered_share(boxes, detections.xyxy)
+            cover = box_coverage(boxes, detections.xyxy)
+            share, which = cover.max(axis=1), cover.argmax(axis=1)
             explained = share >= self.config.explained
             if explained.any():
                 detections = detections[:]
@@ -127,20 +129,3 @@ class VehicleBlobs:
             data={"class_name": np.array([CLASS_NAME] * len(boxes), dtype=object)},
         )
         return sv.Detections.merge([detections, blobs]) if len(detections) else blobs
-
-
-def _covered_share(blobs: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each blob box, the largest share of it that one detection box covers, and which box."""
-    ix = np.clip(
-        np.minimum(blobs[:, None, 2], boxes[None, :, 2]) - np.maximum(blobs[:, None, 0], boxes[None, :, 0]),
-        0,
-        None,
-    )
-    iy = np.clip(
-        np.minimum(blobs[:, None, 3], boxes[None, :, 3]) - np.maximum(blobs[:, None, 1], boxes[None, :, 1]),
-        0,
-        None,
-    )
-    area = np.maximum((blobs[:, 2] - blobs[:, 0]) * (blobs[:, 3] - blobs[:, 1]), 1e-6)
-    shares = ix * iy / area[:, None]
-    return shares.max(axis=1), shares.argmax(axis=1)

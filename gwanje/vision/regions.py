@@ -46,7 +46,7 @@ class DetectionRegions:
         boxes = np.clip(boxes, 0, [w, h, w, h])
         self._asked = boxes
         regions = split(boxes, cfg.regions)
-        if sum(_area(b) for b in regions) >= cfg.full_share * w * h:
+        if sum(float(_area(b)) for b in regions) >= cfg.full_share * w * h:
             self._last_full_s = t
             return None
         c = cfg.context  # the network sees a little around what it is asked about
@@ -85,8 +85,9 @@ def _union(boxes: np.ndarray) -> np.ndarray:
     return np.array([boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()])
 
 
-def _area(box: np.ndarray) -> float:
-    return float((box[..., 2] - box[..., 0]) * (box[..., 3] - box[..., 1]))
+def _area(box: np.ndarray) -> np.ndarray:
+    """Area of a box, or of each box of an (n, 4) array."""
+    return (box[..., 2] - box[..., 0]) * (box[..., 3] - box[..., 1])
 
 
 def _running_unions(boxes: np.ndarray) -> np.ndarray:
@@ -108,9 +109,7 @@ def _best_cut(group: np.ndarray) -> tuple[float, np.ndarray, np.ndarray] | None:
         ordered = group[np.argsort(group[:, axis], kind="stable")]
         head = _running_unions(ordered)[:-1]
         tail = _running_unions(ordered[::-1])[::-1][1:]
-        areas = (head[:, 2] - head[:, 0]) * (head[:, 3] - head[:, 1]) + (tail[:, 2] - tail[:, 0]) * (
-            tail[:, 3] - tail[:, 1]
-        )
+        areas = _area(head) + _area(tail)
         if len(areas):
             k = int(np.argmin(areas))
             if best is None or areas[k] < best[0]:
@@ -126,7 +125,7 @@ def split(boxes: np.ndarray, parts: int, worth: float = 0.75) -> list[np.ndarray
         options = []
         for g, group in enumerate(groups):
             cut = _best_cut(group)
-            whole = _area(_union(group))
+            whole = float(_area(_union(group)))
             if cut is not None and cut[0] <= worth * whole:
                 options.append((whole - cut[0], g, cut[1], cut[2]))
         if not options:

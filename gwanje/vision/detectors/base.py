@@ -99,6 +99,15 @@ def nms(xyxy: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou: float)
     return np.asarray(keep, dtype=int).reshape(-1)
 
 
+def box_coverage(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """[i, j]: the share of box ``a[i]`` that box ``b[j]`` covers (xyxy rows)."""
+    a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
+    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
+    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
+    area = np.maximum((a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]), 1e-6)
+    return ix * iy / area[:, None]
+
+
 def clip_boxes(xyxy: np.ndarray, width: int, height: int) -> np.ndarray:
     out = xyxy.copy()
     out[:, [0, 2]] = out[:, [0, 2]].clip(0, width - 1)
