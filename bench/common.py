@@ -117,10 +117,31 @@ class Summary:
         return f"| {self.analyzer} | {self.dataset} | {self.metric} | {self.value} | {self.target} | {self.cost} |"
 
 
+def machine() -> str:
+    """The CPU the figures come from: costs differ several-fold between machines of the same size
+    (AVX-512 with bf16 runs the network in bf16, AVX2 alone in f32)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return f"{os.cpu_count()} cores"
+    model = next(
+        (ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")), "?"
+    )
+    flags = set(next((ln.split(":", 1)[1].split() for ln in info.splitlines() if ln.startswith("flags")), []))
+    if "avx512_bf16" in flags:
+        isa = "AVX-512 with bf16" + (" and VNNI" if "avx512_vnni" in flags else "")
+    elif "avx512f" in flags:
+        isa = "AVX-512 (no bf16)"
+    else:
+        isa = "AVX2, no AVX-512" if "avx2" in flags else "no AVX2"
+    return f"{model}, {os.cpu_count()} cores, {isa}"
+
+
 def write_result(name: str, lines: list[str]) -> Path:
-    """Write a result table to bench/results/NAME.md and say where."""
+    """Write a result table to bench/results/NAME.md, with the machine it ran on, and say where."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.md"
+    lines = [*lines, "", f"Machine: {machine()}."]
     path.write_text("\n".join(lines).rstrip("\n") + "\n")
     print(f"wrote {path}")
     return path

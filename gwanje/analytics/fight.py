@@ -1,14 +1,16 @@
 """Fight: a small classifier over what moves, in the words of the detector's own features.
 
-Each analysed frame gives one vector: the 1024 channels of YOLOv3-tiny's deepest layer (13x13 at
-a 416x416 input), averaged over the image with weights from the dense optical flow (Farneback,
-160 pixels wide) squared, so the vector describes what the moving things look like. Over a window
-of ``window_s`` those vectors become one (``window_vector``: their mean and spread, optionally of
-unit-length vectors plus their frame-to-frame change) for a classifier trained on the
-``fight_clips`` set (75 fights, 75 other scenes), a logistic regression or an RBF support-vector
-machine: ``bench/fight.py`` picks and measures it by nested 5-fold cross-validation and writes the
-model trained on all clips to ``bench/.cache/fight_model.npz``; a site points
-``fight.model_path`` at it (or at its own). No model ships in the package.
+Each analysed frame gives one vector: the channels of one or more of YOLOv3-tiny's layers (by
+default the 1024 of its deepest, 13x13 at a 416x416 input; a model may add the 256 of the 26x26
+head's convolution, finer detail for small people), each averaged over the image with weights
+from the dense optical flow (Farneback, 160 pixels wide) squared, so the vector describes what the
+moving things look like. Over a window of ``window_s`` those vectors become one
+(``window_vector``: their mean and spread, optionally of unit-length vectors, one per layer, plus
+their frame-to-frame change) for a classifier trained on the ``fight_clips`` set (75 fights, 75
+other scenes), a logistic regression or an RBF support-vector machine: ``bench/fight.py`` picks
+and measures it by nested 5-fold cross-validation and writes the model trained on all clips to
+``bench/.cache/fight_model.npz``; a site points ``fight.model_path`` at it (or at its own). The
+file names its layers and window vector. No model ships in the package.
 Only frames with at least ``min_people`` people tracked close together
 are scored, so an empty street costs no extra inference.
 """
@@ -29,26 +31,38 @@ from gwanje.domain import EventType, Severity
 
 FLOW_WIDTH = 160
 SIZE = 416
-LAYER = 12  # yolov3-tiny.cfg: the 3x3 conv with 1024 filters on the 13x13 grid
+# yolov3-tiny.cfg layers a model may read, with their channels: the 3x3 conv with 1024 filters on
+# the 13x13 grid, and the 26x26 head's 3x3 conv with 256 filters
+LAYERS = {12: 1024, 21: 256}
+DEFAULT_LAYERS = (12,)
 
 
 @cache
-def _network(precision: str = "auto"):
+def _network(layers: tuple[int, ...] = DEFAULT_LAYERS, precision: str = "auto"):
     from gwanje.vision.detectors.base import compile_openvino, installed_package_file
     from gwanje.vision.detectors.darknet_yolo import PACKAGE, build_openvino_model, with_bgr_u8_input
 
     cfg = installed_package_file(PACKAGE, "mlmodels", "yolov3-tiny.cfg")
     weights = installed_package_file(PACKAGE, "mlmodels", "yolov3-tiny.weights")
-    model, heads = build_openvino_model(cfg, weights, SIZE, SIZE, True, feature_layers=(LAYER,))
+    model, heads = build_openvino_model(cfg, weights, SIZE, SIZE, True, feature_layers=layers)
     compiled = compile_openvino(with_bgr_u8_input(model), precision=precision)
     return compiled, len(heads)
 
 
-class MotionAppearance:
-    """Per frame: the flow-weighted deep features of what moved since the previous frame."""
+def _check_layers(layers: tuple[int, ...]) -> tuple[int, ...]:
+    unknown = [n for n in layers if n not in LAYERS]
+    if not layers or unknown:
+        raise ValueError(f"fight feature layers {list(layers)}: choose from {sorted(LAYERS)}")
+    return layers
 
-    def __init__(self) -> None:
-        self.compiled, self.index = _network()
+
+class MotionAppearance:
+    """Per frame: the flow-weighted deep features of what moved since the previous frame, the
+    layers' vectors one after the other."""
+
+    def __init__(self, layers: tuple[int, ...] = DEFAULT_LAYERS) -> None:
+        self.layers = _check_layers(tuple(layers))
+        self.compiled, self.index = _network(self.layers)
         self.request = self.compiled.create_infer_request()
         self._prev: np.ndarray | None = None
 
@@ -67,28 +81,40 @@ class MotionAppearance:
         if prev is None or prev.shape != grey.shape:
             return None
         if int(cv2.absdiff(prev, grey).max()) < 4:  # nothing moved (a repeated or still frame)
-            return np.zeros(1024, np.float32)
+            return np.zeros(sum(LAYERS[n] for n in self.layers), np.float32)
         flow = cv2.calcOpticalFlowFarneback(prev, grey, None, 0.5, 3, 15, 3, 5, 1.2, 0)
         magnitude = np.linalg.norm(flow, axis=2)
         canvas, _ = letterbox(image, SIZE, SIZE)
-        features = self.request.infer({0: canvas[None]})[self.compiled.output(self.index)][0]
+        results = self.request.infer({0: canvas[None]})
         scale = min(SIZE / w, SIZE / h)
         nw, nh = round(w * scale), round(h * scale)
         ox, oy = (SIZE - nw) // 2, (SIZE - nh) // 2
         weight = np.zeros((SIZE, SIZE), np.float32)
         weight[oy : oy + nh, ox : ox + nw] = cv2.resize(magnitude, (nw, nh))
-        grid = cv2.resize(weight, features.shape[1:][::-1], interpolation=cv2.INTER_AREA) ** 2
-        return (features * (grid / max(float(grid.sum()), 1e-9))).sum(axis=(1, 2))
+        vectors = []
+        for k in range(len(self.layers)):
+            features = results[self.compiled.output(self.index + k)][0]
+            grid = cv2.resize(weight, features.shape[1:][::-1], interpolation=cv2.INTER_AREA) ** 2
+            vectors.append((features * (grid / max(float(grid.sum()), 1e-9))).sum(axis=(1, 2)))
+        return np.concatenate(vectors)
 
 
 FEATURES = ("mean_std", "mean_std_change")
 
 
-def window_vector(frames: list[np.ndarray], kind: str = "mean_std") -> np.ndarray:
+def window_vector(
+    frames: list[np.ndarray], kind: str = "mean_std", parts: tuple[int, ...] | None = None
+) -> np.ndarray:
     """One vector for a window of per-frame vectors. ``mean_std``: their mean and spread;
     ``mean_std_change``: the same of the vectors scaled to unit length (what moves, not how much),
-    plus how much they change from frame to frame (a fight's look changes blow by blow)."""
+    plus how much they change from frame to frame (a fight's look changes blow by blow).
+    ``parts``: the lengths of the layers the frame vectors are made of, each treated on its own."""
     a = np.stack(frames)
+    if parts is not None and len(parts) > 1:
+        if sum(parts) != a.shape[1]:
+            raise ValueError(f"frame vectors of {a.shape[1]} values are not layers of {list(parts)}")
+        cuts = np.cumsum(parts)[:-1]
+        return np.concatenate([window_vector(list(p), kind) for p in np.split(a, cuts, axis=1)])
     if kind == "mean_std":
         return np.concatenate([a.mean(axis=0), a.std(axis=0)])
     if kind == "mean_std_change":
@@ -99,7 +125,8 @@ def window_vector(frames: list[np.ndarray], kind: str = "mean_std") -> np.ndarra
 
 
 class FightModel:
-    """A trained classifier from a ``.npz``: the feature kind, the standardisation, and either a
+    """A trained classifier from a ``.npz``: the layers and window vector it reads, the
+    standardisation, and either a
     logistic regression (``coef``, ``intercept``) or an RBF support-vector machine
     (``vectors``, ``dual``, ``gamma``, ``intercept``, with Platt's ``prob_a``, ``prob_b``)."""
 
@@ -109,6 +136,7 @@ class FightModel:
         try:
             with np.load(path) as z:
                 self.features = str(z["features"]) if "features" in z else "mean_std"
+                self.layers = tuple(int(n) for n in z["layers"]) if "layers" in z else DEFAULT_LAYERS
                 self.mean, self.scale = z["mean"], z["scale"]
                 self.intercept = float(z["intercept"])
                 if "coef" in z:
@@ -125,6 +153,17 @@ class FightModel:
             raise ValueError(f"fight model {path}: {exc}") from None
         if self.features not in FEATURES:
             raise ValueError(f"fight model {path}: unknown feature kind {self.features!r}")
+        try:
+            _check_layers(self.layers)
+        except ValueError as exc:
+            raise ValueError(f"fight model {path}: {exc}") from None
+        self.parts = tuple(LAYERS[n] for n in self.layers)
+        if self.mean.shape != (sum(self.parts) * (2 if self.features == "mean_std" else 3),):
+            raise ValueError(f"fight model {path}: {self.mean.shape[0]} inputs do not fit its layers")
+
+    def window(self, frames: list[np.ndarray]) -> np.ndarray:
+        """The window vector this model reads."""
+        return window_vector(frames, self.features, self.parts)
 
     def decision(self, vector: np.ndarray) -> float:
         x = (vector - self.mean) / self.scale
@@ -140,11 +179,20 @@ class FightModel:
         return float(1 / (1 + np.exp(self.prob_a * d + self.prob_b)))
 
 
-def save_model(path: Path, mean: np.ndarray, scale: np.ndarray, coef: np.ndarray, intercept: float) -> None:
-    """A logistic regression over ``mean_std`` windows."""
+def save_model(
+    path: Path,
+    mean: np.ndarray,
+    scale: np.ndarray,
+    coef: np.ndarray,
+    intercept: float,
+    features: str = "mean_std",
+    layers: tuple[int, ...] = DEFAULT_LAYERS,
+) -> None:
+    """A logistic regression."""
     np.savez_compressed(
         path,
-        features="mean_std",
+        features=features,
+        layers=np.asarray(layers, np.int64),
         mean=mean.astype(np.float32),
         scale=scale.astype(np.float32),
         coef=coef.astype(np.float32),
@@ -163,12 +211,14 @@ def save_svm(
     intercept: float,
     prob_a: float,
     prob_b: float,
+    layers: tuple[int, ...] = DEFAULT_LAYERS,
 ) -> None:
     """An RBF support-vector machine; its decision turns into a probability by Platt's sigmoid
     ``1 / (1 + exp(prob_a * decision + prob_b))``."""
     np.savez_compressed(
         path,
         features=features,
+        layers=np.asarray(layers, np.int64),
         mean=mean.astype(np.float32),
         scale=scale.astype(np.float32),
         vectors=vectors.astype(np.float32),
@@ -198,7 +248,7 @@ class FightRules:
         self.config = config
         assert config.model_path is not None  # checked by the config model
         self.model = FightModel(config.model_path)
-        self.features = MotionAppearance()
+        self.features = MotionAppearance(self.model.layers)
         self._vectors: deque[tuple[float, np.ndarray]] = deque()
         self._image: np.ndarray | None = None
         self._event: tuple[str, float] | None = None
@@ -224,7 +274,7 @@ class FightRules:
                 self._vectors.popleft()
             enough = len(self._vectors) >= max(3, int(c.window_s * 2))
             vectors = [v for _, v in self._vectors]
-            p = self.model.probability(window_vector(vectors, self.model.features)) if enough else 0.0
+            p = self.model.probability(self.model.window(vectors)) if enough else 0.0
         self.last_probability = p
         box = (
             tuple(map(float, (*people[:, :2].min(axis=0), *people[:, 2:].max(axis=0))))

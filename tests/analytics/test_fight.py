@@ -24,6 +24,27 @@ def test_features_describe_what_moved(vtest_frames):
     assert np.allclose(w, 0)
 
 
+def test_two_layers_give_both_vectors_from_one_inference(vtest_frames):
+    one, two = MotionAppearance(), MotionAppearance((12, 21))
+    for f in (one, two):
+        f(vtest_frames[0].image)
+    a, b = one(vtest_frames[4].image), two(vtest_frames[4].image)
+    assert b.shape == (1280,) and np.allclose(b[:1024], a, rtol=1e-4, atol=1e-4)
+    assert np.abs(b[1024:]).sum() > 0  # the 26x26 layer's vector is there, not padding
+    with pytest.raises(ValueError, match="choose from"):
+        MotionAppearance((3,))
+
+
+def test_each_layer_is_scaled_to_unit_length_on_its_own():
+    frames = [np.concatenate([np.full(4, 10.0 * (i + 1)), np.full(2, 0.01)]) for i in range(3)]
+    v = window_vector(frames, "mean_std_change", (4, 2))
+    # per layer: mean (unit vector), spread 0, change 0 -- the small layer is not drowned by the big one
+    assert v.shape == (18,)
+    assert np.allclose(v[:4], 0.5) and np.allclose(v[12:14], 1 / np.sqrt(2))
+    with pytest.raises(ValueError, match="not layers"):
+        window_vector(frames, "mean_std", (4, 3))
+
+
 @pytest.fixture
 def model_file(tmp_path):
     """A model with known weights: the probability is the logistic of the mean feature."""
@@ -44,6 +65,12 @@ def test_model_reads_scores_and_refuses_bad_files(model_file, tmp_path):
     (tmp_path / "bad.npz").write_bytes(b"not numpy")
     with pytest.raises(ValueError, match="fight model"):
         FightModel(tmp_path / "bad.npz")
+    save_model(tmp_path / "layers.npz", np.zeros(2048), np.ones(2048), np.zeros(2048), 0.0, layers=(12, 99))
+    with pytest.raises(ValueError, match="choose from"):
+        FightModel(tmp_path / "layers.npz")
+    save_model(tmp_path / "short.npz", np.zeros(2048), np.ones(2048), np.zeros(2048), 0.0, layers=(12, 21))
+    with pytest.raises(ValueError, match="do not fit"):
+        FightModel(tmp_path / "short.npz")
 
 
 def test_enabling_fight_needs_a_model():
