@@ -117,7 +117,7 @@ class DetectorConfig(Strict):
         ge=1,
         le=10,
         description="Run the detector on every Nth analysed frame while nothing new moves; "
-        "tracks are carried forward by their velocity in between",
+        "the tracks follow the picture by optical flow in between",
     )
     tiling: TilingConfig = TilingConfig()
     roi: RoiConfig = RoiConfig()

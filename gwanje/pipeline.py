@@ -56,8 +56,10 @@ class CameraPipeline:
         self.gate = MotionGate(camera.motion)
         self.fps = fps or camera.analysis_fps
         self.stride = camera.detector.stride
-        # ByteTrack counts the frames it is given: with a stride it is given fewer per second
-        self.tracker = Tracker(camera.tracker, self.fps / self.stride)
+        # ByteTrack is given every moving frame: with a stride, the skipped ones carry the tracks
+        # moved by optical flow (Tracker.follow)
+        self.tracker = Tracker(camera.tracker, self.fps)
+        self._grey: np.ndarray | None = None  # the last frame in grey, for the flow (stride > 1)
         self.rules: list[Rule] = [
             ZoneRules(z) for z in camera.zones if {"intrusion", "loitering"} & set(z.rules)
         ]
@@ -121,7 +123,10 @@ class CameraPipeline:
             run = since >= self.camera.motion.tracked_still_seconds
         tracked_boxes = self.tracker.boxes()
         if run and self._skipped < self.stride - 1 and len(tracked_boxes):
-            run = not _unexplained_motion(motion.regions, tracked_boxes)
+            run = _unexplained_motion(motion.regions, tracked_boxes)  # a newcomer: look now
+        grey, self._grey = self._grey, None
+        if self.stride > 1:
+            self._grey = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
         self._skipped = 0 if run else self._skipped + 1
         if run:
             self._last_detect_s = frame.pts_s
@@ -141,9 +146,13 @@ class CameraPipeline:
             tracks = self.tracker.update(detections, frame.image, frame.pts_s)
             self._people_tracked = bool(len(tracks)) and "person" in set(tracks.data.get("class_name", []))
             timings["track"] = (time.perf_counter() - t2) * 1e3
+        elif motion.moving and grey is not None and self._grey is not None and grey.shape == self._grey.shape:
+            # a stride skipped this frame: the tracks follow the picture to the next detection
+            detections = empty_detections()
+            tracks = self.tracker.follow(grey, self._grey, frame.image, frame.pts_s)
         else:
             detections = empty_detections()
-            if motion.moving:  # a stride skipped this frame: carry the tracks to the next detection
+            if motion.moving:  # skipped by a stride with no previous frame to follow from
                 hold = max(self.camera.motion.tracked_still_seconds, self.stride / self.fps)
             else:  # nothing moved: what the detector saw is still there, where it was (a parked car
                 # is looked at again when the picture has drifted by a keyframe, still people sooner)
@@ -209,16 +218,21 @@ class CameraPipeline:
         )
 
 
+_EXPLAINED = 0.2  # a motion region this much covered by tracked boxes is the tracked people moving
+
+
 def _unexplained_motion(regions: tuple[tuple[int, int, int, int], ...], boxes: np.ndarray) -> bool:
-    """Whether some motion lies mostly outside the tracked boxes (grown by a quarter): a newcomer
-    the detector must look at now rather than at its next stride."""
+    """Whether some motion lies (nearly) clear of the tracked boxes (grown by a quarter): a newcomer
+    the detector must look at now rather than at its next stride. A motion region is the
+    bounding box of a dilated blob, shadows and a group walking together included, so a region
+    only a fifth covered by tracked people still counts as theirs."""
     if not regions:
         return False
     grown = boxes.copy()
     pad = np.column_stack([(boxes[:, 2] - boxes[:, 0]) * 0.25, (boxes[:, 3] - boxes[:, 1]) * 0.25])
     grown[:, :2] -= pad
     grown[:, 2:] += pad
-    return bool((box_coverage(np.asarray(regions), grown).sum(axis=1) < 0.5).any())
+    return bool((box_coverage(np.asarray(regions), grown).sum(axis=1) < _EXPLAINED).any())
 
 
 def snapshot_jpeg(

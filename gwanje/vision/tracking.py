@@ -20,6 +20,7 @@ import supervision as sv
 
 from gwanje.config import TrackerConfig
 from gwanje.vision.detectors.base import empty_tracks
+from gwanje.vision.flow import shift_boxes
 
 
 @dataclass
@@ -162,6 +163,18 @@ class Tracker:
         )
         out.xyxy = out.xyxy + (np.column_stack([shift, shift]) * dt).astype(np.float32)
         return out
+
+    def follow(self, prev_grey: np.ndarray, grey: np.ndarray, image: np.ndarray, t: float) -> sv.Detections:
+        """A frame the detector skipped (a stride): the last tracked boxes moved by optical flow
+        from the previous frame, given to ByteTrack as this frame's detections so that its motion
+        model keeps step with the frames and meets the people where they are at the next detection."""
+        last = self._last
+        if last is None or not len(last):
+            return empty_tracks()
+        moved = last[:]
+        moved.xyxy = shift_boxes(prev_grey, grey, last.xyxy)
+        moved.tracker_id = None
+        return self.update(moved, image, t)
 
     def boxes(self) -> np.ndarray:
         """The last tracked boxes (xyxy)."""
