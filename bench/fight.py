@@ -55,6 +55,7 @@ FPS = 5.0
 GRID = {"logistic": [0.001, 0.003, 0.01, 0.03, 0.1], "svm": [1.0, 3.0, 10.0, 30.0]}
 LAYER_SETS = ((12,), (12, 21))  # the layers of yolov3-tiny.cfg the frame vectors are made of
 DESIGN = ("mean_std_change", (12, 21), "svm")  # the analyzer's window vector, layers, classifier
+READ = tuple(sorted({n for layers in LAYER_SETS for n in layers}))  # the layers read, in this order
 Candidate = tuple[str, tuple[int, ...], str, float]  # window vector, layers, classifier, penalty
 Inputs = dict[tuple[str, tuple[int, ...]], np.ndarray]  # clip vectors by window vector and layers
 
@@ -70,8 +71,8 @@ def sampled(path: Path, fps: float = FPS):
 
 
 def clip_frames() -> tuple[list[list[np.ndarray]], np.ndarray, float]:
-    """Each clip's frame vectors with every layer of LAYER_SETS, in the order of LAYERS."""
-    features = MotionAppearance(tuple(sorted({n for layers in LAYER_SETS for n in layers})))
+    """Each clip's frame vectors with every layer of READ."""
+    features = MotionAppearance(READ)
     clips, ys, t0 = [], [], time.perf_counter()
     for label, folder in ((1, "fight"), (0, "noFight")):
         for path in sorted((CLIPS / folder).glob("*.mp4")):
@@ -109,8 +110,7 @@ def design() -> list[Candidate]:
 
 def inputs(clips: list[list[np.ndarray]]) -> Inputs:
     """The clips' window vectors for every window vector and set of layers."""
-    read = sorted({n for layers in LAYER_SETS for n in layers})
-    offset = dict(zip(read, np.cumsum([0] + [LAYERS[n] for n in read]), strict=False))
+    offset = dict(zip(READ, np.cumsum([0] + [LAYERS[n] for n in READ])[:-1], strict=True))
     out: Inputs = {}
     for layers in LAYER_SETS:
         cols = np.concatenate([np.arange(offset[n], offset[n] + LAYERS[n]) for n in layers])

@@ -124,14 +124,14 @@ class CameraPipeline:
         tracked_boxes = self.tracker.boxes()
         if run and self._skipped < self.stride - 1 and len(tracked_boxes):
             run = _unexplained_motion(motion.regions, tracked_boxes)  # a newcomer: look now
-        grey, self._grey = self._grey, None
+        prev_grey, self._grey = self._grey, None
         if self.stride > 1:
             self._grey = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
         self._skipped = 0 if run else self._skipped + 1
         if run:
             self._last_detect_s = frame.pts_s
             t1 = time.perf_counter()
-            roi = self.regions.plan(motion, self.tracker.boxes(), frame.image.shape, frame.pts_s)
+            roi = self.regions.plan(motion, tracked_boxes, frame.image.shape, frame.pts_s)
             if hasattr(self.detector, "detect_regions"):
                 detections = self.detector.detect_regions(frame.image, motion.regions)
             elif roi is not None:
@@ -146,10 +146,10 @@ class CameraPipeline:
             tracks = self.tracker.update(detections, frame.image, frame.pts_s)
             self._people_tracked = bool(len(tracks)) and "person" in set(tracks.data.get("class_name", []))
             timings["track"] = (time.perf_counter() - t2) * 1e3
-        elif motion.moving and grey is not None and self._grey is not None and grey.shape == self._grey.shape:
+        elif motion.moving and prev_grey is not None and prev_grey.shape == self._grey.shape:
             # a stride skipped this frame: the tracks follow the picture to the next detection
             detections = empty_detections()
-            tracks = self.tracker.follow(grey, self._grey, frame.image, frame.pts_s)
+            tracks = self.tracker.follow(prev_grey, self._grey, frame.image, frame.pts_s)
         else:
             detections = empty_detections()
             if motion.moving:  # skipped by a stride with no previous frame to follow from

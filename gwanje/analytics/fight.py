@@ -126,9 +126,9 @@ def window_vector(
 
 class FightModel:
     """A trained classifier from a ``.npz``: the layers and window vector it reads, the
-    standardisation, and either a
-    logistic regression (``coef``, ``intercept``) or an RBF support-vector machine
-    (``vectors``, ``dual``, ``gamma``, ``intercept``, with Platt's ``prob_a``, ``prob_b``)."""
+    standardisation, and either a logistic regression (``coef``, ``intercept``) or an RBF
+    support-vector machine (``vectors``, ``dual``, ``gamma``, ``intercept``, with Platt's
+    ``prob_a``, ``prob_b``)."""
 
     def __init__(self, path: Path) -> None:
         if not path.exists():
@@ -136,7 +136,9 @@ class FightModel:
         try:
             with np.load(path) as z:
                 self.features = str(z["features"]) if "features" in z else "mean_std"
-                self.layers = tuple(int(n) for n in z["layers"]) if "layers" in z else DEFAULT_LAYERS
+                self.layers = _check_layers(
+                    tuple(int(n) for n in z["layers"]) if "layers" in z else DEFAULT_LAYERS
+                )
                 self.mean, self.scale = z["mean"], z["scale"]
                 self.intercept = float(z["intercept"])
                 if "coef" in z:
@@ -153,12 +155,9 @@ class FightModel:
             raise ValueError(f"fight model {path}: {exc}") from None
         if self.features not in FEATURES:
             raise ValueError(f"fight model {path}: unknown feature kind {self.features!r}")
-        try:
-            _check_layers(self.layers)
-        except ValueError as exc:
-            raise ValueError(f"fight model {path}: {exc}") from None
         self.parts = tuple(LAYERS[n] for n in self.layers)
-        if self.mean.shape != (sum(self.parts) * (2 if self.features == "mean_std" else 3),):
+        inputs = len(self.window([np.zeros(sum(self.parts), np.float32)] * 2))
+        if self.mean.shape != (inputs,):
             raise ValueError(f"fight model {path}: {self.mean.shape[0]} inputs do not fit its layers")
 
     def window(self, frames: list[np.ndarray]) -> np.ndarray:
@@ -179,6 +178,20 @@ class FightModel:
         return float(1 / (1 + np.exp(self.prob_a * d + self.prob_b)))
 
 
+def _save(
+    path: Path, features: str, layers: tuple[int, ...], mean: np.ndarray, scale: np.ndarray, **classifier
+) -> None:
+    """What every model file holds (its window vector, layers and standardisation) and its classifier."""
+    np.savez_compressed(
+        path,
+        features=features,
+        layers=np.asarray(layers, np.int64),
+        mean=mean.astype(np.float32),
+        scale=scale.astype(np.float32),
+        **classifier,
+    )
+
+
 def save_model(
     path: Path,
     mean: np.ndarray,
@@ -189,15 +202,7 @@ def save_model(
     layers: tuple[int, ...] = DEFAULT_LAYERS,
 ) -> None:
     """A logistic regression."""
-    np.savez_compressed(
-        path,
-        features=features,
-        layers=np.asarray(layers, np.int64),
-        mean=mean.astype(np.float32),
-        scale=scale.astype(np.float32),
-        coef=coef.astype(np.float32),
-        intercept=np.float32(intercept),
-    )
+    _save(path, features, layers, mean, scale, coef=coef.astype(np.float32), intercept=np.float32(intercept))
 
 
 def save_svm(
@@ -215,12 +220,12 @@ def save_svm(
 ) -> None:
     """An RBF support-vector machine; its decision turns into a probability by Platt's sigmoid
     ``1 / (1 + exp(prob_a * decision + prob_b))``."""
-    np.savez_compressed(
+    _save(
         path,
-        features=features,
-        layers=np.asarray(layers, np.int64),
-        mean=mean.astype(np.float32),
-        scale=scale.astype(np.float32),
+        features,
+        layers,
+        mean,
+        scale,
         vectors=vectors.astype(np.float32),
         dual=dual.astype(np.float32),
         gamma=np.float64(gamma),
