@@ -34,6 +34,7 @@ test: install
 	@scripts/debian-packages.sh test
 	$(BIN)/ruff check gwanje tests bench
 	$(BIN)/ruff format --check gwanje tests bench
+	$(BIN)/lint-imports
 	GWANJE_INFERENCE_PRECISION=f32 $(BIN)/pytest -q -ra
 
 bench: install

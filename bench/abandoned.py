@@ -24,8 +24,7 @@ import numpy as np  # noqa: E402
 from clips import Clip, clips, video  # noqa: E402
 from common import RESULTS, SHARED, VTEST, Summary, iou_matrix, write_result  # noqa: E402
 
-from gwanje.config import CameraConfig, TamperConfig, ZoneConfig  # noqa: E402
-from gwanje.config_rules import AbandonConfig, FallConfig, FireConfig  # noqa: E402
+from gwanje.config import AbandonConfig, CameraConfig, FallConfig, FireConfig, TamperConfig, ZoneConfig  # noqa: E402  # noqa: E402
 from gwanje.domain import EventType, Frame  # noqa: E402
 from gwanje.pipeline import CameraPipeline  # noqa: E402
 

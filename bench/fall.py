@@ -23,8 +23,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import SHARED, VTEST, Summary, prf, write_result  # noqa: E402
 
-from gwanje.config import CameraConfig, DetectorConfig, TamperConfig  # noqa: E402
-from gwanje.config_rules import FallConfig  # noqa: E402
+from gwanje.config import (  # noqa: E402
+    CameraConfig,
+    DetectorConfig,
+    FallConfig,  # noqa: E402
+    TamperConfig,
+)
 from gwanje.domain import EventType  # noqa: E402
 from gwanje.pipeline import CameraPipeline  # noqa: E402
 from gwanje.video.source import VideoSource  # noqa: E402

@@ -22,7 +22,7 @@ from clips import quiet_clips, video  # noqa: E402
 from common import SHARED, VTEST, Summary, write_result  # noqa: E402
 
 from gwanje.analytics.fire import FireRules  # noqa: E402
-from gwanje.config_rules import FireConfig  # noqa: E402
+from gwanje.config import FireConfig  # noqa: E402
 
 FURG = SHARED / "fire_furg"
 

@@ -40,10 +40,10 @@ from support.databases import database  # noqa: E402
 from support.events import make_event  # noqa: E402
 
 from gwanje.bus import Bus  # noqa: E402
+from gwanje.center.core import Center  # noqa: E402
 from gwanje.config import SiteConfig  # noqa: E402
 from gwanje.domain import EventType  # noqa: E402
 from gwanje.store.db import open_database  # noqa: E402
-from gwanje.web.center import Center  # noqa: E402
 
 WARMUP_S = 5.0
 

@@ -49,7 +49,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import write_result  # noqa: E402
 
-from gwanje.config_triage import OperatorConfig, TriageConfig  # noqa: E402
+from gwanje.config import OperatorConfig, TriageConfig  # noqa: E402
 from gwanje.triage.allocate import allocate  # noqa: E402
 from gwanje.triage.model import ActiveEvent, Boost, CameraIndex, CameraInfo, WallState  # noqa: E402
 from gwanje.triage.priority import priorities  # noqa: E402

@@ -34,8 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import SHARED, Summary, write_result  # noqa: E402
 
 from gwanje.analytics.hits import class_mask  # noqa: E402
-from gwanje.config import CameraConfig, DetectorConfig  # noqa: E402
-from gwanje.config_rules import ParkingConfig, VehicleBlobConfig  # noqa: E402
+from gwanje.config import CameraConfig, DetectorConfig, ParkingConfig, VehicleBlobConfig  # noqa: E402  # noqa: E402
 from gwanje.domain import Frame  # noqa: E402
 from gwanje.pipeline import CameraPipeline  # noqa: E402
 from gwanje.video.source import VideoSource  # noqa: E402

@@ -1,5 +1,5 @@
 """``python -m gwanje`` is the ``gwanje`` command."""
 
-from gwanje.cli import app
+from gwanje.cli.main import app
 
 app()

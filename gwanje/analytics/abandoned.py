@@ -24,7 +24,7 @@ import supervision as sv
 
 from gwanje.analytics.crowd_count import zone_mask
 from gwanje.analytics.hits import RuleHit, class_mask, new_event_id
-from gwanje.config_rules import AbandonConfig
+from gwanje.config import AbandonConfig
 from gwanje.domain import EventType, Severity
 from gwanje.vision.detectors.base import box_coverage
 from gwanje.vision.shrink import shrink

@@ -21,7 +21,7 @@ import numpy as np
 import supervision as sv
 
 from gwanje.analytics.hits import RuleHit, class_mask, new_event_id
-from gwanje.config_rules import FallConfig
+from gwanje.config import FallConfig
 from gwanje.domain import EventType, Severity
 
 Box = tuple[float, float, float, float]

@@ -26,7 +26,7 @@ import numpy as np
 import supervision as sv
 
 from gwanje.analytics.hits import RuleHit, class_mask, new_event_id
-from gwanje.config_rules import FightConfig
+from gwanje.config import FightConfig
 from gwanje.domain import EventType, Severity
 
 FLOW_WIDTH = 160
@@ -39,11 +39,10 @@ DEFAULT_LAYERS = (12,)
 
 @cache
 def _network(layers: tuple[int, ...] = DEFAULT_LAYERS, precision: str = "auto"):
-    from gwanje.vision.detectors.base import compile_openvino, installed_package_file
-    from gwanje.vision.detectors.darknet_yolo import PACKAGE, build_openvino_model, with_bgr_u8_input
+    from gwanje.vision.detectors.base import compile_openvino
+    from gwanje.vision.detectors.darknet_graph import build_openvino_model, model_file, with_bgr_u8_input
 
-    cfg = installed_package_file(PACKAGE, "mlmodels", "yolov3-tiny.cfg")
-    weights = installed_package_file(PACKAGE, "mlmodels", "yolov3-tiny.weights")
+    cfg, weights = model_file("yolov3-tiny.cfg"), model_file("yolov3-tiny.weights")
     model, heads = build_openvino_model(cfg, weights, SIZE, SIZE, True, feature_layers=layers)
     compiled = compile_openvino(with_bgr_u8_input(model), precision=precision)
     return compiled, len(heads)

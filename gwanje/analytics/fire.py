@@ -19,7 +19,7 @@ import numpy as np
 import supervision as sv
 
 from gwanje.analytics.hits import RuleHit, new_event_id
-from gwanje.config_rules import FireConfig
+from gwanje.config import FireConfig
 from gwanje.domain import EventType, Severity
 from gwanje.vision.shrink import shrink
 

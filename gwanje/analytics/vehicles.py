@@ -20,8 +20,7 @@ import supervision as sv
 
 from gwanje.analytics.hits import RuleHit, class_mask, new_event_id
 from gwanje.analytics.zones import ANCHOR
-from gwanje.config import ZoneConfig
-from gwanje.config_rules import ParkingConfig
+from gwanje.config import ParkingConfig, ZoneConfig
 from gwanje.domain import EventType, Severity
 
 Box = tuple[float, float, float, float]

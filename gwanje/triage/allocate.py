@@ -25,7 +25,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
-from gwanje.config_triage import OperatorConfig, TriageConfig
+from gwanje.config import OperatorConfig, TriageConfig
 from gwanje.triage.model import Dismissal, Priority, Tile, WallState
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from gwanje.config_triage import TriageConfig
+from gwanje.config import TriageConfig
 from gwanje.triage.model import ActiveEvent, Boost, CameraIndex, Priority, Reason
 
 

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import supervision as sv
 
-from gwanje.config_rules import VehicleBlobConfig
+from gwanje.config import VehicleBlobConfig
 from gwanje.vision.detectors.base import box_coverage
 from gwanje.vision.shrink import shrink
 

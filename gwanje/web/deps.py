@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from gwanje.center.core import Center
 from gwanje.web.auth import CSRF_HEADER, SESSION_COOKIE, Principal, csrf_ok, principal_for
-from gwanje.web.center import Center
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _CACHE_S = 5.0  # a session found valid is trusted this long without asking the store again

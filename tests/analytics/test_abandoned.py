@@ -2,7 +2,7 @@ import numpy as np
 import supervision as sv
 
 from gwanje.analytics.abandoned import AbandonedRules
-from gwanje.config_rules import AbandonConfig
+from gwanje.config import AbandonConfig
 
 BAG = (300, 450, 340, 500)  # x1 y1 x2 y2 on the lawn of vtest.avi
 

@@ -7,7 +7,7 @@ import pytest
 import supervision as sv
 
 from gwanje.analytics.fall import FallRules
-from gwanje.config_rules import FallConfig
+from gwanje.config import FallConfig
 
 STAND = (100, 50, 140, 170)  # 40 wide, 120 tall
 LIE = (60, 130, 180, 175)  # 120 wide, 45 tall, where the person stood

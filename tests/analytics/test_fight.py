@@ -3,7 +3,7 @@ import pytest
 import supervision as sv
 
 from gwanje.analytics.fight import FightModel, FightRules, MotionAppearance, save_model, window_vector
-from gwanje.config_rules import FightConfig
+from gwanje.config import FightConfig
 
 
 def pair(x=100):

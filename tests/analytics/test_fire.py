@@ -2,7 +2,7 @@ import numpy as np
 import supervision as sv
 
 from gwanje.analytics.fire import FireRules
-from gwanje.config_rules import FireConfig
+from gwanje.config import FireConfig
 
 EMPTY = sv.Detections.empty()
 

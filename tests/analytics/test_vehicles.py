@@ -4,8 +4,7 @@ import numpy as np
 import supervision as sv
 
 from gwanje.analytics.vehicles import VehicleRules
-from gwanje.config import ZoneConfig
-from gwanje.config_rules import ParkingConfig
+from gwanje.config import ParkingConfig, ZoneConfig
 
 LOT = [(0, 0), (400, 0), (400, 300), (0, 300)]
 CAR = (100, 100, 200, 160)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gwanje.config_triage import OperatorConfig, TriageConfig
+from gwanje.config import OperatorConfig, TriageConfig
 from gwanje.triage.allocate import _eligible, active_dismissals, allocate, dismiss, is_urgent, pin
 from gwanje.triage.model import Priority, Reason, WallState
 

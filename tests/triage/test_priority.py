@@ -6,7 +6,7 @@ from types import MappingProxyType
 
 import pytest
 
-from gwanje.config_triage import TriageConfig
+from gwanje.config import TriageConfig
 from gwanje.triage.model import ActiveEvent, Boost, CameraIndex, CameraInfo, to_metres
 from gwanje.triage.priority import false_alarm_factor, kind_factor, priorities, routine_factor
 

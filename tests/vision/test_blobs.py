@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import supervision as sv
 
-from gwanje.config_rules import VehicleBlobConfig
+from gwanje.config import VehicleBlobConfig
 from gwanje.vision.blobs import CLASS_NAME, VehicleBlobs
 
 FPS = 5.0

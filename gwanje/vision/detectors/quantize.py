@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gwanje.vision.detectors.base import cache_dir, installed_package_file
+from gwanje.vision.detectors.base import cache_dir, letterbox
+from gwanje.vision.detectors.darknet_graph import build_openvino_model, model_file
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,6 @@ def int8_model_path(width: int, height: int) -> Path:
 
 
 def preprocess(image: np.ndarray, width: int, height: int) -> np.ndarray:
-    from gwanje.vision.detectors.base import letterbox
-
     canvas, _ = letterbox(image, width, height)
     return canvas[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32) / 255.0
 
@@ -48,8 +47,6 @@ def quantize_yolov3_tiny(
     import nncf
     import openvino as ov
 
-    from gwanje.vision.detectors.darknet_yolo import PACKAGE, build_openvino_model
-
     blobs = []
     for i, image in enumerate(images, 1):
         blobs.append(preprocess(image, width, height))
@@ -58,8 +55,8 @@ def quantize_yolov3_tiny(
     if len(blobs) < 10:
         raise ValueError(f"need at least 10 calibration frames, got {len(blobs)}")
     model, _ = build_openvino_model(
-        installed_package_file(PACKAGE, "mlmodels", "yolov3-tiny.cfg"),
-        installed_package_file(PACKAGE, "mlmodels", "yolov3-tiny.weights"),
+        model_file("yolov3-tiny.cfg"),
+        model_file("yolov3-tiny.weights"),
         width,
         height,
         True,

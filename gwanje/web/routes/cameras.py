@@ -9,13 +9,13 @@ from fastapi import APIRouter, Body, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
+from gwanje.center.core import Center
 from gwanje.config import CameraConfig
 from gwanje.store import audit
 from gwanje.store import cameras as repo
 from gwanje.store import events as event_repo
 from gwanje.store.events import NotFound
 from gwanje.web.auth import Principal
-from gwanje.web.center import Center
 from gwanje.web.deps import Admin, CenterDep, PrincipalDep, client_ip
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])

@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from gwanje.center.public import event_detail, event_summary
 from gwanje.domain import Event, EventType, Severity
 from gwanje.store import audit
 from gwanje.store import events as repo
@@ -18,7 +19,6 @@ from gwanje.store.lifecycle import Action, IllegalTransition
 from gwanje.store.users import AGENCIES
 from gwanje.web.auth import Principal
 from gwanje.web.deps import CenterDep, PrincipalDep, Staff, Supervisor, client_ip
-from gwanje.web.views import event_detail, event_summary
 
 router = APIRouter(prefix="/api/events", tags=["events"])
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from gwanje.config_rules import Strict
+from gwanje.config.base import Strict
 
 # Standard operating procedure per event type (what an operator ticks); "default" covers the rest.
 DEFAULT_SOP: dict[str, list[str]] = {
@@ -49,21 +49,6 @@ DEFAULT_SOP: dict[str, list[str]] = {
     ],
     "tamper": ["카메라 상태 확인 (Check the camera)", "유지보수 요청 (Request maintenance)"],
 }
-
-
-class LocationConfig(Strict):
-    """Where a camera is: on the site plan image (pixels) and/or on the globe."""
-
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
-    plan_x: float | None = Field(None, ge=0, description="Position on the site plan image (pixels)")
-    plan_y: float | None = Field(None, ge=0)
-    kind: str = Field(
-        "default", description="What the camera watches, for triage: school, alley, crossing, park ..."
-    )
-    district: str = Field(
-        "", description="The district (dong/gu) it belongs to; operators may be given districts"
-    )
 
 
 class MapConfig(Strict):

@@ -1,17 +1,10 @@
 // Small SVG charts drawn here (no chart library, nothing from a CDN).
-"use strict";
-const PALETTE = ["#e4572e", "#29335c", "#f3a712", "#669bbc", "#a8c686", "#8e5572", "#2a9d8f", "#bc4749", "#6d597a", "#457b9d", "#e9c46a", "#264653"];
-const SVGNS = "http://www.w3.org/2000/svg";
+import { svgEl } from "./dom.js";
 
-function svgEl(name, attrs, text) {
-  const el = document.createElementNS(SVGNS, name);
-  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, v);
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
+const PALETTE = ["#e4572e", "#29335c", "#f3a712", "#669bbc", "#a8c686", "#8e5572", "#2a9d8f", "#bc4749", "#6d597a", "#457b9d", "#e9c46a", "#264653"];
 
 // series: {name: [counts per label]}; stacked columns, one per label
-function stackedColumns(container, labels, series, names) {
+export function stackedColumns(container, labels, series, names) {
   const W = 640, H = 240, L = 34, B = 36, T = 10;
   const keys = Object.keys(series);
   const totals = labels.map((_, i) => keys.reduce((s, k) => s + series[k][i], 0));
@@ -44,7 +37,7 @@ function stackedColumns(container, labels, series, names) {
 }
 
 // items: [[label, value]]; horizontal bars
-function horizontalBars(container, items, unit = "") {
+export function horizontalBars(container, items, unit = "") {
   const W = 640, row = 24, L = 170;
   const H = Math.max(row, items.length * row) + 6;
   const max = Math.max(1, ...items.map((x) => x[1]));

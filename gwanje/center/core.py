@@ -1,4 +1,4 @@
-"""The running center: store, bus, camera workers, live views and health, wired together.
+"""The running center: store, bus, camera workers, live views and health, wired together (no HTTP).
 
 Events from the workers are committed first and published after, so the console never shows an
 event the store does not hold. A batch that fails to commit is kept and retried."""
@@ -10,16 +10,20 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gwanje.bus import Bus
+from gwanje.center.public import new_event_summary
 from gwanje.config import CameraConfig, SiteConfig
 from gwanje.domain import CameraState, CameraStatus, Event
 from gwanje.store import audit
 from gwanje.store import cameras as camera_repo
 from gwanje.store import events as event_repo
 from gwanje.store.db import Database
-from gwanje.web.views import new_event_summary
 from gwanje.workers.messages import EventOut, HealthOut, LiveFrame
+
+if TYPE_CHECKING:
+    from gwanje.center.worker_pool import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +57,9 @@ class Center:
         self.on_cameras_changed = lambda: None  # the triage service hooks in here ...
         self.on_events_ingested = lambda rows, ended: None
         self.on_event_changed = lambda event: None
-        self.pool = None
+        self.pool: WorkerPool | None = None
         if start_workers:
-            from gwanje.workers.pool import WorkerPool
+            from gwanje.center.worker_pool import WorkerPool  # spawns processes: only when asked
 
             self.pool = WorkerPool(
                 self.settings.workers,

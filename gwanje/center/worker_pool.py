@@ -1,5 +1,6 @@
-"""The center side of the camera workers: start the processes, spread cameras over them, watch
-them (a dead worker is restarted and its cameras handed back to it), and drain what they send.
+"""The center's supervision of the camera workers on this machine: start the processes, spread
+cameras over them, watch them (a dead worker is restarted and its cameras handed back to it), and
+drain what they send. The worker side is ``gwanje.workers.runner``; only messages cross.
 
 Processes are started with ``spawn`` (OpenVINO and threads do not survive ``fork``). Events and
 health come over one unbounded queue (nothing may be dropped); live JPEG frames over a bounded

@@ -1,4 +1,4 @@
-"""Command line for the center: ``gwanje serve``, ``gwanje demo``, ``gwanje user add``."""
+"""``gwanje serve`` (the control center) and ``gwanje demo`` (the same on the bundled clip)."""
 
 from __future__ import annotations
 
@@ -9,21 +9,18 @@ from typing import Annotated
 
 import typer
 
-from gwanje.cli import app, err, fail, out
+from gwanje.cli.console import fail, out
 from gwanje.config import ConfigError, SiteConfig, load_config
 from gwanje.store.db import StoreError, database_url, open_database
 from gwanje.store.users import Role, UserError, create_user
 
-DEMO_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "demo.yaml"
+DEMO_CONFIG = Path(__file__).resolve().parents[2] / "configs" / "demo.yaml"
 DEMO_USERS = [  # username, password, role, agency: printed by `gwanje demo`, for a demo on localhost only
     ("admin", "gwanje-admin", Role.ADMIN, None),
     ("operator", "gwanje-operator", Role.OPERATOR, None),
     ("supervisor", "gwanje-supervisor", Role.SUPERVISOR, None),
     ("police", "gwanje-police", Role.AGENCY, "police"),
 ]
-
-users = typer.Typer(no_args_is_help=True, help="Accounts of the center")
-app.add_typer(users, name="user")
 
 
 def _site(
@@ -60,7 +57,6 @@ def _serve(site: SiteConfig, banner: str) -> None:
     out.print("stopped")
 
 
-@app.command()
 def serve(
     config: Annotated[Path, typer.Option("--config", "-c", help="Site YAML (cameras, server settings)")],
     data_dir: Annotated[
@@ -83,7 +79,6 @@ def serve(
     )
 
 
-@app.command()
 def demo(
     data_dir: Annotated[Path, typer.Option(help="Database and snapshots")] = Path("demo-output/center"),
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8080,
@@ -110,50 +105,3 @@ def demo(
         f"{len(site.cameras)} demo cameras from {site.cameras[0].url if site.cameras else '-'}; data in {data_dir}"
     )
     _serve(site, "\n".join(lines))
-
-
-@users.command("add")
-def user_add(
-    username: Annotated[str, typer.Argument(help="Login name")],
-    role: Annotated[Role, typer.Option(help="operator, supervisor, agency or admin")],
-    agency: Annotated[
-        str | None, typer.Option(help="For agency liaisons: police, fire, ambulance, district")
-    ] = None,
-    display_name: Annotated[str, typer.Option(help="Name shown in the console")] = "",
-    config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Site YAML (for its data_dir)")
-    ] = None,
-    data_dir: Annotated[
-        Path | None, typer.Option(help="Data folder (default: the config's or ./gwanje-data)")
-    ] = None,
-    password: Annotated[
-        str | None, typer.Option(help="Password (asked for when not given)", envvar="GWANJE_PASSWORD")
-    ] = None,
-) -> None:
-    """Create a user (password hashed with argon2)."""
-    try:
-        site = load_config(config) if config else SiteConfig()
-        folder = data_dir or site.server.data_dir
-        if password is None:
-            password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-        db = open_database(database_url(folder))
-        try:
-            with db.sessions.begin() as s:
-                user = create_user(
-                    s,
-                    username=username,
-                    password=password,
-                    role=role,
-                    agency=agency,
-                    display_name=display_name,
-                )
-                from gwanje.store import audit
-
-                audit.record(
-                    s, username="cli", action="user_add", target=user.username, detail={"role": user.role}
-                )
-        finally:
-            db.close()
-    except (ConfigError, StoreError, UserError) as exc:
-        raise fail(str(exc)) from None
-    err.print(f"user {username!r} added as {role.value}" + (f" ({agency})" if agency else ""))

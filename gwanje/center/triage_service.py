@@ -4,7 +4,9 @@ history, incident reports and camera health become priorities, and the walls are
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import logging
 import threading
 import time
 from datetime import UTC, datetime
@@ -14,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from gwanje.config_triage import OperatorConfig
+from gwanje.center.core import Center
+from gwanje.config import OperatorConfig
 from gwanje.domain import CameraStatus
 from gwanje.store import cameras as camera_repo
 from gwanje.store import events as event_repo
@@ -23,8 +26,8 @@ from gwanje.store.models import EventRow, SessionRow, UserRow, now_utc, utc
 from gwanje.triage.allocate import allocate, dismiss, pin
 from gwanje.triage.model import ActiveEvent, Boost, CameraIndex, CameraInfo, Priority, WallState, to_metres
 from gwanje.triage.priority import priorities
-from gwanje.web.center import Center
 
+log = logging.getLogger(__name__)
 HISTORY_REFRESH_S = 60.0
 
 
@@ -336,6 +339,16 @@ class TriageService:
             "shown": len(shown),
             "last_ms": round(self.last_ms, 2),
         }
+
+
+async def triage_forever(triage: TriageService) -> None:
+    """Priorities and walls, recomputed every ``triage.interval_s`` (until cancelled)."""
+    while True:
+        await asyncio.sleep(triage.cfg.interval_s)
+        try:
+            await asyncio.to_thread(triage.tick)
+        except Exception:
+            log.exception("triage failed")
 
 
 def _open_event(row: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from gwanje.config_rules import Strict
+from gwanje.config.base import Strict
 
 SEVERITY_WEIGHT = {"info": 0.5, "low": 1.0, "medium": 2.0, "high": 3.0, "critical": 5.0}
 TYPE_WEIGHT = {

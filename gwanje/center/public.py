@@ -1,4 +1,5 @@
-"""API shapes: what the console and other systems read (pydantic), apart from the tables."""
+"""Public shapes of an event: what the center publishes to consoles and other systems, and what
+the API serves (pydantic), apart from the tables."""
 
 from __future__ import annotations
 

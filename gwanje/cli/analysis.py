@@ -1,9 +1,9 @@
-"""Command line: ``gwanje analyze VIDEO_OR_URL --config site.yaml --out DIR``."""
+"""``gwanje analyze VIDEO_OR_URL --config site.yaml --out DIR``: the analytics alone on one
+video or stream, writing events.jsonl, snapshots and an annotated MP4."""
 
 from __future__ import annotations
 
 import json
-import logging
 import math
 import threading
 import time
@@ -11,28 +11,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from gwanje.cli.console import err, fail, out
 from gwanje.config import CameraConfig, ConfigError, load_config
 from gwanje.domain import Event
 from gwanje.video.source import SourceError, VideoSource
-
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Gwanje (관제) CCTV control center")
-out = Console()
-err = Console(stderr=True)
-
-
-@app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details")] = False) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s"
-    )
-
-
-def fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
 
 
 class EventLog:
@@ -86,7 +70,6 @@ class SourceWatch:
         self._thread.join(5)
 
 
-@app.command()
 def analyze(
     source: Annotated[str, typer.Argument(help="Video file, rtsp:// or http(s):// MJPEG URL")],
     config: Annotated[Path, typer.Option("--config", "-c", help="Site YAML (zones, lines, detector)")],
@@ -192,98 +175,3 @@ def _run(src: VideoSource, cam: CameraConfig, out_dir: Path, duration: float | N
     if writer is not None:
         parts.append(f"annotated video: {writer.path}")
     return "\n".join(parts)
-
-
-models = typer.Typer(no_args_is_help=True, help="Detection models: INT8 quantization on site footage")
-app.add_typer(models, name="models")
-
-
-@models.command("quantize")
-def quantize(
-    video: Annotated[list[str], typer.Option("--video", help="Site footage to calibrate on (repeatable)")],
-    frames: Annotated[int, typer.Option(help="Calibration frames in all, spread over the videos")] = 100,
-    width: Annotated[int, typer.Option(help="Network input width (multiple of 32)")] = 768,
-    height: Annotated[int, typer.Option(help="Network input height (multiple of 32)")] = 576,
-) -> None:
-    """Quantize YOLOv3-tiny to INT8 on your own footage; cameras then use `precision: int8`."""
-    from gwanje.vision.detectors.quantize import quantize_yolov3_tiny
-
-    if width % 32 or height % 32:
-        raise fail(f"input size must be a multiple of 32, got {width}x{height}")
-    per_video = max(1, frames // len(video))
-    try:
-        sources = [VideoSource("calibration", v, analysis_fps=1000, fail_on_first_open=True) for v in video]
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-        ) as progress:
-            task = progress.add_task("reading calibration frames", total=per_video * len(video))
-            picked = _spread_frames(sources, per_video)
-            path = quantize_yolov3_tiny(
-                picked, width=width, height=height, on_progress=lambda n: progress.update(task, completed=n)
-            )
-    except (SourceError, ValueError) as exc:
-        raise fail(str(exc)) from None
-    out.print(f"INT8 model saved: {path}\nset `detector.precision: int8` (input {width}x{height}) to use it")
-
-
-def _spread_frames(sources: list[VideoSource], per_video: int):
-    """``per_video`` frames from each source, evenly spaced over its length."""
-    for src in sources:
-        taken, step = 0, 0
-        for i, frame in enumerate(src.frames()):
-            step = step or max(1, (src.frame_count or per_video) // per_video)
-            if i % step == 0:
-                yield frame.image
-                taken += 1
-                if taken >= per_video:
-                    src.stop()
-                    break
-
-
-def _points(text: str, what: str) -> list[tuple[float, float]]:
-    try:
-        pts = [tuple(float(v) for v in pair.split(",")) for pair in text.split(";") if pair.strip()]
-    except ValueError:
-        raise fail(f"{what}: expected 'x,y;x,y;...', got {text!r}") from None
-    if any(len(p) != 2 for p in pts):
-        raise fail(f"{what}: every point needs exactly two numbers, got {text!r}")
-    return pts  # type: ignore[return-value]
-
-
-@app.command()
-def calibrate(
-    image_points: Annotated[str, typer.Option(help="Marked image points 'x,y;x,y;...' (4 or more, pixels)")],
-    ground_points: Annotated[str, typer.Option(help="The same points on the ground 'x,y;...' (metres)")],
-    zone: Annotated[
-        str | None, typer.Option(help="A zone polygon 'x,y;...' (pixels) to report its area")
-    ] = None,
-) -> None:
-    """Make a camera's ground calibration (for crowd density) and check it; prints the YAML to paste."""
-    import numpy as np
-
-    from gwanje.analytics.ground import GroundPlane
-
-    img, gnd = _points(image_points, "--image-points"), _points(ground_points, "--ground-points")
-    try:
-        plane = GroundPlane.from_points(img, gnd)
-    except ValueError as exc:
-        raise fail(str(exc)) from None
-    residual = np.hypot(*(plane.to_ground(np.asarray(img)) - np.asarray(gnd)).T)
-    out.print("ground:")
-    out.print(f"  image_points: {[list(p) for p in img]}")
-    out.print(f"  ground_points: {[list(p) for p in gnd]}")
-    out.print(f"# residual at the marked points: max {residual.max():.3f} m")
-    if zone:
-        out.print(f"# zone ground area: {plane.area_m2(_points(zone, '--zone')):.1f} m²")
-
-
-from gwanje import cli_center as _cli_center  # noqa: E402,F401  (registers serve, demo, user)
-
-if __name__ == "__main__":  # pragma: no cover - `python -m gwanje` is the way (gwanje/__main__.py)
-    from gwanje.cli import app as registered  # the module imported by cli_center, with every command
-
-    registered()

@@ -1,5 +1,4 @@
 // Console texts in Korean (default) and English. Keys are dotted; missing keys show the key.
-"use strict";
 const TEXTS = {
   ko: {
     "login.subtitle": "CCTV 통합관제센터 — 선별관제 콘솔",
@@ -76,20 +75,20 @@ const TEXTS = {
   },
 };
 
-let LANG = localStorage.getItem("gwanje.lang") || "ko";
+export let LANG = localStorage.getItem("gwanje.lang") || "ko";
 
-function t(key) {
+export function t(key) {
   return (TEXTS[LANG] && TEXTS[LANG][key]) || TEXTS.en[key] || key;
 }
 
-function applyTexts(root = document) {
+export function applyTexts(root = document) {
   document.documentElement.lang = LANG;
   root.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
   root.querySelectorAll("[data-i18n-placeholder]").forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
   root.querySelectorAll(".lang-toggle").forEach((el) => { el.textContent = t("lang.switch"); });
 }
 
-function switchLanguage() {
+export function switchLanguage() {
   LANG = LANG === "ko" ? "en" : "ko";
   localStorage.setItem("gwanje.lang", LANG);
   applyTexts();

@@ -1,18 +1,58 @@
-"""Configuration of the scene analyzers beyond zones and lines: fall, fight, fire, abandoned
-object. Kept apart from ``config.py`` so each stays readable; ``CameraConfig`` holds one of each."""
+"""Configuration of the scene analyzers beyond zones and lines: tampering, crowd density, fall,
+fight, fire, abandoned object, vehicles. ``CameraConfig`` (camera.py) holds one of each."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-Severity = Literal["info", "low", "medium", "high", "critical"]
+from gwanje.config.base import Severity, Strict
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class TamperConfig(Strict):
+    """Camera tampering and loss (analytics/tamper.py). Times are seconds a condition must hold."""
+
+    enabled: bool = True
+    learn_s: float = Field(5.0, ge=0, description="Healthy footage needed before the first alarm")
+    learn_rate: float = Field(0.02, gt=0, le=1, description="How fast the reference follows the scene")
+    relearn_s: float = Field(120.0, gt=0, description="A tampered view held this long becomes the new normal")
+    covered_contrast: float = Field(
+        8.0, ge=0, description="Grey-level spread below which the lens is covered"
+    )
+    covered_s: float = Field(2.0, ge=0)
+    defocus_ratio: float = Field(
+        0.3, gt=0, lt=1, description="Sharpness below this share of normal is defocus"
+    )
+    defocus_s: float = Field(3.0, ge=0)
+    moved_similarity: float = Field(
+        0.55, gt=0, lt=1, description="Layout correlation with the learned view below which the camera moved"
+    )
+    moved_s: float = Field(3.0, ge=0)
+    frozen_diff: float = Field(0.2, ge=0, description="Mean grey change below which two frames are the same")
+    frozen_s: float = Field(5.0, gt=0)
+    brightness_jump: float = Field(60.0, gt=0, description="Scene-wide mean grey change that is sudden")
+    brightness_window_s: float = Field(1.0, gt=0, description="...within this many seconds")
+    signal_lost_s: float = Field(5.0, ge=0)
+    severity: Severity = "high"
+
+
+class CrowdConfig(Strict):
+    """Crowd density levels in persons per m² (defaults: the Korean post-Itaewon guidance)."""
+
+    caution: float = Field(3.0, gt=0)
+    warning: float = Field(4.0, gt=0)
+    danger: float = Field(5.0, gt=0)
+    hysteresis: float = Field(0.5, ge=0, description="A level ends only this far below its threshold")
+    window_s: float = Field(3.0, gt=0, description="Density is the median over this many seconds")
+    trend_window_s: float = Field(30.0, gt=0)
+    trend_rise: float = Field(1.5, gt=0, description="Rise in persons/m² over the trend window that alerts")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CrowdConfig:
+        if not self.caution < self.warning < self.danger:
+            raise ValueError("crowd levels must rise: caution < warning < danger")
+        return self
 
 
 class FallConfig(Strict):

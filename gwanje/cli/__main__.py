@@ -1,0 +1,5 @@
+"""``python -m gwanje.cli`` is the ``gwanje`` command."""
+
+from gwanje.cli.main import app
+
+app()

@@ -1,0 +1,57 @@
+"""Configuration: pydantic models, one module per concern, and loading of the site YAML.
+
+``site`` (the file and its loading), ``camera`` (one camera: source, place, zones, lines, ground),
+``detection`` (motion gate, detector, tracker), ``rules`` (the analyzers), ``server`` (the center's
+own settings), ``triage`` (selective monitoring). Import the names from here.
+"""
+
+from gwanje.config.base import Point, Severity, Strict, check_polygon
+from gwanje.config.camera import CameraConfig, GroundConfig, LineConfig, LocationConfig, ZoneConfig
+from gwanje.config.detection import DetectorConfig, MotionConfig, RoiConfig, TilingConfig, TrackerConfig
+from gwanje.config.rules import (
+    AbandonConfig,
+    CrowdConfig,
+    FallConfig,
+    FightConfig,
+    FireConfig,
+    ParkingConfig,
+    TamperConfig,
+    VehicleBlobConfig,
+)
+from gwanje.config.server import DEFAULT_SOP, MapConfig, ServerConfig
+from gwanje.config.site import ConfigError, SiteConfig, load_config, parse_config
+from gwanje.config.triage import OperatorConfig, TriageConfig
+
+__all__ = [
+    "DEFAULT_SOP",
+    "AbandonConfig",
+    "CameraConfig",
+    "ConfigError",
+    "CrowdConfig",
+    "DetectorConfig",
+    "FallConfig",
+    "FightConfig",
+    "FireConfig",
+    "GroundConfig",
+    "LineConfig",
+    "LocationConfig",
+    "MapConfig",
+    "MotionConfig",
+    "OperatorConfig",
+    "ParkingConfig",
+    "Point",
+    "RoiConfig",
+    "ServerConfig",
+    "Severity",
+    "SiteConfig",
+    "Strict",
+    "TamperConfig",
+    "TilingConfig",
+    "TrackerConfig",
+    "TriageConfig",
+    "VehicleBlobConfig",
+    "ZoneConfig",
+    "check_polygon",
+    "load_config",
+    "parse_config",
+]

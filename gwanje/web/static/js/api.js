@@ -1,0 +1,25 @@
+// The API client: JSON in and out, the CSRF header on changes, errors with the server's detail.
+// A 401 tells the page (event "gwanje:signed-out") so it shows the login form.
+import { state } from "./state.js";
+
+export async function api(path, options = {}) {
+  const opts = { credentials: "same-origin", headers: {}, ...options };
+  if (opts.body !== undefined && typeof opts.body !== "string") {
+    opts.body = JSON.stringify(opts.body);
+    opts.headers["Content-Type"] = "application/json";
+  }
+  if (opts.method && opts.method !== "GET") opts.headers["X-CSRF-Token"] = state.csrf || "";
+  const res = await fetch(path, opts);
+  if (res.status === 401 && path !== "/api/auth/login") {
+    document.dispatchEvent(new Event("gwanje:signed-out"));
+    throw new Error("401");
+  }
+  const data = res.headers.get("content-type")?.includes("json") ? await res.json() : null;
+  if (!res.ok) {
+    const detail = data && data.detail;
+    const err = new Error(typeof detail === "string" ? detail : JSON.stringify(detail || res.status));
+    err.status = res.status;
+    throw err;
+  }
+  return data;
+}

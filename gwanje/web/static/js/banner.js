@@ -1,0 +1,9 @@
+// The banner under the header: escalations, errors, missed updates; click to follow, ✕ to close.
+import { $, h } from "./dom.js";
+
+export function banner(text, onclick) {
+  const b = $("#banner");
+  b.replaceChildren(h("span", {}, text), h("button", { type: "button", class: "link", onclick: () => { b.hidden = true; } }, "✕"));
+  b.onclick = (e) => { if (onclick && e.target.tagName !== "BUTTON") onclick(); };
+  b.hidden = false;
+}
