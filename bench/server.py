@@ -1,19 +1,20 @@
-"""The center under load: event ingest rate, API latency with 50 console clients, and the time
-from the frame that triggered an event to the browser showing it.
+"""The center under load: hit (event) ingest rate with their grouping into alerts, API latency
+with 50 console clients, and the time from the frame that triggered a hit to the browser showing it.
 
     .venv/bin/python bench/server.py [--seconds 60] [--clients 50]
 
-1. Ingest: events through ``Center.ingest`` (the path the camera workers' batches take: one
-   transaction per batch, snapshot files written first), on SQLite (WAL) and on the PostgreSQL
+1. Ingest: hits through ``Center.ingest`` (the path the camera workers' batches take: one
+   transaction per batch, snapshot files written first, grouped into alerts in it), on SQLite (WAL) and on the PostgreSQL
    server at 127.0.0.1:5432; then through the HTTP API (``POST /api/events``) on a real server
    process, single events from 8 concurrent clients and batches of 100.
 2. Console load: a real server (``gwanje serve``, SQLite) running the demo's four cameras on the
    real clip, 50 clients each signed in with its own session, each holding the SSE stream open and
-   polling the open-event queue and the camera list once a second, while other systems post 10
-   events/s. Reports p50/p95/p99 of the polls.
-3. Event-to-console: during that load, Debian's Chromium (Playwright) has the console open; for
-   every event a camera pipeline raises, the time from the decode of the triggering frame
-   (``observed_at``, stamped in the worker) to the console's SSE handler receiving it.
+   polling the open-alert queue (first page of 50 with its total) and the camera list once a
+   second, while other systems post 10 events/s. Reports p50/p95/p99 of the polls.
+3. Hit-to-console: during that load, Debian's Chromium (Playwright) has the console open; for
+   every hit a camera pipeline raises (it opens an alert or joins one: either is pushed), the time
+   from the decode of the triggering frame (``observed_at``, stamped in the worker) to the
+   console's SSE handler receiving it.
 Writes bench/results/server.md.
 """
 
@@ -139,7 +140,7 @@ async def console_load(base: str, clients: int, seconds: float, browser: bool) -
 
         reader = asyncio.create_task(stream())
         await asyncio.sleep(offset)
-        paths = ["/api/events?status=open&limit=50", "/api/cameras"]
+        paths = ["/api/alerts?status=open&limit=50", "/api/cameras"]
         i = 0
         while not stop.is_set():
             t0 = time.perf_counter()
@@ -275,7 +276,7 @@ def main() -> None:
         "",
         f"## Console load: {args.clients} clients for {args.seconds:g} s (target API p99 < 100 ms)",
         "",
-        "Each client holds `/api/stream` (SSE) open and polls `/api/events?status=open&limit=50` and `/api/cameras`",
+        "Each client holds `/api/stream` (SSE) open and polls `/api/alerts?status=open&limit=50` and `/api/cameras`",
         "once a second; other systems post 10 events/s; the demo's 4 cameras run on the real clip in 2 workers.",
         f"Polls of the first {WARMUP_S:g} s (50 streams opening at once) are left out: {len(result['warmup'])} polls, "
         f"max {max(result['warmup'], default=0):.0f} ms.",

@@ -1,31 +1,39 @@
 """The running center: store, bus, camera workers, live views and health, wired together (no HTTP).
 
-Events from the workers are committed first and published after, so the console never shows an
-event the store does not hold. A batch that fails to commit is kept and retried."""
+Hits from the workers are committed first (grouped into alerts in the same transaction) and
+published after, so the console never shows an alert the store does not hold. A batch that fails
+to commit is kept and retried. One ingest at a time: the grouping reads the open alerts and
+writes them back, so two batches must not interleave.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gwanje.bus import Bus
-from gwanje.center.public import new_event_summary
+from gwanje.center.alerting import Ingested, ingest_hits
+from gwanje.center.presence import Presence
+from gwanje.center.public import alert_summary
 from gwanje.config import CameraConfig, SiteConfig
 from gwanje.domain import CameraState, CameraStatus, Event
+from gwanje.store import alerts as alert_repo
 from gwanje.store import audit
 from gwanje.store import cameras as camera_repo
-from gwanje.store import events as event_repo
 from gwanje.store.db import Database
+from gwanje.store.models import now_utc
 from gwanje.workers.messages import EventOut, HealthOut, LiveFrame
 
 if TYPE_CHECKING:
     from gwanje.center.worker_pool import WorkerPool
 
 log = logging.getLogger(__name__)
+COUNTS_EVERY_S = 0.5  # the badges' counts are sent at most this often
 
 
 @dataclass
@@ -51,12 +59,15 @@ class Center:
         self.snapshot_dir.mkdir(parents=True, exist_ok=True)
         self.live: dict[str, LiveView] = {}
         self.health: dict[str, Health] = {}
+        self.presence = Presence(site.triage.presence_s)
         self._lock = threading.Lock()
+        self._ingest_lock = threading.Lock()
         self._pending: list[Event] = []
+        self._counts_due: threading.Timer | None = None
         self.stored_events = 0
-        self.on_cameras_changed = lambda: None  # the triage service hooks in here ...
-        self.on_events_ingested = lambda rows, ended: None
-        self.on_event_changed = lambda event: None
+        self.last_ingest: Ingested | None = None
+        self.on_cameras_changed: Callable[[], None] = lambda: None  # the triage service hooks in here ...
+        self.on_alerts_changed: Callable[[list[dict[str, Any]], set[str]], None] = lambda alerts, new: None
         self.pool: WorkerPool | None = None
         if start_workers:
             from gwanje.center.worker_pool import WorkerPool  # spawns processes: only when asked
@@ -66,6 +77,7 @@ class Center:
                 on_event=self._on_events,
                 on_health=self._on_health,
                 on_live=self._on_live,
+                on_restart=self._on_worker_restart,
                 live_fps=self.settings.live_fps,
                 live_width=self.settings.live_width,
             )
@@ -76,6 +88,8 @@ class Center:
             camera_repo.seed(s, self.site.cameras)
             rows = camera_repo.all_cameras(s)
             configs = [(camera_repo.to_config(r), r.enabled) for r in rows]
+            # the pipelines start afresh: no hit from before this start is still going on
+            alert_repo.settle_open_hits(s)
         for cam, enabled in configs:
             self.health[cam.id] = Health(
                 CameraState(cam.id, CameraStatus.CONNECTING if enabled else CameraStatus.OFFLINE)
@@ -90,6 +104,8 @@ class Center:
         if self.pool is not None:
             self.pool.stop()
         self.flush_pending()
+        if self._counts_due is not None:
+            self._counts_due.cancel()
 
     # -- cameras -----------------------------------------------------------------------------
     def camera_changed(self, camera: CameraConfig, enabled: bool) -> None:
@@ -112,32 +128,68 @@ class Center:
         if self.pool is not None:
             self.pool.remove_camera(camera_id)
 
-    # -- events ------------------------------------------------------------------------------
-    def ingest(self, events: list[Event], audit_entry: dict | None = None) -> list[str]:
-        """Commit events (one transaction, with the audit record of who posted them, if any),
-        then publish the new ones; returns the created ids."""
-        with self.db.sessions.begin() as s:
-            created = event_repo.ingest(s, events, snapshot_dir=self.snapshot_dir, sop=self.settings.sop)
-            if audit_entry is not None:
-                audit.record(s, **{**audit_entry, "detail": {"count": len(created)}})
-        summaries = [new_event_summary(r) for r in created]
-        ended = {e.event_id: e.ended_at for e in events if e.phase == "end"}
-        self.on_events_ingested(created, ended)
-        self.stored_events += len(created)
-        observed = {e.event_id: e.observed_at for e in events if e.phase == "start"}
-        for summary in summaries:
-            at = observed.get(summary["id"])
-            summary["observed_at"] = at.isoformat() if at else None
-            self.bus.publish({"kind": "event", "data": summary})
-        for e in events:
-            if e.phase == "end":
-                self.bus.publish({"kind": "event_end", "data": {"id": e.event_id, "end_s": e.end_s}})
-        return [r["id"] for r in created]
+    def camera_names(self) -> dict[str, str]:
+        with self.db.sessions() as s:
+            return {r.id: r.name for r in camera_repo.all_cameras(s)}
 
-    def event_changed(self, event: dict) -> None:
-        """An event moved in its lifecycle or its checklist: tell triage and the consoles."""
-        self.on_event_changed(event)
-        self.bus.publish({"kind": "event_update", "data": event})
+    # -- hits and alerts -----------------------------------------------------------------------
+    def ingest(self, events: list[Event], audit_entry: dict | None = None) -> list[str]:
+        """Commit hits and the alerts they open or feed (one transaction, with the audit record
+        of who posted them, if any), then publish the alerts; returns the created hit ids."""
+        with self._ingest_lock:
+            with self.db.sessions.begin() as s:
+                result = ingest_hits(
+                    s,
+                    events,
+                    cfg=self.site.alerts,
+                    sop=self.settings.sop,
+                    snapshot_dir=self.snapshot_dir,
+                    now=now_utc(),
+                )
+                if audit_entry is not None:
+                    audit.record(s, **{**audit_entry, "detail": {"count": len(result.hits)}})
+                opened = [alert_summary(r) for r in result.opened]
+                changed = [alert_summary(r) for r in result.changed]
+            self.last_ingest = result
+        self.stored_events += len(result.hits)
+        self.on_alerts_changed(opened + changed, {a["id"] for a in opened})
+        observed = {e.event_id: e.observed_at for e in events if e.phase == "start" and e.observed_at}
+        latest_hit = {aid: hid for hid, aid in result.alert_of.items()}
+        for kind, summaries in (("alert", opened), ("alert_update", changed)):
+            for summary in summaries:
+                at = observed.get(latest_hit.get(summary["id"], ""))
+                summary["observed_at"] = at.isoformat() if at else None
+                summary["reraised"] = summary["id"] in result.reraised
+                self.bus.publish({"kind": kind, "data": summary})
+        if opened or changed:
+            self.counts_changed()
+        return [h["id"] for h in result.hits]
+
+    def alert_changed(self, alert: dict[str, Any]) -> None:
+        """An alert moved in its lifecycle or its checklist: tell triage and the consoles."""
+        self.on_alerts_changed([alert], set())
+        self.bus.publish({"kind": "alert_update", "data": alert})
+        self.counts_changed()
+
+    def counts_changed(self) -> None:
+        """Send the open-alert counts for the badges soon (at most every COUNTS_EVERY_S)."""
+        with self._lock:
+            if self._counts_due is not None:
+                return
+            self._counts_due = threading.Timer(COUNTS_EVERY_S, self._send_counts)
+            self._counts_due.daemon = True
+            self._counts_due.start()
+
+    def _send_counts(self) -> None:
+        with self._lock:
+            self._counts_due = None
+        try:
+            with self.db.sessions() as s:
+                counts = alert_repo.counts(s)
+        except Exception:
+            log.exception("counting the open alerts failed")
+            return
+        self.bus.publish({"kind": "counts", "data": counts})
 
     def _on_events(self, messages: list[EventOut]) -> None:
         with self._lock:
@@ -154,6 +206,14 @@ class Center:
     def flush_pending(self) -> None:
         if self._pending:
             self._on_events([])
+
+    def _on_worker_restart(self, camera_ids: list[str]) -> None:
+        """A worker died: no hit of its cameras goes on (their pipelines start afresh)."""
+        try:
+            with self.db.sessions.begin() as s:
+                alert_repo.settle_open_hits(s, camera_ids)
+        except Exception:
+            log.exception("settling the hits of a restarted worker's cameras failed")
 
     # -- health and live ---------------------------------------------------------------------
     def _on_health(self, msg: HealthOut) -> None:

@@ -1,4 +1,5 @@
-"""Escalation: events left new past their type's time go to supervisors, once each, audited."""
+"""Escalation: alerts left new past their type's time are brought to the supervisors' attention,
+once each, audited. They stay on the operator's wall: escalation adds eyes, it takes none away."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import asyncio
 import logging
 
 from gwanje.center.core import Center
-from gwanje.center.public import event_summary
+from gwanje.center.public import alert_summary
+from gwanje.store import alerts as alert_repo
 from gwanje.store import audit
-from gwanje.store import events as event_repo
 
 log = logging.getLogger(__name__)
 CHECK_S = 2.0
@@ -26,16 +27,20 @@ async def escalate_forever(center: Center, every_s: float = CHECK_S) -> None:
         except Exception:
             log.exception("escalation check failed")
             continue
+        if rows:
+            center.on_alerts_changed(rows, set())
         for summary in rows:
             center.bus.publish({"kind": "escalation", "data": summary})
-            center.bus.publish({"kind": "event_update", "data": summary})
+            center.bus.publish({"kind": "alert_update", "data": summary})
+        if rows:
+            center.counts_changed()
 
 
 def escalate_once(center: Center, by_type: dict[str, float], default_s: float) -> list[dict]:
     with center.db.sessions.begin() as s:
-        rows = event_repo.escalate_due(s, after_s=by_type, default_s=default_s)
+        rows = alert_repo.escalate_due(s, after_s=by_type, default_s=default_s)
         for row in rows:
             audit.record(
-                s, username="system", action="event_escalate", target=row.id, detail={"type": row.type}
+                s, username="system", action="alert_escalate", target=row.id, detail={"type": row.type}
             )
-        return [event_summary(r) for r in rows]
+        return [alert_summary(r) for r in rows]

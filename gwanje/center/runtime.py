@@ -35,8 +35,7 @@ async def running_center(
     await asyncio.to_thread(center.start)
     triage = TriageService(center)
     center.on_cameras_changed = triage.cameras_changed
-    center.on_events_ingested = triage.events_ingested
-    center.on_event_changed = triage.event_changed
+    center.on_alerts_changed = triage.alerts_changed
     tasks = [asyncio.create_task(escalate_forever(center)), asyncio.create_task(triage_forever(triage))]
     try:
         yield Runtime(center, triage)

@@ -1,6 +1,6 @@
-"""Selective monitoring in the running center: once a second, the open events, false-alarm
-history, incident reports and camera health become priorities, and the walls are reallocated
-(``gwanje.triage``, pure). A wall that changed is pushed to its operator's console."""
+"""Selective monitoring in the running center: once a second, the open alerts, false-alarm
+history, incident reports and camera health become priorities, and the walls of the consoles on
+duty are reallocated (``gwanje.triage``, pure). A wall that changed is pushed to its console."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from sqlalchemy import func, select
 from gwanje.center.core import Center
 from gwanje.config import OperatorConfig
 from gwanje.domain import CameraStatus
+from gwanje.store import alerts as alert_repo
 from gwanje.store import cameras as camera_repo
-from gwanje.store import events as event_repo
 from gwanje.store.lifecycle import Status
-from gwanje.store.models import EventRow, SessionRow, UserRow, now_utc, utc
+from gwanje.store.models import AlertRow, utc
 from gwanje.triage.allocate import allocate, dismiss, pin
 from gwanje.triage.model import ActiveEvent, Boost, CameraIndex, CameraInfo, Priority, WallState, to_metres
 from gwanje.triage.priority import priorities
@@ -39,6 +39,7 @@ class TriageService:
         self.state = WallState.empty()
         self.priorities: dict[str, Priority] = {}
         self.boosts: dict[str, Boost] = {}
+        self._places: dict[str, tuple[float, float]] = {}  # incident id → (lat, lon)
         self.offline_since: dict[str, float] = {}
         self.names: dict[str, str] = {}
         self.operators: list[OperatorConfig] = []
@@ -47,8 +48,8 @@ class TriageService:
         self._history: dict[tuple[str, str], tuple[int, int]] = {}
         self._history_at = 0.0
         self._ids = itertools.count(1)
-        self._open: dict[str, dict[str, Any]] | None = None  # open events by id (see events_ingested)
-        # (camera, rule) → {event id: start} of the events started in the last routine window
+        self._open: dict[str, dict[str, Any]] | None = None  # open alerts by id (see alerts_changed)
+        # (camera, rule) → {alert id: start} of the alerts opened in the last routine window
         self._recent: dict[tuple[str, str], dict[str, float]] = {}
         self._open_at = 0.0  # when they were last read from the store (once a minute, to self-heal)
         self.lock = threading.Lock()
@@ -90,98 +91,78 @@ class TriageService:
         self._index = CameraIndex(infos)
         return self._index
 
-    def _on_duty(self, session) -> list[OperatorConfig]:  # noqa: ANN001
-        if self.cfg.operators:
-            return list(self.cfg.operators)
-        rows = session.execute(
-            select(UserRow.username, UserRow.role)
-            .join(SessionRow, SessionRow.user_id == UserRow.id)
-            .where(
-                SessionRow.expires_at > now_utc(),
-                UserRow.active.is_(True),
-                UserRow.role.in_(["operator", "supervisor"]),
-            )
-            .distinct()
-            .order_by(UserRow.username)
-        ).all()
+    def _on_duty(self) -> list[OperatorConfig]:
+        """The walls of the consoles open now: operators and supervisors present (``presence``);
+        one listed in ``triage.operators`` keeps its configured wall there."""
+        configured = {o.id: o for o in self.cfg.operators}
         return [
-            OperatorConfig(id=u, tiles=self.cfg.default_tiles, supervisor=r == "supervisor") for u, r in rows
+            configured.get(c.username)
+            or OperatorConfig(id=c.username, tiles=self.cfg.default_tiles, supervisor=c.role == "supervisor")
+            for c in self.center.presence.on_duty()
         ]
 
-    # -- open events: loaded from the store once, then kept current by the center's hooks ------
+    # -- open alerts: loaded from the store once, then kept current by the center's hooks ------
     def _load_open(self, session, now: float) -> None:  # noqa: ANN001
         rows = session.execute(
             select(
-                EventRow.id,
-                EventRow.camera_id,
-                EventRow.type,
-                EventRow.severity,
-                EventRow.confidence,
-                EventRow.started_at,
-                EventRow.ended_at,
-                EventRow.status,
-                EventRow.zone,
-                EventRow.details,
-                EventRow.received_at,
-            ).where(EventRow.status.in_(event_repo.open_statuses()))
+                AlertRow.id,
+                AlertRow.camera_id,
+                AlertRow.type,
+                AlertRow.severity,
+                AlertRow.confidence,
+                AlertRow.first_at,
+                AlertRow.last_hit_at,
+                AlertRow.ended_at,
+                AlertRow.status,
+                AlertRow.zone,
+                AlertRow.details,
+                AlertRow.escalated_at,
+            ).where(AlertRow.status.in_(alert_repo.open_statuses()))
         ).all()
-        self._open = {r.id: _open_event(r._asdict()) for r in rows}
+        self._open = {r.id: _open_alert(r._asdict()) for r in rows}
         since = datetime.fromtimestamp(now - self.cfg.routine_window_s, UTC)
         self._recent = {}
         for r in session.execute(
-            select(EventRow.id, EventRow.camera_id, EventRow.type, EventRow.started_at).where(
-                EventRow.started_at >= since
+            select(AlertRow.id, AlertRow.camera_id, AlertRow.type, AlertRow.first_at).where(
+                AlertRow.first_at >= since
             )
         ):
-            self._recent.setdefault((r.camera_id, r.type), {})[r.id] = utc(r.started_at).timestamp()
+            self._recent.setdefault((r.camera_id, r.type), {})[r.id] = utc(r.first_at).timestamp()
 
-    def events_ingested(self, rows: list[dict[str, Any]], ended: dict[str, datetime]) -> None:
-        """The center stored these new events and applied these ends (event id → end time)."""
+    def alerts_changed(self, alerts: list[dict[str, Any]], opened: set[str]) -> None:
+        """Alerts opened (ids in ``opened``), fed by a hit, moved in their lifecycle or escalated
+        (their public summaries)."""
         with self.lock:
             if self._open is None:
                 return  # not loaded yet: the first tick reads the store
-            for row in rows:
-                e = self._open[row["id"]] = _open_event(row)
-                self._recent.setdefault((e["camera_id"], e["type"]), {})[e["id"]] = e["started_at"]
-            for event_id, at in ended.items():
-                if event_id in self._open:
-                    self._open[event_id]["ended_at"] = utc(at).timestamp()
+            for a in alerts:
+                if a["status"] in alert_repo.open_statuses():
+                    e = self._open[a["id"]] = _open_alert(a)
+                    if a["id"] in opened:
+                        self._recent.setdefault((e["camera_id"], e["type"]), {})[e["id"]] = e["first_at"]
+                else:
+                    self._open.pop(a["id"], None)
 
-    def event_changed(self, event: dict[str, Any]) -> None:
-        """An event moved in its lifecycle (acknowledged, dispatched, closed)."""
-        with self.lock:
-            if self._open is None or event["id"] not in self._open:
-                return
-            if event["status"] in event_repo.open_statuses():
-                self._open[event["id"]]["status"] = event["status"]
-            else:
-                del self._open[event["id"]]
-
-    def _events(self, now: float) -> list[ActiveEvent]:
-        out = []
-        for e in self._open.values():
-            escalated = (
-                e["status"] == Status.NEW.value and now - e["received_at"] >= self.cfg.escalate_after_s
+    def _events(self) -> list[ActiveEvent]:
+        return [
+            ActiveEvent(
+                e["id"],
+                e["camera_id"],
+                e["type"],
+                e["severity"],
+                e["confidence"],
+                e["last_hit_at"],
+                e["ended_at"],
+                e["status"] != Status.NEW.value,
+                e["escalated"],
+                e["zone"],
+                e["detail"],
             )
-            out.append(
-                ActiveEvent(
-                    e["id"],
-                    e["camera_id"],
-                    e["type"],
-                    e["severity"],
-                    e["confidence"],
-                    e["started_at"],
-                    e["ended_at"],
-                    e["status"] != Status.NEW.value,
-                    escalated,
-                    e["zone"],
-                    e["detail"],
-                )
-            )
-        return out
+            for e in self._open.values()
+        ]
 
     def _recent_counts(self, now: float) -> dict[tuple[str, str], int]:
-        """Events started in the routine window, per (camera, rule) of an open event."""
+        """Alerts opened in the routine window, per (camera, rule) of an open alert."""
         since = now - self.cfg.routine_window_s
         out = {}
         for key in {(e["camera_id"], e["type"]) for e in self._open.values()}:
@@ -196,12 +177,12 @@ class TriageService:
             totals = dict(
                 ((c, t), n)
                 for c, t, n in session.execute(
-                    select(EventRow.camera_id, EventRow.type, func.count()).group_by(
-                        EventRow.camera_id, EventRow.type
+                    select(AlertRow.camera_id, AlertRow.type, func.count()).group_by(
+                        AlertRow.camera_id, AlertRow.type
                     )
                 )
             )
-            marks = event_repo.false_alarm_counts(session)
+            marks = alert_repo.false_alarm_counts(session)
             self._history = {k: (marks.get(k, 0), totals.get(k, 0)) for k in totals.keys() | marks.keys()}
             self._history_at = now
         return self._history
@@ -220,9 +201,9 @@ class TriageService:
         """Recompute priorities and walls; returns the operators whose wall changed."""
         now = time.time() if now is None else now
         t0 = time.perf_counter()
+        operators = self._on_duty()
         with self.center.db.sessions() as s:
             index = self._cameras(s)
-            operators = self._on_duty(s)
             if self._open is None or now - self._open_at >= HISTORY_REFRESH_S:
                 # under the lock: an event committed while the store is read is applied after it
                 with self.lock:
@@ -231,7 +212,7 @@ class TriageService:
             history = self._false_alarm_history(s, now)
         hour = datetime.fromtimestamp(now, self.zone).hour
         with self.lock:
-            events = self._events(now)
+            events = self._events()
             self.boosts = {k: b for k, b in self.boosts.items() if b.until > now}
             prios = priorities(
                 index,
@@ -254,9 +235,12 @@ class TriageService:
         return changed
 
     # -- operator actions ----------------------------------------------------------------------
+    def _on_wall(self, operator: str, camera_id: str) -> bool:
+        return any(t is not None and t.camera_id == camera_id for t in self.state.walls.get(operator, ()))
+
     def pin(self, operator: str, camera_id: str, pinned: bool) -> bool:
         with self.lock:
-            if camera_id not in self.state.shown() or self.state.shown()[camera_id] != operator:
+            if not self._on_wall(operator, camera_id):
                 return False
             self.state = pin(self.state, operator, camera_id, pinned)
         self.center.bus.publish({"kind": "wall", "data": self.wall(operator)})
@@ -264,7 +248,7 @@ class TriageService:
 
     def dismiss(self, operator: str, camera_id: str) -> bool:
         with self.lock:
-            if self.state.shown().get(camera_id) != operator:
+            if not self._on_wall(operator, camera_id):
                 return False
             p = self.priorities.get(camera_id)
             self.state = dismiss(
@@ -282,7 +266,25 @@ class TriageService:
         boost = Boost(f"inc-{next(self._ids)}", x, y, radius_m, time.time() + ttl_s, note)
         with self.lock:
             self.boosts[boost.id] = boost
+            self._places[boost.id] = (lat, lon)
         return boost
+
+    def incidents(self) -> list[dict[str, Any]]:
+        """The incident reports still in force, where they are."""
+        now = time.time()
+        with self.lock:
+            return [
+                {
+                    "id": b.id,
+                    "lat": self._places[b.id][0],
+                    "lon": self._places[b.id][1],
+                    "radius_m": b.radius_m,
+                    "until": b.until,
+                    "note": b.note,
+                }
+                for b in self.boosts.values()
+                if b.until > now and b.id in self._places
+            ]
 
     # -- views -------------------------------------------------------------------------------
     def wall(self, operator: str) -> dict[str, Any]:
@@ -305,7 +307,7 @@ class TriageService:
                         "pinned": t.pinned,
                         "priority": round(p.value, 2) if p else 0.0,
                         "escalated": bool(p and p.escalated),
-                        "event_ids": list(p.event_ids) if p else [],
+                        "alert_ids": list(p.event_ids) if p else [],
                         "reason": None
                         if r is None
                         else {
@@ -313,7 +315,8 @@ class TriageService:
                             "type": r.type,
                             "zone": r.zone,
                             "since": r.since,
-                            "event_id": r.event_id,
+                            "alert_id": r.event_id if r.kind == "event" else None,
+                            "incident_id": r.event_id if r.kind == "incident" else None,
                             "detail": r.detail,
                         },
                     }
@@ -332,9 +335,20 @@ class TriageService:
             shown = self.state.shown()
         walls = [self.wall(op.id) for op in ops]
         for w in walls:
-            w["open_events"] = sum(len(t["event_ids"]) for t in w["tiles"] if t)
+            w["open_alerts"] = sum(len(t["alert_ids"]) for t in w["tiles"] if t)
+        present = [
+            {
+                "username": c.username,
+                "role": c.role,
+                "since": c.since,
+                "last_seen": c.last_seen,
+                "streams": c.streams,
+            }
+            for c in self.center.presence.present()
+        ]
         return {
             "walls": walls,
+            "present": present,
             "cameras_worth_showing": waiting,
             "shown": len(shown),
             "last_ms": round(self.last_ms, 2),
@@ -351,20 +365,27 @@ async def triage_forever(triage: TriageService) -> None:
             log.exception("triage failed")
 
 
-def _open_event(row: dict[str, Any]) -> dict[str, Any]:
-    """What triage keeps of an open event (from a store row or an ingested column dict)."""
+def _open_alert(row: dict[str, Any]) -> dict[str, Any]:
+    """What triage keeps of an open alert (from a store row or a published summary)."""
+
+    def ts(v: object) -> float | None:
+        if v is None:
+            return None
+        return utc(datetime.fromisoformat(v) if isinstance(v, str) else v).timestamp()  # type: ignore[arg-type]
+
     return {
         "id": row["id"],
         "camera_id": row["camera_id"],
         "type": row["type"],
         "severity": row["severity"],
         "confidence": float(row["confidence"]),
-        "started_at": utc(row["started_at"]).timestamp(),
-        "ended_at": utc(row["ended_at"]).timestamp() if row.get("ended_at") else None,
+        "first_at": ts(row["first_at"]),
+        "last_hit_at": ts(row["last_hit_at"]),
+        "ended_at": ts(row.get("ended_at")),
         "status": row["status"],
+        "escalated": row.get("escalated_at") is not None and row["status"] == Status.NEW.value,
         "zone": row["zone"],
         "detail": _detail(row["type"], row.get("details") or {}),
-        "received_at": utc(row["received_at"]).timestamp(),
     }
 
 

@@ -41,6 +41,7 @@ class WorkerPool:
         on_event: Callable[[list[EventOut]], None],
         on_health: Callable[[HealthOut], None],
         on_live: Callable[[LiveFrame], None],
+        on_restart: Callable[[list[str]], None] = lambda cameras: None,
         live_fps: float = 4.0,
         live_width: int = 640,
     ) -> None:
@@ -49,6 +50,7 @@ class WorkerPool:
         self.live = self._ctx.Queue(maxsize=64)
         self.slots = [WorkerSlot(i) for i in range(size)]
         self.on_event, self.on_health, self.on_live = on_event, on_health, on_live
+        self.on_restart = on_restart
         self.live_fps, self.live_width = live_fps, live_width
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -143,7 +145,9 @@ class WorkerPool:
                         )
                         log.error(msg)
                         self.restarts_logged.append(msg)
+                        cameras = sorted(slot.cameras)
                         self._spawn(slot)
+                    self._safely(self.on_restart, cameras)
 
     def _drain_out(self) -> None:
         while not self._stop.is_set():

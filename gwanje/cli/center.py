@@ -15,11 +15,11 @@ from gwanje.store.db import StoreError, database_url, open_database
 from gwanje.store.users import Role, UserError, create_user
 
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "configs" / "demo.yaml"
-DEMO_USERS = [  # username, password, role, agency: printed by `gwanje demo`, for a demo on localhost only
-    ("admin", "gwanje-admin", Role.ADMIN, None),
-    ("operator", "gwanje-operator", Role.OPERATOR, None),
-    ("supervisor", "gwanje-supervisor", Role.SUPERVISOR, None),
-    ("police", "gwanje-police", Role.AGENCY, "police"),
+DEMO_USERS = [  # username, password, role, agency, name: printed by `gwanje demo`, for a demo on localhost only
+    ("admin", "gwanje-admin", Role.ADMIN, None, "시스템 관리자"),
+    ("operator", "gwanje-operator", Role.OPERATOR, None, "김민수"),
+    ("supervisor", "gwanje-supervisor", Role.SUPERVISOR, None, "박지영"),
+    ("police", "gwanje-police", Role.AGENCY, "police", "오산경찰서 상황실"),
 ]
 
 
@@ -92,15 +92,17 @@ def demo(
     except (ConfigError, StoreError) as exc:
         raise fail(str(exc)) from None
     with db.sessions.begin() as s:
-        for name, password, role, agency in DEMO_USERS:
+        for name, password, role, agency, display in DEMO_USERS:
             with contextlib.suppress(UserError):  # made by an earlier demo run
-                create_user(s, username=name, password=password, role=role, agency=agency)
+                create_user(
+                    s, username=name, password=password, role=role, agency=agency, display_name=display
+                )
     db.close()
     lines = [
         f"Gwanje demo center: http://127.0.0.1:{port}/  (Ctrl-C stops)",
         "demo accounts (user / password):",
     ]
-    lines += [f"  {n:<11} {p:<18} {r.value}{' (' + a + ')' if a else ''}" for n, p, r, a in DEMO_USERS]
+    lines += [f"  {n:<11} {p:<18} {r.value}{' (' + a + ')' if a else ''}" for n, p, r, a, _ in DEMO_USERS]
     lines.append(
         f"{len(site.cameras)} demo cameras from {site.cameras[0].url if site.cameras else '-'}; data in {data_dir}"
     )

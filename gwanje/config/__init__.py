@@ -2,9 +2,10 @@
 
 ``site`` (the file and its loading), ``camera`` (one camera: source, place, zones, lines, ground),
 ``detection`` (motion gate, detector, tracker), ``rules`` (the analyzers), ``server`` (the center's
-own settings), ``triage`` (selective monitoring). Import the names from here.
+own settings), ``triage`` (selective monitoring), ``alerts`` (grouping, re-raise, shelving). Import the names from here.
 """
 
+from gwanje.config.alerts import SEVERITY_RANK, AlertsConfig
 from gwanje.config.base import Point, Severity, Strict, check_polygon
 from gwanje.config.camera import CameraConfig, GroundConfig, LineConfig, LocationConfig, ZoneConfig
 from gwanje.config.detection import DetectorConfig, MotionConfig, RoiConfig, TilingConfig, TrackerConfig
@@ -18,12 +19,15 @@ from gwanje.config.rules import (
     TamperConfig,
     VehicleBlobConfig,
 )
-from gwanje.config.server import DEFAULT_SOP, MapConfig, ServerConfig
+from gwanje.config.server import DEFAULT_SOP, MapConfig, ServerConfig, SopStep
 from gwanje.config.site import ConfigError, SiteConfig, load_config, parse_config
 from gwanje.config.triage import OperatorConfig, TriageConfig
 
 __all__ = [
     "DEFAULT_SOP",
+    "SEVERITY_RANK",
+    "AlertsConfig",
+    "SopStep",
     "AbandonConfig",
     "CameraConfig",
     "ConfigError",

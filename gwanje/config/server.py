@@ -9,52 +9,74 @@ from pydantic import Field, field_validator
 
 from gwanje.config.base import Strict
 
+
+class SopStep(Strict):
+    """One step of a checklist, in the console's two languages (Korean is the default)."""
+
+    ko: str = Field(..., min_length=1, max_length=300)
+    en: str = Field("", max_length=300, description="English text (empty: the Korean one)")
+
+
+def _steps(*pairs: tuple[str, str]) -> list[SopStep]:
+    return [SopStep(ko=ko, en=en) for ko, en in pairs]
+
+
 # Standard operating procedure per event type (what an operator ticks); "default" covers the rest.
-DEFAULT_SOP: dict[str, list[str]] = {
-    "default": ["영상 확인 (Verify on video)", "상황 판단 및 기록 (Assess and log)"],
-    "intrusion": [
-        "영상 확인 (Verify on video)",
-        "침입자 추적 (Follow the intruder)",
-        "필요 시 경찰 통보 (Notify police if needed)",
-    ],
-    "loitering": [
-        "영상 확인 (Verify on video)",
-        "배회 사유 판단 (Judge the reason)",
-        "지속 시 경찰 통보 (Notify police if it persists)",
-    ],
-    "fight": [
-        "영상 확인 (Verify on video)",
-        "112 경찰 출동 요청 (Call police, 112)",
-        "주변 카메라 추적 (Follow on nearby cameras)",
-    ],
-    "fire": [
-        "영상 확인 (Verify on video)",
-        "119 소방 신고 (Call fire service, 119)",
-        "주변 대피 상황 확인 (Check evacuation)",
-    ],
-    "fall": [
-        "영상 확인 (Verify on video)",
-        "119 구급 요청 (Call ambulance, 119)",
-        "현장 보호자 확인 (Check for helpers)",
-    ],
-    "crowd": [
-        "밀집도 영상 확인 (Verify density on video)",
-        "현장 관리 인력 통보 (Alert staff on site)",
-        "경찰·지자체 통보 (Notify police and district)",
-    ],
-    "abandoned_object": [
-        "영상 확인 (Verify on video)",
-        "소유자 추적 (Trace the owner)",
-        "의심물 시 경찰 통보 (Notify police if suspicious)",
-    ],
-    "tamper": ["카메라 상태 확인 (Check the camera)", "유지보수 요청 (Request maintenance)"],
+DEFAULT_SOP: dict[str, list[SopStep]] = {
+    "default": _steps(("영상 확인", "Verify on video"), ("상황 판단 및 기록", "Assess and log")),
+    "intrusion": _steps(
+        ("영상으로 침입 확인", "Verify the intrusion on video"),
+        ("침입자 이동 경로 추적", "Follow the intruder on nearby cameras"),
+        ("필요 시 112 신고", "Call the police (112) if needed"),
+    ),
+    "loitering": _steps(
+        ("영상으로 배회 확인", "Verify the loitering on video"),
+        ("배회 사유 판단", "Judge the reason"),
+        ("지속 시 112 신고", "Call the police (112) if it persists"),
+    ),
+    "fight": _steps(
+        ("영상으로 폭력 상황 확인", "Verify the fight on video"),
+        ("112 출동 요청", "Ask the police (112) to dispatch"),
+        ("주변 카메라로 추적", "Follow on nearby cameras"),
+    ),
+    "fire": _steps(
+        ("영상으로 화재·연기 확인", "Verify fire or smoke on video"),
+        ("119 신고", "Call the fire service (119)"),
+        ("주변 대피 상황 확인", "Check the evacuation"),
+    ),
+    "fall": _steps(
+        ("영상으로 쓰러진 사람 확인", "Verify the person down on video"),
+        ("119 구급 요청", "Call an ambulance (119)"),
+        ("주변 도움 가능 인원 확인", "Check for people nearby who can help"),
+    ),
+    "crowd": _steps(
+        ("영상으로 밀집도 확인", "Verify the density on video"),
+        ("현장 안전관리 인력 통보", "Alert the staff on site"),
+        ("경찰·구청 통보", "Notify the police and the district office"),
+    ),
+    "abandoned_object": _steps(
+        ("영상으로 방치물 확인", "Verify the unattended object on video"),
+        ("소유자 추적", "Trace the owner"),
+        ("의심물이면 112 신고", "Call the police (112) if suspicious"),
+    ),
+    "tamper": _steps(("카메라 상태 확인", "Check the camera"), ("유지보수 요청", "Request maintenance")),
 }
 
 
 class MapConfig(Strict):
+    """The console's map: tiles from the site's own tile server where there is one (no internet
+    is assumed), else the site plan image, else a plain grid placed by latitude and longitude."""
+
     plan_image: Path | None = Field(
-        None, description="A site plan (PNG/JPEG) to place cameras on; no internet tiles"
+        None, description="A site plan (PNG/JPEG) to place cameras on (plan_x/plan_y pixels)"
     )
+    tile_url: str | None = Field(
+        None,
+        pattern=r"^(https?://|/)[^\s]*\{z\}[^\s]*\{x\}[^\s]*\{y\}[^\s]*$",
+        description="An XYZ tile URL with {z}/{x}/{y}, e.g. the city's own tile server",
+    )
+    tile_attribution: str = Field("", max_length=300, description="Shown in the map's corner")
+    max_zoom: int = Field(19, ge=1, le=22)
 
 
 class ServerConfig(Strict):
@@ -65,18 +87,29 @@ class ServerConfig(Strict):
     live_fps: float = Field(4.0, gt=0, le=25, description="Rate of the live views (annotated JPEG)")
     live_width: int = Field(640, ge=160, le=1920, description="Width of live-view frames")
     escalate_after_s: float = Field(
-        120.0, gt=0, description="An event still new this long goes to supervisors"
+        120.0, gt=0, description="An alert still new this long is brought to the supervisors' attention"
     )
     escalate_by_type: dict[str, float] = Field(
         default_factory=lambda: {"fire": 30.0, "fight": 30.0, "fall": 60.0, "crowd": 60.0}
     )
-    sop: dict[str, list[str]] = Field(default_factory=lambda: dict(DEFAULT_SOP))
+    sop: dict[str, list[SopStep]] = Field(
+        default_factory=lambda: dict(DEFAULT_SOP),
+        description="Checklist per event type ('default' for the rest); a step is {ko, en} or one text",
+    )
     session_hours: float = Field(12.0, gt=0, le=168, description="A login lasts this long (one shift)")
     login_attempts: int = Field(5, ge=1, description="Failed logins allowed per user and address ...")
     login_window_s: float = Field(300.0, gt=0, description="... within this many seconds")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (set when served over HTTPS)")
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Larger request bodies are refused (413)")
     map: MapConfig = MapConfig()
+
+    @field_validator("sop", mode="before")
+    @classmethod
+    def _plain_steps(cls, v: object) -> object:
+        """A step may be a plain text: the same in both languages."""
+        if isinstance(v, dict):
+            return {k: [{"ko": x} if isinstance(x, str) else x for x in steps] for k, steps in v.items()}
+        return v
 
     @field_validator("escalate_by_type")
     @classmethod

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import Field, ValidationError
 
+from gwanje.config.alerts import AlertsConfig
 from gwanje.config.base import Strict
 from gwanje.config.camera import CameraConfig
 from gwanje.config.server import ServerConfig
@@ -27,6 +28,7 @@ class SiteConfig(Strict):
     cameras: list[CameraConfig] = Field(default_factory=list)
     server: ServerConfig = ServerConfig()
     triage: TriageConfig = TriageConfig()
+    alerts: AlertsConfig = AlertsConfig()
 
     def camera(self, camera_id: str | None) -> CameraConfig:
         if not self.cameras:

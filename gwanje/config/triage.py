@@ -43,7 +43,11 @@ class OperatorConfig(Strict):
     districts: list[str] = Field(
         default_factory=list, description="Only cameras of these districts (empty: all)"
     )
-    supervisor: bool = Field(False, description="Escalated events go to supervisors' walls")
+    supervisor: bool = Field(
+        False,
+        description="A supervisor's wall shows escalated alerts (also on the operators' walls) and what "
+        "the operators' walls have no room for",
+    )
 
 
 class TriageConfig(Strict):
@@ -110,11 +114,16 @@ class TriageConfig(Strict):
     )
     dismiss_s: float = Field(120.0, ge=0, description="A dismissed camera stays off the walls this long ...")
     dismiss_rise: float = Field(1.5, ge=1, description="... unless its priority rises this many times")
-    escalate_after_s: float = Field(
-        60.0, gt=0, description="An event unacknowledged this long goes to a supervisor"
-    )
     operators: list[OperatorConfig] = Field(
-        default_factory=list, description="Walls; empty: one per signed-in operator and supervisor"
+        default_factory=list,
+        description="Walls; empty: one per operator and supervisor whose console is open (on duty)",
+    )
+    presence_s: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description="A console counts as on duty while its event stream is open or it was heard from "
+        "within this many seconds",
     )
     default_tiles: int = Field(
         9, ge=1, le=64, description="Wall size of a signed-in user not listed in operators"

@@ -1,4 +1,5 @@
-"""Event repository: ingest from the pipelines, lifecycle moves, SOP ticks, escalation, queries.
+"""Event (rule hit) repository: the hits as the cameras reported them, stored and never lost;
+their grouping into alerts and the alerts' lifecycle are in ``alerts.py``.
 
 Every function takes the caller's session and leaves the commit to it, so one request or one
 ingest batch is one transaction: a failure stores nothing of it.
@@ -7,16 +8,15 @@ ingest batch is one transaction: a failure stores nothing of it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from gwanje.domain import Event
-from gwanje.store.lifecycle import OPEN, Action, Status, next_status
-from gwanje.store.models import EventActionRow, EventRow, FalseAlarmRow, SopStepRow, now_utc
+from gwanje.store.models import EventRow, now_utc
 
 
 class NotFound(LookupError):
@@ -38,33 +38,26 @@ def save_snapshot(snapshot_dir: Path, event: Event) -> str | None:
 
 
 def ingest(
-    session: Session,
-    events: Iterable[Event],
-    *,
-    snapshot_dir: Path,
-    sop: dict[str, list[str]] | None = None,
-) -> list[dict[str, Any]]:
-    """Store start phases as new events (with their SOP checklist) and apply end phases to the
-    events they close. A repeated start is ignored. Returns the created rows as column dicts
-    (plus ``sop_total``), in order. Bulk inserts: a batch costs a few statements, not one per row."""
+    session: Session, events: Iterable[Event], *, snapshot_dir: Path
+) -> tuple[list[dict[str, Any]], dict[str, datetime]]:
+    """Store start phases as new hits and apply end phases to the hits they close. A repeated
+    start is ignored. Returns the created rows as column dicts, in order, and the ends applied
+    (hit id → end time). Bulk inserts: a batch costs a few statements, not one per row."""
     events = list(events)
     ids = {e.event_id for e in events if e.phase == "start"}
     existing = set(session.scalars(select(EventRow.id).where(EventRow.id.in_(ids)))) if ids else set()
     rows: list[dict[str, Any]] = []
-    steps: list[dict[str, Any]] = []
     now = now_utc()
     for event in events:
         if event.phase != "start" or event.event_id in existing:
             continue
         existing.add(event.event_id)
-        texts = (sop or {}).get(event.type.value) or (sop or {}).get("default") or []
         rows.append(
             {
                 "id": event.event_id,
                 "camera_id": event.camera_id,
                 "type": event.type.value,
                 "severity": event.severity.value,
-                "status": Status.NEW.value,
                 "zone": event.zone,
                 "started_at": event.started_at,
                 "ended_at": None,
@@ -76,15 +69,13 @@ def ingest(
                 "details": _jsonable(event.details),
                 "snapshot_path": save_snapshot(snapshot_dir, event),
                 "received_at": now,
-                **dict.fromkeys(LIFECYCLE_COLUMNS),
+                "alert_id": None,
+                "shelf_id": None,
             }
         )
-        steps += [{"event_id": event.event_id, "position": i, "text": t} for i, t in enumerate(texts)]
-        rows[-1]["sop_total"] = len(texts)
     if rows:
-        session.execute(insert(EventRow), [{k: v for k, v in r.items() if k != "sop_total"} for r in rows])
-    if steps:
-        session.execute(insert(SopStepRow), steps)
+        session.execute(insert(EventRow), rows)
+    ended: dict[str, datetime] = {}
     for event in events:
         if event.phase == "end":
             session.execute(
@@ -92,21 +83,28 @@ def ingest(
                 .where(EventRow.id == event.event_id)
                 .values(end_s=event.end_s, ended_at=event.ended_at)
             )
-    return rows
+            ended[event.event_id] = event.ended_at
+    return rows, ended
 
 
-LIFECYCLE_COLUMNS = (
-    "acknowledged_by",
-    "acknowledged_at",
-    "dispatched_to",
-    "dispatch_note",
-    "dispatched_by",
-    "dispatched_at",
-    "closed_by",
-    "closed_at",
-    "closing_note",
-    "escalated_at",
-)
+def assign(session: Session, hit_ids: Sequence[str], *, alert_id: str | None, shelf_id: int | None) -> None:
+    """Record which alert (or which shelf) the hits went to."""
+    if hit_ids:
+        session.execute(
+            update(EventRow)
+            .where(EventRow.id.in_(list(hit_ids)))
+            .values(alert_id=alert_id, shelf_id=shelf_id)
+        )
+
+
+def alerts_of(session: Session, hit_ids: Sequence[str]) -> dict[str, str]:
+    """hit id → its alert id, for the hits that belong to an alert."""
+    if not hit_ids:
+        return {}
+    q = select(EventRow.id, EventRow.alert_id).where(
+        EventRow.id.in_(list(hit_ids)), EventRow.alert_id.is_not(None)
+    )
+    return {hit: alert for hit, alert in session.execute(q)}
 
 
 def _jsonable(value: object) -> object:
@@ -119,11 +117,9 @@ def _jsonable(value: object) -> object:
     return value
 
 
-def get(session: Session, event_id: str, *, agency: str | None = None) -> EventRow:
-    row = session.get(
-        EventRow, event_id, options=[selectinload(EventRow.actions), selectinload(EventRow.sop_steps)]
-    )
-    if row is None or (agency is not None and row.dispatched_to != agency):
+def get(session: Session, event_id: str) -> EventRow:
+    row = session.get(EventRow, event_id)
+    if row is None:
         raise NotFound(f"no event {event_id!r}")
     return row
 
@@ -132,119 +128,26 @@ def ids_present(session: Session, ids: Sequence[str]) -> list[str]:
     return list(session.scalars(select(EventRow.id).where(EventRow.id.in_(list(ids))))) if ids else []
 
 
-def act(
-    session: Session,
-    event_id: str,
-    action: Action,
-    *,
-    username: str,
-    note: str | None = None,
-    agency: str | None = None,
-) -> EventRow:
-    """Move an event on; ``IllegalTransition`` when its state does not allow the action.
-    The row is locked for the check (PostgreSQL), so two operators cannot both move it."""
-    row = session.scalar(select(EventRow).where(EventRow.id == event_id).with_for_update())
-    if row is None:
-        raise NotFound(f"no event {event_id!r}")
-    before = Status(row.status)
-    after = next_status(before, action)
-    now = now_utc()
-    row.status = after.value
-    if action == Action.ACKNOWLEDGE:
-        row.acknowledged_by, row.acknowledged_at = username, now
-    elif action == Action.DISPATCH:
-        row.dispatched_to, row.dispatch_note = agency, note
-        row.dispatched_by, row.dispatched_at = username, now
-    else:
-        row.closed_by, row.closed_at, row.closing_note = username, now, note
-    if action == Action.FALSE_ALARM:
-        _count_false_alarm(session, row.camera_id, row.type)
-    session.add(
-        EventActionRow(
-            event_id=row.id,
-            action=action.value,
-            from_status=before.value,
-            to_status=after.value,
-            username=username,
-            note=note if action != Action.DISPATCH else f"{agency}: {note or ''}".strip(": "),
-            at=now,
-        )
-    )
-    session.flush()
-    return row
-
-
-def _count_false_alarm(session: Session, camera_id: str, rule: str) -> None:
-    mark = session.get(FalseAlarmRow, (camera_id, rule), with_for_update=True)
-    if mark is None:
-        session.add(FalseAlarmRow(camera_id=camera_id, rule=rule, count=1, last_at=now_utc()))
-    else:
-        mark.count += 1
-        mark.last_at = now_utc()
-
-
-def false_alarm_counts(session: Session) -> dict[tuple[str, str], int]:
-    return {(r.camera_id, r.rule): r.count for r in session.scalars(select(FalseAlarmRow))}
-
-
-def tick_sop(session: Session, event_id: str, position: int, *, username: str, done: bool) -> SopStepRow:
-    step = session.scalar(
-        select(SopStepRow).where(SopStepRow.event_id == event_id, SopStepRow.position == position)
-    )
-    if step is None:
-        raise NotFound(f"event {event_id!r} has no SOP step {position}")
-    step.done_by, step.done_at = (username, now_utc()) if done else (None, None)
-    return step
-
-
 def query(
     session: Session,
     *,
-    status: Sequence[str] | None = None,
     camera_id: str | None = None,
     type: str | None = None,
-    agency: str | None = None,
+    alert_id: str | None = None,
+    alert_ids: Sequence[str] | None = None,
     limit: int = 100,
     before: datetime | None = None,
 ) -> list[EventRow]:
-    q = (
-        select(EventRow)
-        .order_by(EventRow.started_at.desc())
-        .limit(limit)
-        .options(selectinload(EventRow.sop_steps))
-    )
-    if status:
-        q = q.where(EventRow.status.in_(list(status)))
+    """The latest hits first."""
+    q = select(EventRow).order_by(EventRow.started_at.desc(), EventRow.id).limit(limit)
     if camera_id:
         q = q.where(EventRow.camera_id == camera_id)
     if type:
         q = q.where(EventRow.type == type)
-    if agency is not None:
-        q = q.where(EventRow.dispatched_to == agency)
+    if alert_id is not None:
+        q = q.where(EventRow.alert_id == alert_id)
+    if alert_ids is not None:
+        q = q.where(EventRow.alert_id.in_(list(alert_ids)))
     if before is not None:
         q = q.where(EventRow.started_at < before)
     return list(session.scalars(q))
-
-
-def escalate_due(session: Session, *, after_s: dict[str, float], default_s: float) -> list[EventRow]:
-    """Mark events still new past their type's time as escalated (once); returns them. Only the
-    due rows are read (one indexed query per configured type, one for the rest)."""
-    now = now_utc()
-    waiting = select(EventRow).where(EventRow.status == Status.NEW.value, EventRow.escalated_at.is_(None))
-    queries = [
-        waiting.where(EventRow.type == typ, EventRow.received_at <= now - timedelta(seconds=limit))
-        for typ, limit in after_s.items()
-    ]
-    queries.append(
-        waiting.where(
-            EventRow.type.not_in(list(after_s)), EventRow.received_at <= now - timedelta(seconds=default_s)
-        )
-    )
-    due = [row for q in queries for row in session.scalars(q.with_for_update(skip_locked=True))]
-    for row in due:
-        row.escalated_at = now
-    return due
-
-
-def open_statuses() -> list[str]:
-    return [s.value for s in OPEN]

@@ -1,7 +1,8 @@
-"""An event's lifecycle, as data: which action moves it from which states to which.
+"""An alert's lifecycle, as data: which action moves it from which states to which.
 
 new → acknowledged → dispatched (police, fire, another agency) → resolved; an acknowledged
-event may be resolved without dispatch; any open event may be marked a false alarm.
+alert may be resolved without dispatch; any open alert may be marked a false alarm. A new hit
+that calls for it re-raises an acknowledged alert (back to new: ``alerts.reraise``).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class IllegalTransition(Exception):
 
     def __str__(self) -> str:
         allowed = ", ".join(sorted(MOVES[self.action][0]))
-        return f"cannot {self.action.value} an event that is {self.status.value} (only from: {allowed})"
+        return f"cannot {self.action.value} an alert that is {self.status.value} (only from: {allowed})"
 
 
 def next_status(status: Status, action: Action) -> Status:

@@ -54,7 +54,9 @@ class ZoneRow(Base):
 
 
 class EventRow(Base):
-    """One event and where it stands in its lifecycle (the actions table keeps its history)."""
+    """One rule hit as the camera reported it (start, then its end): stored, never lost. What a
+    person handles is the alert it belongs to (``alert_id``); a hit of a shelved rule, or below
+    the alerting severity, belongs to none."""
 
     __tablename__ = "events"
 
@@ -62,7 +64,6 @@ class EventRow(Base):
     camera_id: Mapped[str] = mapped_column(String(64), index=True)  # kept when the camera goes
     type: Mapped[str] = mapped_column(String(40), index=True)
     severity: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(20), index=True, default="new")
     zone: Mapped[str | None] = mapped_column(String(100))
     started_at: Mapped[datetime] = mapped_column(index=True)
     ended_at: Mapped[datetime | None]
@@ -74,6 +75,36 @@ class EventRow(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     snapshot_path: Mapped[str | None] = mapped_column(String(300))
     received_at: Mapped[datetime] = mapped_column(default=now_utc)
+    alert_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    shelf_id: Mapped[int | None] = mapped_column(Integer)  # the shelf that silenced it
+
+
+class AlertRow(Base):
+    """What a person handles: the hits of one rule on one camera and zone (or line) while the
+    activity goes on, and where it stands in its lifecycle (the actions table keeps its history)."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    camera_id: Mapped[str] = mapped_column(String(64), index=True)
+    type: Mapped[str] = mapped_column(String(40), index=True)
+    zone: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), index=True, default="new")
+    severity: Mapped[str] = mapped_column(String(16))  # the highest of its hits
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)  # the highest of its hits
+    first_at: Mapped[datetime] = mapped_column(index=True)  # the first hit's start
+    last_hit_at: Mapped[datetime]  # the latest hit's start
+    last_at: Mapped[datetime]  # the latest moment of activity (a hit's start or end)
+    ended_at: Mapped[datetime | None]  # when the activity stopped (no hit still going on)
+    open_hits: Mapped[int] = mapped_column(Integer, default=0)
+    hit_count: Mapped[int] = mapped_column(Integer, default=0)
+    track_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the latest hit's
+    best_event_id: Mapped[str | None] = mapped_column(String(40))  # most confident hit with a snapshot
+    latest_event_id: Mapped[str | None] = mapped_column(String(40))  # latest hit with a snapshot
+    received_at: Mapped[datetime] = mapped_column(default=now_utc)  # when it opened
+    raised_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)  # opened or re-raised
+    raise_count: Mapped[int] = mapped_column(Integer, default=0)
     acknowledged_by: Mapped[str | None] = mapped_column(String(64))
     acknowledged_at: Mapped[datetime | None]
     dispatched_to: Mapped[str | None] = mapped_column(String(40), index=True)
@@ -84,46 +115,80 @@ class EventRow(Base):
     closed_at: Mapped[datetime | None]
     closing_note: Mapped[str | None] = mapped_column(Text)
     escalated_at: Mapped[datetime | None]
-    actions: Mapped[list[EventActionRow]] = relationship(
-        back_populates="event", cascade="all, delete-orphan", order_by="EventActionRow.id"
+    actions: Mapped[list[AlertActionRow]] = relationship(
+        back_populates="alert", cascade="all, delete-orphan", order_by="AlertActionRow.id"
     )
-    sop_steps: Mapped[list[SopStepRow]] = relationship(
-        back_populates="event", cascade="all, delete-orphan", order_by="SopStepRow.position"
+    sop_steps: Mapped[list[AlertSopStepRow]] = relationship(
+        back_populates="alert", cascade="all, delete-orphan", order_by="AlertSopStepRow.position"
     )
 
 
-class EventActionRow(Base):
-    """Who moved an event from which state to which, and when."""
+class AlertActionRow(Base):
+    """Who moved an alert from which state to which, and when (a re-raise is one too)."""
 
-    __tablename__ = "event_actions"
+    __tablename__ = "alert_actions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    alert_id: Mapped[str] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(40))
     from_status: Mapped[str] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     username: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=now_utc)
     note: Mapped[str | None] = mapped_column(Text)
-    event: Mapped[EventRow] = relationship(back_populates="actions")
+    alert: Mapped[AlertRow] = relationship(back_populates="actions")
 
 
-class SopStepRow(Base):
-    """One standard step of an event type's checklist, copied onto the event when it arrives."""
+class AlertSopStepRow(Base):
+    """One standard step of an alert type's checklist, copied onto the alert when it opens."""
 
-    __tablename__ = "sop_steps"
+    __tablename__ = "alert_sop_steps"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    alert_id: Mapped[str] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(String(300))  # Korean
+    text_en: Mapped[str | None] = mapped_column(String(300))
     done_by: Mapped[str | None] = mapped_column(String(64))
     done_at: Mapped[datetime | None]
-    event: Mapped[EventRow] = relationship(back_populates="sop_steps")
+    alert: Mapped[AlertRow] = relationship(back_populates="sop_steps")
+
+
+class ShelfRow(Base):
+    """A rule shelved on a camera for a while (ISA-18.2): its hits are stored and counted but
+    raise nothing until ``until`` or until someone takes it off the shelf."""
+
+    __tablename__ = "shelves"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    camera_id: Mapped[str] = mapped_column(String(64), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    zone: Mapped[str | None] = mapped_column(String(100))  # None: every zone of the camera
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    until: Mapped[datetime] = mapped_column(index=True)
+    cleared_by: Mapped[str | None] = mapped_column(String(64))
+    cleared_at: Mapped[datetime | None]
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ShiftRow(Base):
+    """An operator's or supervisor's shift: started at sign-in or by hand, ended with a handover
+    note (인수인계) that the next shift reads."""
+
+    __tablename__ = "shifts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(default=now_utc)
+    ended_at: Mapped[datetime | None]
+    handover_note: Mapped[str | None] = mapped_column(Text)
 
 
 class FalseAlarmRow(Base):
-    """False-alarm marks per camera and rule (the triage work weighs cameras by them)."""
+    """False-alarm marks of alerts per camera and rule (triage weighs cameras by them)."""
 
     __tablename__ = "false_alarms"
 

@@ -6,10 +6,10 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from gwanje.store.models import UserRow
+from gwanje.store.models import SessionRow, UserRow
 
 _hasher = PasswordHasher()
 # verifying against this keeps an unknown user's login as slow as a known one's
@@ -49,12 +49,8 @@ def create_user(
         or not username.replace("-", "").replace("_", "").replace(".", "").isalnum()
     ):
         raise UserError("username: 1-64 letters, digits, '-', '_' or '.'")
-    if len(password) < 8:
-        raise UserError("password: at least 8 characters")
-    if role == Role.AGENCY and agency not in AGENCIES:
-        raise UserError(f"an agency liaison needs --agency, one of: {', '.join(AGENCIES)}")
-    if role != Role.AGENCY and agency is not None:
-        raise UserError("only agency liaisons belong to an agency")
+    _check_password(password)
+    _check_agency(role, agency)
     if session.scalar(select(UserRow).where(UserRow.username == username)) is not None:
         raise UserError(f"user {username!r} exists already")
     user = UserRow(
@@ -82,3 +78,67 @@ def authenticate(session: Session, username: str, password: str) -> UserRow | No
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise UserError("password: at least 8 characters")
+
+
+def _check_agency(role: Role, agency: str | None) -> None:
+    if role == Role.AGENCY and agency not in AGENCIES:
+        raise UserError(f"an agency liaison needs --agency, one of: {', '.join(AGENCIES)}")
+    if role != Role.AGENCY and agency is not None:
+        raise UserError("only agency liaisons belong to an agency")
+
+
+def get_user(session: Session, username: str) -> UserRow:
+    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    if user is None:
+        raise LookupError(f"no user {username!r}")
+    return user
+
+
+def update_user(
+    session: Session,
+    username: str,
+    *,
+    role: Role | None = None,
+    agency: str | None = None,
+    display_name: str | None = None,
+    active: bool | None = None,
+) -> tuple[UserRow, dict[str, object]]:
+    """Change a user's role (with its agency), name or whether they may sign in; returns the
+    user and what changed. A role change or a disabled account ends the user's sessions."""
+    user = get_user(session, username)
+    new_role = role or Role(user.role)
+    new_agency = agency if role is not None or agency is not None else user.agency
+    if new_role != Role.AGENCY and role is not None and agency is None:
+        new_agency = None
+    _check_agency(new_role, new_agency)
+    changed: dict[str, object] = {}
+    for field, value in (
+        ("role", new_role.value),
+        ("agency", new_agency),
+        ("display_name", display_name if display_name is not None else user.display_name),
+        ("active", active if active is not None else user.active),
+    ):
+        if getattr(user, field) != value:
+            changed[field] = value
+            setattr(user, field, value)
+    if "role" in changed or changed.get("active") is False:
+        end_sessions(session, user)
+    return user, changed
+
+
+def set_password(session: Session, username: str, password: str) -> UserRow:
+    """A new password (an admin's reset); the user's sessions end."""
+    _check_password(password)
+    user = get_user(session, username)
+    user.password_hash = hash_password(password)
+    end_sessions(session, user)
+    return user
+
+
+def end_sessions(session: Session, user: UserRow) -> None:
+    session.execute(delete(SessionRow).where(SessionRow.user_id == user.id))

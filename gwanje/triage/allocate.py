@@ -1,38 +1,42 @@
 """Filling the operators' walls from the cameras' priorities (a pure function of its inputs).
 
-Rules, in order:
+The operators' walls are filled first, then the supervisors'. Rules, in order:
 1. A pinned tile stays. A tile younger than ``dwell_s`` stays while its camera is still worth
    showing (no flicker).
 2. The other cameras worth showing (priority ≥ ``show_threshold``, not dismissed) are placed
    from the highest priority down, each on an operator it is eligible for (the operator's
-   districts; escalated cameras go to supervisors first): its previous wall and tile when that
-   has room (stability), else the least loaded wall (balance).
+   districts): its previous wall and tile when that has room (stability), else the least loaded
+   wall (balance).
 3. A camera that finds no free tile may take a young tile whose priority it exceeds
    ``preempt_ratio`` times (a clearly higher priority breaks the dwell).
 4. A wall takes at most ``change_budget`` new cameras a minute (what a person can take in), the
    last ``change_reserve`` of them only for cameras at ``reserve_priority`` or above; urgent
    cameras (``urgent_priority`` or a life-safety type) come up regardless.
-Hence every camera is on at most one wall, no wall is over capacity, and outside the dwell no
-eligible camera is left off while a lower one is shown (unless that wall's budget is spent and
-the camera is not urgent). Ties break by camera id and operator
-order, so the same input gives the same walls.
+5. An operator's wall left empty while a camera of its districts has an open alert below the
+   threshold shows the highest such camera (the wall is never empty while something needs eyes).
+6. Supervisors' walls then take, by the same rules, the escalated cameras first (they stay on the
+   operators' walls as well: escalation adds eyes, it takes none away), then the cameras worth
+   showing that found no room on an operator's wall.
+Hence every camera is on at most one operator's wall, no wall is over capacity, and outside the
+dwell no eligible camera is left off an operator's wall while a lower one is shown (unless that
+wall's budget is spent and the camera is not urgent). Ties break by camera id and operator order,
+so the same input gives the same walls.
 """
 
 from __future__ import annotations
 
 import bisect
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 
 from gwanje.config import OperatorConfig, TriageConfig
 from gwanje.triage.model import Dismissal, Priority, Tile, WallState
 
 
-def _eligible(op: OperatorConfig, district: str, escalated: bool) -> bool:
-    """Supervisors see escalated cameras (of their districts); operators their districts' cameras."""
-    in_district = not op.districts or district in op.districts
-    return in_district and (escalated or not op.supervisor)
+def _eligible(op: OperatorConfig, district: str) -> bool:
+    """A wall shows the cameras of its operator's districts (all, when none are given)."""
+    return not op.districts or district in op.districts
 
 
 def is_urgent(p: Priority, cfg: TriageConfig) -> bool:
@@ -61,6 +65,36 @@ def allocate(
     cfg: TriageConfig,
 ) -> WallState:
     dismissed = active_dismissals(state, priorities, now, cfg)
+    staff = [op for op in operators if not op.supervisor]
+    chiefs = [op for op in operators if op.supervisor]
+    walls: dict[str, list[Tile | None]] = {}
+    recent: dict[str, list[float]] = {}
+    _fill(state, priorities, staff, districts, now, cfg, dismissed, walls, recent, lambda c: False)
+    _standby(state, priorities, staff, districts, now, cfg, dismissed, walls, recent)
+    on_staff = {t.camera_id for op in staff for t in walls[op.id] if t is not None}
+    wanted = {c: p for c, p in priorities.items() if p.escalated or c not in on_staff}
+    _fill(state, wanted, chiefs, districts, now, cfg, dismissed, walls, recent, lambda c: wanted[c].escalated)
+    return WallState(
+        MappingProxyType({op.id: tuple(walls[op.id]) for op in operators}),
+        MappingProxyType(dismissed),
+        MappingProxyType({op.id: tuple(recent[op.id]) for op in operators}),
+    )
+
+
+def _fill(
+    state: WallState,
+    priorities: Mapping[str, Priority],
+    operators: Sequence[OperatorConfig],
+    districts: Mapping[str, str],
+    now: float,
+    cfg: TriageConfig,
+    dismissed: Mapping[str, Dismissal],
+    walls: dict[str, list[Tile | None]],
+    recent: dict[str, list[float]],
+    first: Callable[[str], bool],
+) -> None:
+    """Rules 1-4 on these operators' walls (written into ``walls`` and ``recent``); cameras for
+    which ``first`` is true are placed before the others."""
 
     def worth(cam: str) -> bool:
         p = priorities.get(cam)
@@ -70,7 +104,9 @@ def allocate(
         p = priorities.get(cam)
         return p.value if p is not None else 0.0
 
-    walls: dict[str, list[Tile | None]] = {}
+    def rank(cam: str) -> tuple[bool, float, str]:  # ascending = placed first
+        return (not first(cam), -value(cam), cam)
+
     previous: dict[str, tuple[str, int, Tile]] = {}  # camera → (operator, slot, tile) before
     placed: set[str] = set()
     for op in operators:
@@ -80,32 +116,31 @@ def allocate(
             if tile is None or tile.camera_id in placed:
                 continue
             previous[tile.camera_id] = (op.id, slot, tile)
-            p = priorities.get(tile.camera_id)
             keep = tile.pinned or (
                 worth(tile.camera_id)
                 and now - tile.since < cfg.dwell_s
-                and _eligible(op, districts.get(tile.camera_id, ""), bool(p and p.escalated))
+                and _eligible(op, districts.get(tile.camera_id, ""))
             )
             if keep:
                 wall[slot] = tile
                 placed.add(tile.camera_id)
         walls[op.id] = wall
 
-    ranked = sorted((c for c in priorities if c not in placed and worth(c)), key=lambda c: (-value(c), c))
+    queue = sorted(rank(c) for c in priorities if c not in placed and worth(c))
     order = {op.id: i for i, op in enumerate(operators)}
     free = {op.id: walls[op.id].count(None) for op in operators}
     chosen: dict[str, list[str]] = {op.id: [] for op in operators}
     # an operator takes in only so many new cameras a minute: below the urgent level a wall
     # accepts new cameras up to its budget; urgent ones always come up (and count)
-    recent = {op.id: [t for t in state.changes.get(op.id, ()) if now - t < 60.0] for op in operators}
+    for op in operators:
+        recent[op.id] = [t for t in state.changes.get(op.id, ()) if now - t < 60.0]
     budget = {op.id: cfg.change_budget - len(recent[op.id]) for op in operators}
-    queue = [(-value(c), c) for c in ranked]  # ascending = highest priority first
     k = 0
     while k < len(queue):
-        cam = queue[k][1]
+        cam = queue[k][2]
         k += 1
         p = priorities[cam]
-        eligible = [op for op in operators if _eligible(op, districts.get(cam, ""), p.escalated)]
+        eligible = [op for op in operators if _eligible(op, districts.get(cam, ""))]
         urgent = is_urgent(p, cfg)
         # the last ``change_reserve`` changes of a budget wait for a clearly important camera
         # (trunk reservation): routine alarms cannot spend what a rare, serious one will need
@@ -117,8 +152,6 @@ def allocate(
             if free[op.id] > 0
             and (urgent or budget[op.id] >= need or (before is not None and before[0] == op.id))
         ]
-        if p.escalated:  # supervisors' walls first
-            room = [op for op in room if op.supervisor] or room
         if room:
             target = next((op for op in room if before and op.id == before[0]), None)
             if target is None:  # the least loaded wall; ties spread by a hash of camera and operator
@@ -140,7 +173,7 @@ def allocate(
             placed.discard(victim[2])
             placed.add(cam)
             if worth(victim[2]):  # the displaced camera may still fit elsewhere, in its turn
-                bisect.insort(queue, (-value(victim[2]), victim[2]), lo=k)
+                bisect.insort(queue, rank(victim[2]), lo=k)
     for op in operators:  # a camera back on its wall gets its own tile back: no change on screen
         wall = walls[op.id]
         newcomers = []
@@ -153,11 +186,46 @@ def allocate(
         for cam in newcomers:
             wall[wall.index(None)] = Tile(cam, now)
             recent[op.id].append(now)
-    return WallState(
-        MappingProxyType({op: tuple(w) for op, w in walls.items()}),
-        MappingProxyType(dismissed),
-        MappingProxyType({op: tuple(ts) for op, ts in recent.items()}),
-    )
+
+
+def _standby(
+    state: WallState,
+    priorities: Mapping[str, Priority],
+    operators: Sequence[OperatorConfig],
+    districts: Mapping[str, str],
+    now: float,
+    cfg: TriageConfig,
+    dismissed: Mapping[str, Dismissal],
+    walls: dict[str, list[Tile | None]],
+    recent: dict[str, list[float]],
+) -> None:
+    """Rule 5: an empty wall shows its highest camera with an open alert, below the threshold
+    too (the one it showed before, if still such a camera, keeps its tile and time)."""
+    shown = {t.camera_id for op in operators for t in walls[op.id] if t is not None}
+    for op in operators:
+        wall = walls[op.id]
+        if not wall or any(t is not None for t in wall):
+            continue
+        standby = sorted(
+            (-p.value, c)
+            for c, p in priorities.items()
+            if p.reason.kind == "event"
+            and p.value > 0
+            and c not in shown
+            and c not in dismissed
+            and _eligible(op, districts.get(c, ""))
+        )
+        if not standby:
+            continue
+        old = {t.camera_id: (slot, t) for slot, t in enumerate(state.walls.get(op.id, ())[: op.tiles]) if t}
+        cam = next((c for _, c in standby if c in old), standby[0][1])
+        if cam in old:
+            slot, tile = old[cam]
+            wall[slot] = tile
+        else:
+            wall[0] = Tile(cam, now)
+            recent[op.id].append(now)
+        shown.add(cam)
 
 
 def _spread(camera_id: str, operator_id: str) -> int:

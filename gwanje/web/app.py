@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,9 +15,13 @@ from gwanje.center.runtime import running_center
 from gwanje.config import SiteConfig
 from gwanje.web.auth import LoginThrottle
 from gwanje.web.limits import BodyLimit
-from gwanje.web.routes import admin, auth, cameras, events, stream, walls
+from gwanje.web.routes import admin, alerts, auth, cameras, duty, events, shelves, stream, users, walls
 
 STATIC = Path(__file__).parent / "static"
+# front-end libraries installed from the npm registry by `make install` (package.json)
+NODE_MODULES = Path(
+    os.environ.get("GWANJE_NODE_MODULES", Path(__file__).resolve().parents[2] / "node_modules")
+)
 
 
 def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bool = True) -> FastAPI:
@@ -36,13 +41,16 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
             yield
 
     app = FastAPI(title="Gwanje control center", version="0.1.0", lifespan=lifespan)
-    for module in (auth, events, cameras, stream, admin, walls):
+    for module in (auth, alerts, events, cameras, stream, admin, users, walls, duty, shelves):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
+    leaflet = NODE_MODULES / "leaflet" / "dist"
+    if leaflet.is_dir():  # without it the map draws its own plain grid (js/pages/map.js)
+        app.mount("/static/vendor/leaflet", StaticFiles(directory=leaflet), name="leaflet")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(404)

@@ -25,4 +25,4 @@ def test_transition_table(status: Status, action: Action) -> None:
     else:
         with pytest.raises(IllegalTransition) as info:
             next_status(status, action)
-        assert f"cannot {action.value} an event that is {status.value}" in str(info.value)
+        assert f"cannot {action.value} an alert that is {status.value}" in str(info.value)

@@ -20,7 +20,7 @@ def test_migrations_match_models(db_url: str) -> None:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         assert diff == []
         with db.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
         open_database(db_url).close()  # a second start finds nothing to migrate
     finally:
         db.close()
@@ -60,3 +60,60 @@ def test_audit_records_cannot_be_changed_or_deleted(db_url: str) -> None:
 def test_bad_database_urls_get_clear_errors(url: str, message: str) -> None:
     with pytest.raises(StoreError, match=message):
         open_database(url)
+
+
+def test_events_stored_before_alerts_become_alerts_with_their_history(db_url: str) -> None:
+    """An upgrade from 0001: each event becomes an alert of its own (same id, status, checklist and
+    history), its hit points at it, and nothing is lost."""
+    from alembic import command
+    from alembic.config import Config
+
+    from gwanje.store.db import MIGRATIONS, make_engine
+
+    engine = make_engine(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    t = "2026-11-25 09:00:00+00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO events (id, camera_id, type, severity, status, zone, started_at, start_s, end_s, "
+                "confidence, track_ids, boxes, details, snapshot_path, received_at, acknowledged_by, "
+                "acknowledged_at) VALUES ('e1', 'cam-1', 'fire', 'critical', 'acknowledged', 'yard', :t, 0, 0, "
+                "0.9, '[3]', '[]', '{}', '20261125/e1.jpg', :t, 'kim', :t)"
+            ),
+            {"t": t},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO event_actions (event_id, action, from_status, to_status, username, at) "
+                "VALUES ('e1', 'acknowledge', 'new', 'acknowledged', 'kim', :t)"
+            ),
+            {"t": t},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO sop_steps (event_id, position, text, done_by) VALUES ('e1', 0, 'verify', 'kim')"
+            )
+        )
+    engine.dispose()
+    db = open_database(db_url)  # upgrades to head
+    try:
+        from gwanje.store import alerts, events
+
+        with db.sessions() as s:
+            alert = alerts.get(s, "e1")
+            assert (alert.status, alert.acknowledged_by, alert.hit_count, alert.best_event_id) == (
+                "acknowledged",
+                "kim",
+                1,
+                "e1",
+            )
+            assert [(a.action, a.username) for a in alert.actions] == [("acknowledge", "kim")]
+            assert [(x.text, x.done_by) for x in alert.sop_steps] == [("verify", "kim")]
+            assert events.get(s, "e1").alert_id == "e1"
+    finally:
+        db.close()

@@ -72,9 +72,16 @@ def test_allocation_properties(situation) -> None:
     after = allocate(before, priorities, ops, districts, now, cfg)
     # the same input gives the same walls
     assert after == allocate(before, priorities, ops, districts, now, cfg)
-    shown = [t.camera_id for tiles in after.walls.values() for t in tiles if t is not None]
-    # no camera on two walls
-    assert len(shown) == len(set(shown))
+    staff = [op for op in ops if not op.supervisor]
+    chiefs = [op for op in ops if op.supervisor]
+    on_staff = [t.camera_id for op in staff for t in after.walls[op.id] if t is not None]
+    on_chiefs = [t.camera_id for op in chiefs for t in after.walls[op.id] if t is not None]
+    # no camera on two operators' walls, nor on two supervisors'; a supervisor's camera is
+    # escalated (it may be on an operator's wall too) or on no operator's wall
+    assert len(on_staff) == len(set(on_staff)) and len(on_chiefs) == len(set(on_chiefs))
+    pinned = {t.camera_id for op in ops for t in before.walls.get(op.id, ()) if t is not None and t.pinned}
+    for cam in set(on_chiefs) & set(on_staff):
+        assert cam in pinned or priorities[cam].escalated
     for op in ops:
         # no wall over (or under) its size
         assert len(after.walls[op.id]) == op.tiles
@@ -84,45 +91,71 @@ def test_allocation_properties(situation) -> None:
         for slot, tile in enumerate(before.walls.get(op.id, ())):
             if tile is not None and tile.pinned:
                 assert after.walls[op.id][slot] == tile
-    for op in ops:
-        new_here = [t for t in after.walls[op.id] if t is not None and t.since == now]
-        recent = [t for t in after.changes.get(op.id, ()) if now - t < 60]
-        # the budget of new cameras a minute holds, urgent cameras apart, and its reserve is kept
-        # for cameras at the reserve priority
-        ordinary = [t for t in new_here if not is_urgent(priorities[t.camera_id], cfg)]
-        left = cfg.change_budget - (len(recent) - len(new_here))
-        assert len(ordinary) <= max(0, left)
-        minor = [t for t in ordinary if priorities[t.camera_id].value < cfg.reserve_priority]
-        assert len(minor) <= max(0, left - cfg.change_reserve)
+    for group, candidates in (
+        (staff, set(priorities)),
+        (chiefs, {c for c, p in priorities.items() if p.escalated or c not in on_staff}),
+    ):
+        shown = on_staff if group is staff else on_chiefs
+        for op in group:
+            new_here = [t for t in after.walls[op.id] if t is not None and t.since == now]
+            recent = [t for t in after.changes.get(op.id, ()) if now - t < 60]
+            tiles = [t for t in after.walls[op.id] if t is not None]
+            # an operator's wall with nothing else on it shows one camera with an open alert,
+            # whatever the budget (rule 5)
+            standby = tiles if group is staff and len(tiles) == 1 and tiles[0] in new_here else []
+            # the budget of new cameras a minute holds, urgent cameras and the one standby camera
+            # of an empty wall apart, and its reserve is kept for cameras at the reserve priority
+            ordinary = [
+                t for t in new_here if not is_urgent(priorities[t.camera_id], cfg) and t not in standby
+            ]
+            left = cfg.change_budget - (len(recent) - len(new_here))
+            assert len(ordinary) <= max(0, left)
+            minor = [t for t in ordinary if priorities[t.camera_id].value < cfg.reserve_priority]
+            assert len(minor) <= max(0, left - cfg.change_reserve)
 
-        def spent(c: str, changed: int = len(recent)) -> bool:
-            reserve = 0 if priorities[c].value >= cfg.reserve_priority else cfg.change_reserve
-            return not is_urgent(priorities[c], cfg) and changed >= cfg.change_budget - reserve
+            def spent(c: str, changed: int = len(recent)) -> bool:
+                reserve = 0 if priorities[c].value >= cfg.reserve_priority else cfg.change_reserve
+                return not is_urgent(priorities[c], cfg) and changed >= cfg.change_budget - reserve
 
-        for tile in after.walls[op.id]:
-            if tile is None or tile.pinned:
+            for tile in tiles:
+                if tile.pinned:
+                    continue
+                # only cameras worth showing are shown, each on a wall it belongs to; an
+                # operator's wall that has nothing else shows one camera with an open alert
+                worth = _worth(tile.camera_id, priorities, dismissed, cfg)
+                assert worth or (group is staff and len(tiles) == 1 and priorities[tile.camera_id].value > 0)
+                assert _eligible(op, districts[tile.camera_id])
+            unshown = [
+                c
+                for c in candidates
+                if c not in shown
+                and _worth(c, priorities, dismissed, cfg)
+                and _eligible(op, districts[c])
+                and not spent(c)
+            ]
+            if group is staff and not tiles:
+                # an empty operator's wall: no camera of its districts has an open alert to show
+                assert not [
+                    c
+                    for c, p in priorities.items()
+                    if p.value > 0
+                    and c not in on_staff
+                    and c not in dismissed
+                    and _eligible(op, districts[c])
+                ]
+            if not unshown:
                 continue
-            # only cameras worth showing are shown, each on a wall it belongs to
-            assert _worth(tile.camera_id, priorities, dismissed, cfg)
-            assert _eligible(op, districts[tile.camera_id], priorities[tile.camera_id].escalated)
-        unshown = [
-            c
-            for c in priorities
-            if c not in shown
-            and _worth(c, priorities, dismissed, cfg)
-            and _eligible(op, districts[c], priorities[c].escalated)
-            and not spent(c)
-        ]
-        if not unshown:
-            continue
-        best_unshown = max(priorities[c].value for c in unshown)
-        # no free tile while an eligible camera worth showing is left off
-        assert None not in after.walls[op.id]
-        # outside the dwell, a higher-priority camera is never left off while a lower one is shown
-        for tile in after.walls[op.id]:
-            if tile.pinned or now - tile.since < cfg.dwell_s:
-                continue
-            assert priorities[tile.camera_id].value >= best_unshown
+            best_unshown = max(priorities[c].value for c in unshown)
+            # no free tile while an eligible camera worth showing is left off
+            assert None not in after.walls[op.id]
+            # outside the dwell, a higher-priority camera is never left off while a lower one is
+            # shown (on a supervisor's wall, escalated ones come first)
+            for tile in after.walls[op.id]:
+                if tile.pinned or now - tile.since < cfg.dwell_s:
+                    continue
+                if group is chiefs and priorities[tile.camera_id].escalated:
+                    continue
+                assert priorities[tile.camera_id].value >= best_unshown
 
 
 OPS = [OperatorConfig(id="kim", tiles=2), OperatorConfig(id="lee", tiles=2)]
@@ -165,7 +198,7 @@ def test_pin_keeps_a_quiet_camera_and_dismiss_hides_it() -> None:
     assert "b" in allocate(gone, {"b": prio("b", 3)}, OPS, {}, 100.0 + CFG.dismiss_s, CFG).shown()
 
 
-def test_escalated_cameras_go_to_a_supervisor_and_districts_are_respected() -> None:
+def test_escalated_cameras_reach_a_supervisor_in_addition_and_districts_are_respected() -> None:
     ops = [
         OperatorConfig(id="kim", tiles=4, districts=["north"]),
         OperatorConfig(id="lee", tiles=4, districts=["south"]),
@@ -174,7 +207,33 @@ def test_escalated_cameras_go_to_a_supervisor_and_districts_are_respected() -> N
     districts = {"n1": "north", "s1": "south", "s2": "south"}
     p = {"n1": prio("n1", 3), "s1": prio("s1", 3), "s2": prio("s2", 4, escalated=True)}
     state = allocate(WallState.empty(), p, ops, districts, 0.0, CFG)
-    assert state.shown() == {"n1": "kim", "s1": "lee", "s2": "boss"}
+    walls = {op: {t.camera_id for t in tiles if t} for op, tiles in state.walls.items()}
+    # escalation adds the supervisor's eyes; the operator keeps the camera on the wall
+    assert walls == {"kim": {"n1"}, "lee": {"s1", "s2"}, "boss": {"s2"}}
+
+
+def test_supervisors_take_what_the_operators_have_no_room_for_and_all_when_alone() -> None:
+    ops = [OperatorConfig(id="kim", tiles=1), OperatorConfig(id="boss", tiles=4, supervisor=True)]
+    p = {"a": prio("a", 5), "b": prio("b", 3)}
+    state = allocate(WallState.empty(), p, ops, {}, 0.0, CFG)
+    assert {o: [t.camera_id for t in w if t] for o, w in state.walls.items()} == {"kim": ["a"], "boss": ["b"]}
+    alone = allocate(WallState.empty(), p, ops[1:], {}, 0.0, CFG)
+    assert sorted(t.camera_id for t in alone.walls["boss"] if t) == ["a", "b"]
+
+
+def test_a_wall_is_never_empty_while_an_open_alert_waits() -> None:
+    """An acknowledged alert, long ended, is below the threshold: the empty wall shows it all
+    the same, keeps it steady, and gives its tile up to a camera worth showing."""
+    quiet = {"a": prio("a", 0.1), "b": prio("b", 0.05)}
+    state = allocate(WallState.empty(), quiet, OPS[:1], {}, 0.0, CFG)
+    assert [t.camera_id if t else None for t in state.walls["kim"]] == ["a", None]
+    again = allocate(state, quiet, OPS[:1], {}, 100.0, CFG)
+    assert again.walls["kim"][0].since == 0.0  # the same camera, no change on screen
+    busy = allocate(again, {**quiet, "c": prio("c", 3)}, OPS[:1], {}, 101.0, CFG)
+    assert [t.camera_id for t in busy.walls["kim"] if t] == ["c"]
+    # an incident or an offline camera alone does not make a standby camera: only open alerts
+    offline = {"d": Priority("d", 0.2, Reason("offline", 0.0))}
+    assert allocate(WallState.empty(), offline, OPS[:1], {}, 0.0, CFG).walls["kim"] == (None, None)
 
 
 def test_budget_keeps_its_last_changes_for_a_serious_camera() -> None:

@@ -1,6 +1,7 @@
 """The console in a real browser (Debian's Chromium driven by Playwright) against a real center
-process: log in, see the wall's live view, receive a live event from the running pipeline,
-acknowledge and resolve it. Screenshots go to test-artifacts/console/."""
+process: log in, see the wall's live view, receive a live alert from the running pipeline,
+acknowledge and resolve it; each role's own navigation with no page error; a closed tab leaves
+duty. Screenshots go to test-artifacts/console/."""
 
 from __future__ import annotations
 
@@ -52,11 +53,15 @@ def test_operator_receives_acknowledges_and_resolves_a_live_event(browser, live_
         "() => [...document.querySelectorAll('#wall img.live')].some(i => i.naturalWidth > 0)", timeout=60_000
     )
     assert "침입" in why.inner_text() and "lawn" in why.inner_text()
-    # a live event from the running pipeline arrives over the stream and enters the queue
+    # the alert of the running pipeline is in the queue (a first hit or one joining it arrives
+    # over the stream)
     page.wait_for_function("() => (window.gwanjeReceived || []).length > 0", timeout=90_000)
     event_id = page.evaluate("window.gwanjeReceived[0].id")
-    item = page.locator(f"#queue li[data-event='{event_id}']")
+    item = page.locator(f"#queue li[data-alert='{event_id}']")
     item.wait_for()
+    assert page.inner_text("#queue-count") == str(
+        live_center.login("park").get("/api/alerts/counts").json()["open"]
+    )  # the badge is the store's count
     page.screenshot(path=ARTIFACTS / "02-wall-with-live-event.png")
 
     item.click()
@@ -73,14 +78,14 @@ def test_operator_receives_acknowledges_and_resolves_a_live_event(browser, live_
     page.screenshot(path=ARTIFACTS / "04-event-resolved.png")
 
     api = live_center.login("park")
-    stored = api.get(f"/api/events/{event_id}").json()
+    stored = api.get(f"/api/alerts/{event_id}").json()
     assert (
         stored["status"] == "resolved"
         and stored["closed_by"] == "kim"
         and stored["closing_note"] == "현장 확인 완료"
     )
     assert [a["to_status"] for a in stored["actions"]] == ["acknowledged", "resolved"]
-    assert stored["sop"][0]["done_by"] == "kim"
+    assert stored["sop"][0]["done_by"] == "kim" and stored["hits"]
 
     # the other pages render, and the console switches to English
     page.click("#d-close")
@@ -89,7 +94,7 @@ def test_operator_receives_acknowledges_and_resolves_a_live_event(browser, live_
         page.wait_for_selector(f"#page-{name}:not([hidden])")
         page.wait_for_timeout(700)
         page.screenshot(path=ARTIFACTS / f"05-{name}.png")
-    assert page.locator("#map .marker").count() >= 1
+    assert page.locator("#map .cam-marker").count() >= 1  # Leaflet, from node_modules
     page.click(".who .lang-toggle")
     assert page.inner_text("nav a[href='#stats']") == "Statistics"
     page.screenshot(path=ARTIFACTS / "06-stats-english.png")
@@ -105,3 +110,70 @@ def test_operator_receives_acknowledges_and_resolves_a_live_event(browser, live_
     sup.locator("#sup-walls [data-operator='kim']").wait_for(timeout=30_000)
     sup.screenshot(path=ARTIFACTS / "07-supervision.png")
     sup.close()
+
+
+ROLE_PAGES = {
+    "kim": (["wall", "events", "cameras", "map", "stats"], "wall"),
+    "park": (["wall", "events", "cameras", "map", "stats", "supervise", "audit"], "wall"),
+    "police": (["dispatched", "stats"], "dispatched"),
+    "admin": (["wall", "events", "cameras", "map", "stats", "supervise", "audit", "admin"], "wall"),
+}
+
+
+def _sign_in(page, base: str, user: str, hash_: str = "") -> None:
+    page.goto(f"{base}/{hash_}")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", "correct horse battery")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#app:not([hidden])")
+
+
+def test_each_role_sees_its_own_console_and_a_closed_tab_leaves_duty(browser, live_center) -> None:
+    import threading
+    import time
+
+    supervisor = live_center.login("park")
+
+    def walk(user: str) -> None:  # the role's own pages (only those), with no page error
+        pages, landing = ROLE_PAGES[user]
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="ko-KR")
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        _sign_in(page, live_center.base, user, "#admin" if user != "admin" else "")
+        assert page.evaluate("location.hash") == f"#{landing}"  # a page it cannot use sends it home
+        visible = [a.get_attribute("href")[1:] for a in page.query_selector_all("#nav a") if a.is_visible()]
+        assert visible == pages
+        for name in pages:
+            page.click(f"#nav a[href='#{name}']")
+            page.wait_for_selector(f"#page-{name}:not([hidden])")
+            page.wait_for_timeout(500)
+        page.screenshot(path=ARTIFACTS / f"08-role-{user}.png")
+        assert errors == [], f"{user}: {errors}"
+        page.close()
+
+    walk("kim")
+    # the operator opens the console: on duty while it is open
+    tab = browser.new_page(viewport={"width": 1400, "height": 900}, locale="ko-KR")
+    _sign_in(tab, live_center.base, "kim")
+    tab.wait_for_selector("#wall .tile")
+    present = {p["username"] for p in supervisor.get("/api/walls").json()["present"]}
+    assert "kim" in present
+    tab.close()
+    closed = time.monotonic()
+    left: list[float] = []
+
+    def watch() -> None:  # when the supervisor's overview stops listing the operator
+        watcher = live_center.login("park")
+        while time.monotonic() - closed < 45:
+            if "kim" not in {p["username"] for p in watcher.get("/api/walls").json()["present"]}:
+                left.append(time.monotonic() - closed)
+                return
+            time.sleep(0.5)
+
+    watching = threading.Thread(target=watch)
+    watching.start()
+    for user in ("park", "police", "admin"):  # meanwhile, the other roles
+        walk(user)
+    # the operator's closed tab stops counting within 30 s (presence_s)
+    watching.join()
+    assert left and left[0] <= 31, f"the closed tab still counted after {left or 45} s"

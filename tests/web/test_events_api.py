@@ -18,61 +18,84 @@ def test_queue_lifecycle_and_409s(center) -> None:
     walk = make_event("cam-1", EventType.LOITERING)
     kim = center.client("kim")
     _ingest(center, fire, walk)
-    queue = kim.get("/api/events", params={"status": "open"}).json()
-    assert {e["id"] for e in queue} == {fire.event_id, walk.event_id}
-    detail = kim.get(f"/api/events/{fire.event_id}").json()
+    queue = kim.get("/api/alerts", params={"status": "open"}).json()
+    assert queue["total"] == 2 and {a["id"] for a in queue["items"]} == {fire.event_id, walk.event_id}
+    detail = kim.get(f"/api/alerts/{fire.event_id}").json()
     assert detail["status"] == "new" and detail["sop_total"] == 3 and detail["has_snapshot"]
-    assert kim.post(f"/api/events/{fire.event_id}/resolve", json={}).status_code == 409
-    r = kim.post(f"/api/events/{fire.event_id}/acknowledge", json={})
+    assert detail["sop"][0] == {
+        "position": 0,
+        "text": "영상으로 화재·연기 확인",
+        "text_en": "Verify fire or smoke on video",
+        "done_by": None,
+        "done_at": None,
+    }
+    assert [h["id"] for h in detail["hits"]] == [fire.event_id] and detail["hit_count"] == 1
+    assert kim.post(f"/api/alerts/{fire.event_id}/resolve", json={}).status_code == 409
+    r = kim.post(f"/api/alerts/{fire.event_id}/acknowledge", json={})
     assert r.status_code == 200 and r.json()["acknowledged_by"] == "kim"
-    r = kim.post(f"/api/events/{fire.event_id}/acknowledge", json={})
-    assert r.status_code == 409 and "cannot acknowledge an event that is acknowledged" in r.json()["detail"]
+    r = kim.post(f"/api/alerts/{fire.event_id}/acknowledge", json={})
+    assert r.status_code == 409 and "cannot acknowledge an alert that is acknowledged" in r.json()["detail"]
     assert (
-        kim.post(f"/api/events/{fire.event_id}/dispatch", json={"note": "x"}).status_code == 422
+        kim.post(f"/api/alerts/{fire.event_id}/dispatch", json={"note": "x"}).status_code == 422
     )  # no agency
-    r = kim.post(f"/api/events/{fire.event_id}/dispatch", json={"agency": "fire", "note": "engine 3"})
+    r = kim.post(f"/api/alerts/{fire.event_id}/dispatch", json={"agency": "fire", "note": "engine 3"})
     assert r.json()["status"] == "dispatched" and r.json()["dispatched_to"] == "fire"
-    r = kim.post(f"/api/events/{fire.event_id}/sop/1", json={"done": True})
+    r = kim.post(f"/api/alerts/{fire.event_id}/sop/1", json={"done": True})
     assert r.json()["sop"][1]["done_by"] == "kim"
-    r = kim.post(f"/api/events/{fire.event_id}/resolve", json={"note": "put out"})
+    assert kim.post(f"/api/alerts/{fire.event_id}/sop/99", json={"done": True}).status_code == 404
+    r = kim.post(f"/api/alerts/{fire.event_id}/resolve", json={"note": "put out"})
     assert [(a["to_status"], a["username"]) for a in r.json()["actions"]] == [
         ("acknowledged", "kim"),
         ("dispatched", "kim"),
         ("resolved", "kim"),
     ]
-    assert kim.post(f"/api/events/{walk.event_id}/false_alarm", json={"note": "shadow"}).status_code == 200
+    assert kim.post(f"/api/alerts/{walk.event_id}/false_alarm", json={"note": "shadow"}).status_code == 200
     assert kim.get("/api/false-alarms").json() == [{"camera_id": "cam-1", "rule": "loitering", "count": 1}]
-    assert kim.get("/api/events", params={"status": "open"}).json() == []
+    assert kim.get("/api/alerts", params={"status": "open"}).json()["total"] == 0
+    assert kim.get("/api/alerts/counts").json() == {"open": 0, "new": 0, "escalated": 0}
     stats = kim.get("/api/stats").json()
     assert stats["by_status"] == {"resolved": 1, "false_alarm": 1} and stats["ack_median_s"] is not None
+    noisy = kim.get("/api/stats/noisy").json()
+    assert {(n["type"], n["hits"], n["alerts"], n["false_alarms"]) for n in noisy} == {
+        ("fire", 1, 1, 0),
+        ("loitering", 1, 1, 1),
+    }
+    # the raw hits are listed as the cameras reported them, each with its alert
+    hits = kim.get("/api/events", params={"alert": fire.event_id}).json()
+    assert [(h["id"], h["alert_id"]) for h in hits] == [(fire.event_id, fire.event_id)]
 
 
-def test_agency_liaison_sees_only_what_is_shared_with_it(center) -> None:
+def test_agency_liaison_sees_only_what_is_dispatched_to_it(center) -> None:
     shared, other = (
         make_event("cam-1", EventType.FIGHT, snapshot=b"\xff\xd8x"),
         make_event("cam-9", EventType.FIRE),
     )
     _ingest(center, shared, other)
     kim, police, fire = center.client("kim"), center.client("police"), center.client("fire")
-    assert police.get("/api/events").json() == [] and police.get("/api/cameras").json() == []
-    kim.post(f"/api/events/{shared.event_id}/acknowledge", json={})
-    kim.post(f"/api/events/{shared.event_id}/dispatch", json={"agency": "police", "note": "112"})
-    assert [e["id"] for e in police.get("/api/events").json()] == [shared.event_id]
+    assert police.get("/api/alerts").json()["total"] == 0 and police.get("/api/cameras").json() == []
+    assert police.get("/api/events").json() == []
+    kim.post(f"/api/alerts/{shared.event_id}/acknowledge", json={})
+    kim.post(f"/api/alerts/{shared.event_id}/dispatch", json={"agency": "police", "note": "112"})
+    assert [a["id"] for a in police.get("/api/alerts").json()["items"]] == [shared.event_id]
+    assert police.get("/api/alerts/counts").json()["open"] == 1
+    assert police.get(f"/api/alerts/{shared.event_id}/snapshot").status_code == 200
     assert police.get(f"/api/events/{shared.event_id}/snapshot").status_code == 200
     assert [c["id"] for c in police.get("/api/cameras").json()] == ["cam-1"]
-    assert fire.get(f"/api/events/{shared.event_id}").status_code == 404
+    assert fire.get(f"/api/alerts/{shared.event_id}").status_code == 404
+    assert police.get(f"/api/alerts/{other.event_id}").status_code == 404
     assert police.get(f"/api/events/{other.event_id}").status_code == 404
+    assert police.post(f"/api/alerts/{shared.event_id}/resolve", json={}).status_code == 403
 
 
 def test_views_and_changes_are_audited(center) -> None:
     e = make_event("cam-1", snapshot=b"\xff\xd8x")
     _ingest(center, e)
     kim = center.client("kim")
-    assert kim.get(f"/api/events/{e.event_id}/snapshot").content == b"\xff\xd8x"
-    kim.post(f"/api/events/{e.event_id}/acknowledge", json={})
+    assert kim.get(f"/api/alerts/{e.event_id}/snapshot").content == b"\xff\xd8x"
+    kim.post(f"/api/alerts/{e.event_id}/acknowledge", json={})
     audit = center.client("park").get("/api/audit").json()
     mine = [(a["action"], a["target"]) for a in audit if a["username"] == "kim"]
-    assert ("view_snapshot", e.event_id) in mine and ("event_acknowledge", e.event_id) in mine
+    assert ("view_snapshot", e.event_id) in mine and ("alert_acknowledge", e.event_id) in mine
     assert ("login", None) in mine
 
 
@@ -91,9 +114,13 @@ def test_bad_input_gets_4xx_and_changes_nothing(center) -> None:
     )
     assert r.status_code == 413
     assert admin.get("/api/events").json() == []  # nothing half-written
+    assert admin.get("/api/alerts").json()["total"] == 0
     assert admin.get("/api/events/nope").status_code == 404
-    assert admin.post("/api/events/nope/acknowledge", json={}).status_code == 404
-    assert admin.post("/api/events/x/explode", json={}).status_code == 422
+    assert admin.get("/api/alerts/nope").status_code == 404
+    assert admin.post("/api/alerts/nope/acknowledge", json={}).status_code == 404
+    assert admin.post("/api/alerts/x/explode", json={}).status_code == 422
+    assert admin.get("/api/alerts", params={"status": "bogus"}).status_code == 422
+    assert admin.get("/api/alerts", params={"limit": 0}).status_code == 422
     assert admin.get("/api/cameras/nope").status_code == 404
     assert admin.get("/api/cameras/nope/live.mjpg").status_code == 404
     assert admin.delete("/api/cameras/nope").status_code == 404
@@ -124,7 +151,7 @@ def test_cameras_added_changed_removed_and_bad_configs_refused(center) -> None:
     assert "camera_add" in actions and "camera_remove" in actions
 
 
-def test_users_are_added_by_admins(center) -> None:
+def test_users_are_added_changed_disabled_and_reset_by_admins(center) -> None:
     admin = center.client("admin")
     r = admin.post("/api/users", json={"username": "choi", "password": "long enough pw", "role": "operator"})
     assert r.status_code == 201
@@ -140,7 +167,29 @@ def test_users_are_added_by_admins(center) -> None:
         admin.post("/api/users", json={"username": "x", "password": "short", "role": "operator"}).status_code
         == 422
     )
-    c = center.client()
+    choi = center.client()
     assert (
-        c.post("/api/auth/login", json={"username": "choi", "password": "long enough pw"}).status_code == 200
+        choi.post("/api/auth/login", json={"username": "choi", "password": "long enough pw"}).status_code
+        == 200
     )
+    r = admin.patch("/api/users/choi", json={"role": "supervisor", "display_name": "최 팀장"})
+    assert r.status_code == 200 and r.json()["role"] == "supervisor"
+    assert choi.get("/api/auth/me").status_code == 401  # a new role: sign in again
+    assert admin.patch("/api/users/choi", json={"role": "agency"}).status_code == 422  # which agency?
+    assert admin.patch("/api/users/choi", json={"active": False}).json()["active"] is False
+    login = {"username": "choi", "password": "long enough pw"}
+    assert center.client().post("/api/auth/login", json=login).status_code == 401
+    assert admin.patch("/api/users/choi", json={"active": True}).status_code == 200
+    assert admin.post("/api/users/choi/password", json={"password": "another long one"}).status_code == 200
+    assert center.client().post("/api/auth/login", json=login).status_code == 401
+    assert (
+        center.client()
+        .post("/api/auth/login", json={"username": "choi", "password": "another long one"})
+        .status_code
+        == 200
+    )
+    assert admin.patch("/api/users/admin", json={"active": False}).status_code == 409  # not oneself
+    assert admin.patch("/api/users/nobody", json={"active": False}).status_code == 404
+    assert center.client("kim").patch("/api/users/choi", json={"active": False}).status_code == 403
+    actions = [a["action"] for a in admin.get("/api/audit").json() if a["target"] == "choi"]
+    assert {"user_add", "user_change", "user_disable", "user_enable", "user_password_reset"} <= set(actions)

@@ -1,4 +1,5 @@
-"""Statistics, map, false-alarm marks, audit trail, users and the workers' state."""
+"""Statistics (with the noisiest rules), map, false-alarm marks, audit trail and the workers'
+state."""
 
 from __future__ import annotations
 
@@ -7,15 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
 
+from gwanje.store import alerts as alert_repo
 from gwanje.store import audit
 from gwanje.store import cameras as camera_repo
-from gwanje.store import events as event_repo
 from gwanje.store import stats as stats_repo
-from gwanje.store.models import UserRow, utc
-from gwanje.store.users import Role, UserError, create_user
-from gwanje.web.deps import Admin, CenterDep, PrincipalDep, Staff, Supervisor, client_ip
+from gwanje.store.models import utc
+from gwanje.web.deps import Admin, CenterDep, PrincipalDep, Staff, Supervisor
 
 router = APIRouter(prefix="/api", tags=["center"])
 
@@ -29,8 +28,19 @@ def stats(principal: PrincipalDep, center: CenterDep, days: Annotated[int, Query
     return asdict(result)
 
 
+@router.get("/stats/noisy")
+def noisy(principal: Staff, center: CenterDep, days: Annotated[int, Query(ge=1, le=90)] = 7) -> list[dict]:
+    """Rule/camera pairs by their hits: where a badly placed zone makes work for nobody."""
+    with center.db.sessions() as s:
+        return [asdict(n) for n in stats_repo.noisiest(s, days=days)]
+
+
+def center_incidents(request: Request) -> list[dict]:
+    return request.app.state.triage.incidents()
+
+
 @router.get("/map")
-def site_map(principal: Staff, center: CenterDep) -> dict:
+def site_map(principal: Staff, center: CenterDep, request: Request) -> dict:
     with center.db.sessions() as s:
         cams = [
             {
@@ -41,8 +51,16 @@ def site_map(principal: Staff, center: CenterDep) -> dict:
             }
             for r in camera_repo.all_cameras(s)
         ]
-    plan = center.settings.map.plan_image
-    return {"plan_image": "/api/map/plan" if plan is not None and plan.is_file() else None, "cameras": cams}
+    m = center.settings.map
+    plan = m.plan_image
+    return {
+        "plan_image": "/api/map/plan" if plan is not None and plan.is_file() else None,
+        "tile_url": m.tile_url,
+        "tile_attribution": m.tile_attribution,
+        "max_zoom": m.max_zoom,
+        "cameras": cams,
+        "incidents": center_incidents(request),
+    }
 
 
 def _status(center, camera_id: str) -> str:  # noqa: ANN001
@@ -61,7 +79,7 @@ def plan_image(principal: Staff, center: CenterDep) -> FileResponse:
 @router.get("/false-alarms")
 def false_alarms(principal: Staff, center: CenterDep) -> list[dict]:
     with center.db.sessions() as s:
-        counts = event_repo.false_alarm_counts(s)
+        counts = alert_repo.false_alarm_counts(s)
     return [{"camera_id": c, "rule": r, "count": n} for (c, r), n in sorted(counts.items())]
 
 
@@ -85,56 +103,6 @@ def audit_trail(
             }
             for r in audit.recent(s, limit=limit, action=action)
         ]
-
-
-class UserIn(BaseModel):
-    username: str = Field(..., min_length=1, max_length=64)
-    password: str = Field(..., min_length=8, max_length=256)
-    role: Role
-    agency: str | None = None
-    display_name: str = Field("", max_length=100)
-
-
-@router.get("/users")
-def users(principal: Admin, center: CenterDep) -> list[dict]:
-    from sqlalchemy import select
-
-    with center.db.sessions() as s:
-        return [
-            {
-                "username": u.username,
-                "role": u.role,
-                "agency": u.agency,
-                "display_name": u.display_name,
-                "active": u.active,
-            }
-            for u in s.scalars(select(UserRow).order_by(UserRow.username))
-        ]
-
-
-@router.post("/users", status_code=201)
-def add_user(body: UserIn, principal: Admin, center: CenterDep, request: Request) -> dict:
-    with center.db.sessions.begin() as s:
-        try:
-            user = create_user(
-                s,
-                username=body.username,
-                password=body.password,
-                role=body.role,
-                agency=body.agency,
-                display_name=body.display_name,
-            )
-        except UserError as exc:
-            raise HTTPException(409 if "exists" in str(exc) else 422, str(exc)) from None
-        audit.record(
-            s,
-            username=principal.username,
-            action="user_add",
-            target=user.username,
-            detail={"role": user.role},
-            ip=client_ip(request),
-        )
-        return {"username": user.username, "role": user.role, "agency": user.agency}
 
 
 @router.get("/system")

@@ -74,6 +74,7 @@ def logout(principal: PrincipalDep, request: Request, response: Response, center
         close_session(s, token)
         audit.record(s, username=principal.username, action="logout", ip=client_ip(request))
     request.app.state.principal_cache.pop(token or "", None)
+    center.presence.gone(principal.username)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
     return {"ok": True}

@@ -11,9 +11,9 @@ from pydantic import ValidationError
 
 from gwanje.center.core import Center
 from gwanje.config import CameraConfig
+from gwanje.store import alerts as alert_repo
 from gwanje.store import audit
 from gwanje.store import cameras as repo
-from gwanje.store import events as event_repo
 from gwanje.store.events import NotFound
 from gwanje.web.auth import Principal
 from gwanje.web.deps import Admin, CenterDep, PrincipalDep, client_ip
@@ -54,11 +54,12 @@ def _camera_out(center: Center, row) -> dict[str, Any]:  # noqa: ANN001 - Camera
 
 
 def _visible(center: Center, principal: Principal) -> set[str] | None:
-    """Agency liaisons see only cameras of events shared with their agency (None: all)."""
+    """Agency liaisons see only cameras of alerts dispatched to their agency (None: all)."""
     if not principal.is_agency:
         return None
     with center.db.sessions() as s:
-        return {e.camera_id for e in event_repo.query(s, agency=principal.agency, limit=1000)}
+        _, rows = alert_repo.query(s, alert_repo.Filter(agency=principal.agency), limit=1000)
+        return {a.camera_id for a in rows}
 
 
 @router.get("")

@@ -1,72 +1,77 @@
-"""The event queue: list, detail, lifecycle actions (409 when the state forbids them), SOP
-ticks, snapshots, and ingest from other systems."""
+"""Rule hits (events) as the cameras reported them: list, detail, snapshot, and ingest from other
+systems. What a person handles is the alert they belong to (routes/alerts.py)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from gwanje.center.public import event_detail, event_summary
+from gwanje.center.public import hit_summary
 from gwanje.domain import Event, EventType, Severity
+from gwanje.store import alerts as alert_repo
 from gwanje.store import audit
 from gwanje.store import events as repo
-from gwanje.store.lifecycle import Action, IllegalTransition
-from gwanje.store.users import AGENCIES
 from gwanje.web.auth import Principal
-from gwanje.web.deps import CenterDep, PrincipalDep, Staff, Supervisor, client_ip
+from gwanje.web.deps import CenterDep, PrincipalDep, Supervisor, client_ip
 
 router = APIRouter(prefix="/api/events", tags=["events"])
 
-StatusName = Literal["new", "acknowledged", "dispatched", "resolved", "false_alarm", "open"]
+
+def _visible_alerts(s, principal: Principal) -> list[str] | None:  # noqa: ANN001 - session
+    """An agency liaison sees the hits of the alerts dispatched to its agency (None: all)."""
+    if not principal.is_agency:
+        return None
+    return [a.id for a in alert_repo.query(s, alert_repo.Filter(agency=principal.agency), limit=1000)[1]]
 
 
 @router.get("")
 def list_events(
     principal: PrincipalDep,
     center: CenterDep,
-    status: Annotated[list[StatusName] | None, Query()] = None,
-    camera: str | None = None,
+    camera: Annotated[str | None, Query(max_length=64)] = None,
     type: EventType | None = None,
+    alert: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict]:
-    wanted = None
-    if status:
-        wanted = [s for s in status if s != "open"] + (repo.open_statuses() if "open" in status else [])
+    """The latest rule hits (raw, as the cameras reported them; alerts group them)."""
     with center.db.sessions() as s:
         rows = repo.query(
             s,
-            status=wanted,
             camera_id=camera,
             type=type.value if type else None,
-            agency=principal.agency if principal.is_agency else None,
+            alert_id=alert,
+            alert_ids=_visible_alerts(s, principal),
             limit=limit,
         )
-        return [event_summary(r) for r in rows]
+        return [hit_summary(r) for r in rows]
+
+
+def _get(s, event_id: str, principal: Principal):  # noqa: ANN001, ANN202
+    try:
+        row = repo.get(s, event_id)
+    except repo.NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    visible = _visible_alerts(s, principal)
+    if visible is not None and row.alert_id not in visible:
+        raise HTTPException(404, f"no event {event_id!r}")
+    return row
 
 
 @router.get("/{event_id}")
 def get_event(event_id: str, principal: PrincipalDep, center: CenterDep) -> dict:
     with center.db.sessions() as s:
-        try:
-            return event_detail(
-                repo.get(s, event_id, agency=principal.agency if principal.is_agency else None)
-            )
-        except repo.NotFound as exc:
-            raise HTTPException(404, str(exc)) from None
+        return hit_summary(_get(s, event_id, principal))
 
 
 @router.get("/{event_id}/snapshot")
 def snapshot(event_id: str, principal: PrincipalDep, center: CenterDep, request: Request) -> FileResponse:
     with center.db.sessions.begin() as s:
-        try:
-            row = repo.get(s, event_id, agency=principal.agency if principal.is_agency else None)
-        except repo.NotFound as exc:
-            raise HTTPException(404, str(exc)) from None
+        row = _get(s, event_id, principal)
         if not row.snapshot_path:
             raise HTTPException(404, f"event {event_id!r} has no snapshot")
         audit.record(
@@ -75,69 +80,7 @@ def snapshot(event_id: str, principal: PrincipalDep, center: CenterDep, request:
     path = (center.snapshot_dir / row.snapshot_path).resolve()
     if not path.is_file() or center.snapshot_dir.resolve() not in path.parents:
         raise HTTPException(404, "snapshot file missing")
-    return FileResponse(path, media_type="image/jpeg")
-
-
-class ActionIn(BaseModel):
-    note: str | None = Field(None, max_length=2000)
-    agency: str | None = Field(None, description="dispatch only: police, fire, ambulance, district")
-
-
-@router.post("/{event_id}/{action}")
-def act(
-    event_id: str, action: Action, body: ActionIn, principal: Staff, center: CenterDep, request: Request
-) -> dict:
-    if action == Action.DISPATCH and body.agency not in AGENCIES:
-        raise HTTPException(422, f"dispatch needs agency, one of: {', '.join(AGENCIES)}")
-    with center.db.sessions.begin() as s:
-        try:
-            row = repo.act(
-                s, event_id, action, username=principal.username, note=body.note, agency=body.agency
-            )
-        except repo.NotFound as exc:
-            raise HTTPException(404, str(exc)) from None
-        except IllegalTransition as exc:
-            raise HTTPException(409, str(exc)) from None
-        detail = {"to": row.status, "note": body.note, "agency": body.agency}
-        out = _audited_detail(s, principal, request, f"event_{action.value}", event_id, event_id, detail)
-    center.event_changed(out)
-    return out
-
-
-class SopIn(BaseModel):
-    done: bool = True
-
-
-@router.post("/{event_id}/sop/{position}")
-def tick(
-    event_id: str, position: int, body: SopIn, principal: Staff, center: CenterDep, request: Request
-) -> dict:
-    with center.db.sessions.begin() as s:
-        try:
-            repo.tick_sop(s, event_id, position, username=principal.username, done=body.done)
-        except repo.NotFound as exc:
-            raise HTTPException(404, str(exc)) from None
-        action = "sop_tick" if body.done else "sop_untick"
-        out = _audited_detail(s, principal, request, action, f"{event_id}#{position}", event_id)
-    center.event_changed(out)
-    return out
-
-
-def _audited_detail(
-    s,
-    principal: Principal,
-    request: Request,
-    action: str,
-    target: str,
-    event_id: str,
-    detail: dict | None = None,
-) -> dict:  # noqa: ANN001 - the request's session
-    """Record who changed the event, then read it back as the console shows it."""
-    audit.record(
-        s, username=principal.username, action=action, target=target, detail=detail, ip=client_ip(request)
-    )
-    s.flush()
-    return event_detail(repo.get(s, event_id))
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
 class EventIn(BaseModel):

@@ -1,4 +1,5 @@
-"""Server-sent events: the live event queue, updates, escalations, camera changes."""
+"""Server-sent events: alerts opened and changed, escalations, counts, walls, camera changes. An
+open stream is the console's presence: its user counts as on duty while it is open."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ HEARTBEAT_S = 15.0
 def _filter(principal: Principal):
     def accepts(message: Message) -> bool:
         kind = message["kind"]
-        if principal.is_agency:  # liaisons get only events shared with their agency
+        if principal.is_agency:  # liaisons get only alerts dispatched to their agency
             return (
-                kind in {"event", "event_update"} and message["data"].get("dispatched_to") == principal.agency
+                kind in {"alert", "alert_update"} and message["data"].get("dispatched_to") == principal.agency
             )
         if kind == "escalation":
             return principal.role in {"supervisor", "admin"}
@@ -40,6 +41,7 @@ async def stream(principal: PrincipalDep, center: CenterDep, request: Request) -
     sub = center.bus.subscribe(_filter(principal))
 
     async def messages():
+        center.presence.stream_opened(principal.username, principal.role)
         try:
             yield b"retry: 2000\n\n"
             yield b"event: hello\ndata: {}\n\n"
@@ -61,6 +63,7 @@ async def stream(principal: PrincipalDep, center: CenterDep, request: Request) -
                 yield wire
         finally:
             center.bus.unsubscribe(sub)
+            center.presence.stream_closed(principal.username)
 
     return StreamingResponse(
         messages(),

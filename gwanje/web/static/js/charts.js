@@ -1,7 +1,8 @@
 // Small SVG charts drawn here (no chart library, nothing from a CDN).
 import { svgEl } from "./dom.js";
 
-const PALETTE = ["#e4572e", "#29335c", "#f3a712", "#669bbc", "#a8c686", "#8e5572", "#2a9d8f", "#bc4749", "#6d597a", "#457b9d", "#e9c46a", "#264653"];
+const PALETTE = ["#ff6b6b", "#4dabf7", "#ffd43b", "#69db7c", "#da77f2", "#ff922b", "#3bc9db", "#f783ac", "#a9e34b", "#91a7ff", "#e599f7", "#63e6be"];
+// bright on the dark panel, neighbours apart in hue
 
 // series: {name: [counts per label]}; stacked columns, one per label
 export function stackedColumns(container, labels, series, names) {

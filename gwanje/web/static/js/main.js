@@ -1,47 +1,63 @@
-// Gwanje operator console: sign-in, the pages and the live event stream put together. Each page
-// is its own module (pages/); what they share is beside this file. Loaded as an ES module, no
-// build step.
+// Gwanje operator console: sign-in, the pages each role may use, and the live event stream put
+// together. Each page is its own module (pages/); what they share is beside this file. Loaded as
+// an ES module, no build step.
 import { api } from "./api.js";
 import { banner } from "./banner.js";
-import { openEvent, renderDetail } from "./detail.js";
+import { act, closeDetail, openAlert, renderDetail } from "./detail.js";
 import { $ } from "./dom.js";
-import { camName, typeName } from "./format.js";
+import { startDuty, stopDuty } from "./duty.js";
+import { camName, roleName, typeName } from "./format.js";
 import { applyTexts, switchLanguage, t } from "./i18n.js";
+import { loadUsers } from "./pages/admin.js";
 import { loadAudit } from "./pages/audit.js";
 import { loadCameras, renderCameras } from "./pages/cameras.js";
+import { loadDispatched } from "./pages/dispatched.js";
 import { loadEvents, reloadEventsSoon } from "./pages/events.js";
 import { renderMap } from "./pages/map.js";
 import { loadStats } from "./pages/stats.js";
 import { loadSupervision, loadSupervisionSoon } from "./pages/supervise.js";
 import { renderWall, wallPushed } from "./pages/wall.js";
-import "./pages/admin.js";
-import { loadQueue, renderQueue } from "./queue.js";
-import { state } from "./state.js";
+import { alertChanged, alertOpened, loadQueue, nextNew, setTotal } from "./queue.js";
+import { STAFF, state } from "./state.js";
 import { closeStream, connectStream } from "./stream.js";
 
-// -- pages -----------------------------------------------------------------------------------------
+// -- pages, and who may use them ---------------------------------------------------------------------
 const PAGES = {
   wall: renderWall,
   events: loadEvents,
+  dispatched: loadDispatched,
   cameras: () => loadCameras().then(renderCameras),
   map: renderMap,
   stats: loadStats,
   supervise: loadSupervision,
   audit: loadAudit,
+  admin: loadUsers,
 };
-const currentPage = () => (location.hash.slice(1) in PAGES ? location.hash.slice(1) : "wall");
+const allowed = (page) => {
+  const link = document.querySelector(`#nav a[href="#${page}"]`);
+  return link && !link.hidden;
+};
+const home = () => (state.user.role === "agency" ? "dispatched" : "wall");
+const currentPage = () => {
+  const page = location.hash.slice(1);
+  return page in PAGES && allowed(page) ? page : home();
+};
 
 function route() {
+  if (!state.user) return;
   const page = currentPage();
   for (const p of Object.keys(PAGES)) $(`#page-${p}`).hidden = p !== page;
   document.querySelectorAll("#nav a").forEach((a) => a.classList.toggle("active", a.getAttribute("href") === `#${page}`));
-  PAGES[page]();
+  Promise.resolve(PAGES[page]()).catch((e) => { if (e.message !== "401") banner(e.message); });
 }
 window.addEventListener("hashchange", route);
 
 // -- sign-in -------------------------------------------------------------------------------------
 function showLogin() {
   closeStream();
+  stopDuty();
+  state.user = null;
+  closeDetail();
   $("#app").hidden = true;
   $("#login").hidden = false;
 }
@@ -66,10 +82,16 @@ $("#logout").addEventListener("click", async () => {
 document.querySelectorAll(".lang-toggle").forEach((b) => b.addEventListener("click", switchLanguage));
 document.addEventListener("languagechange", () => {
   if (!state.user) return;
-  renderQueue();
-  if (state.current) openEvent(state.current);
+  showWho();
+  if (STAFF.has(state.user.role)) loadQueue();
+  if (state.current) openAlert(state.current);
   route();
 });
+
+function showWho() {
+  const u = state.user;
+  $("#who").textContent = `${u.display_name} (${roleName(u.role)}${u.agency ? " · " + t(`agency.${u.agency}`) : ""})`;
+}
 
 async function start(me) {
   state.user = me.user;
@@ -77,40 +99,59 @@ async function start(me) {
   state.timezone = me.timezone;
   $("#login").hidden = true;
   $("#app").hidden = false;
-  $("#who").textContent = `${me.user.display_name} (${me.user.role}${me.user.agency ? " · " + me.user.agency : ""})`;
+  showWho();
   document.querySelectorAll("[data-roles]").forEach((el) => { el.hidden = !el.dataset.roles.split(" ").includes(me.user.role); });
   $("#d-actions").hidden = me.user.role === "agency";
-  await Promise.all([loadCameras(), loadQueue()]);
+  $("#banner").hidden = true;
+  const staff = STAFF.has(me.user.role);
+  await Promise.all([staff ? loadCameras() : Promise.resolve(), staff ? loadQueue() : Promise.resolve()]);
   connectStream(streamHandlers);
+  if (!allowed(location.hash.slice(1))) history.replaceState(null, "", `#${home()}`);
   route();
+  startDuty().catch(() => {});
 }
 
 // -- the live stream -------------------------------------------------------------------------------
+function seen(a) {  // for the latency benchmark and the browser tests: when each alert or hit arrived
+  window.gwanjeReceived = window.gwanjeReceived || [];
+  if (a.observed_at) window.gwanjeReceived.push({ id: a.id, camera_id: a.camera_id, observed_at: a.observed_at, received_ms: Date.now() });
+}
+
 const streamHandlers = {
-  event(ev) {
-    ev._received = Date.now();
-    state.events.set(ev.id, ev);
-    window.gwanjeReceived = window.gwanjeReceived || [];
-    window.gwanjeReceived.push({ id: ev.id, camera_id: ev.camera_id, observed_at: ev.observed_at, received_ms: Date.now() });
-    renderQueue(ev.id);
+  alert(a) {
+    seen(a);
+    if (state.user.role === "agency") { if (currentPage() === "dispatched") loadDispatched(); return; }
+    alertOpened(a);
     if (currentPage() === "events") reloadEventsSoon(() => currentPage() === "events");
   },
-  event_update(ev) {
-    state.events.set(ev.id, { ...state.events.get(ev.id), ...ev });
-    renderQueue();
-    if (state.current === ev.id && ev.sop) renderDetail(ev);
+  alert_update(a) {
+    seen(a);
+    if (state.user.role === "agency") { if (currentPage() === "dispatched") loadDispatched(); return; }
+    alertChanged(a);
+    if (state.current === a.id && a.sop) renderDetail(a);
     if (currentPage() === "events") reloadEventsSoon(() => currentPage() === "events");
   },
-  escalation(ev) {
-    banner(`${t("escalation")}: ${typeName(ev.type)} · ${camName(ev.camera_id)}`, () => openEvent(ev.id));
+  escalation(a) {
+    banner(`${t("escalation")}: ${typeName(a.type)} · ${camName(a.camera_id)}`, () => openAlert(a.id));
   },
-  camera() { loadCameras(); },
+  counts(c) { setTotal(c.open); },
+  camera() { if (STAFF.has(state.user.role)) loadCameras(); },
   wall(wall) {
     wallPushed(wall, currentPage() === "wall");
     if (currentPage() === "supervise") loadSupervisionSoon();
   },
-  missed() { banner(t("missed")); loadQueue(); },
+  missed() { banner(t("missed"), null, "info"); if (STAFF.has(state.user.role)) loadQueue(); },
 };
+
+// -- keys: N the next new alert, A acknowledge the one in the drawer, Esc close ------------------------
+document.addEventListener("keydown", (e) => {
+  if (!state.user || state.user.role === "agency" || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement?.tagName)) return;
+  const key = e.key.toLowerCase();
+  if (key === "n") { const id = nextNew(state.current); if (id) openAlert(id); }
+  else if (key === "a" && state.current && state.alerts.get(state.current)?.status === "new") act("acknowledge");
+  else if (e.key === "Escape") { closeDetail(); $("#viewer").hidden = true; $("#v-img").src = ""; }
+});
 
 // -- boot ----------------------------------------------------------------------------------------
 setInterval(() => {

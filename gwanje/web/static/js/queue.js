@@ -1,39 +1,106 @@
-// The event queue beside the wall: the open events, new first, then by severity, then the latest.
+// The event queue beside the wall: open alerts as the server orders them (new first, then by
+// severity, then the latest raised), a page at a time; the badge is the server's total. New
+// alerts never move what is under the pointer: while the pointer is on the list (or it is
+// scrolled) they wait behind a "N new" pill. A click on an item opens it (detail.js).
 import { api } from "./api.js";
 import { $, h } from "./dom.js";
 import { camName, fmtTime, typeName } from "./format.js";
 import { t } from "./i18n.js";
 import { OPEN, state } from "./state.js";
 
-const SEV_RANK = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+const PAGE = 50;
+const queue = { ids: [], total: 0, pending: new Set(), hover: false };
 
 export async function loadQueue() {
-  const rows = await api("/api/events?status=open&limit=200");
-  state.events = new Map(rows.map((e) => [e.id, e]));
-  renderQueue();
+  const r = await api(`/api/alerts?status=open&limit=${PAGE}`);
+  queue.ids = r.items.map((a) => a.id);
+  queue.pending.clear();
+  for (const a of r.items) state.alerts.set(a.id, a);
+  setTotal(r.total);
+  drawQueue();
 }
 
-// many events a second: draw the queue at most four times a second
-let queueTimer = null, queueFlash = null;
-export function renderQueue(flash) {
-  if (flash) queueFlash = flash;
-  if (queueTimer) return;
-  queueTimer = setTimeout(() => { queueTimer = null; drawQueue(queueFlash); queueFlash = null; }, 250);
+async function loadMore() {
+  const r = await api(`/api/alerts?status=open&limit=${PAGE}&offset=${queue.ids.length}`);
+  for (const a of r.items) {
+    state.alerts.set(a.id, a);
+    if (!queue.ids.includes(a.id)) queue.ids.push(a.id);
+  }
+  setTotal(r.total);
+  drawQueue();
 }
 
-function drawQueue(flash) {
-  const open = [...state.events.values()].filter((e) => OPEN.has(e.status));
-  open.sort((a, b) => (b.status === "new") - (a.status === "new")
-    || SEV_RANK[a.severity] - SEV_RANK[b.severity] || b.started_at.localeCompare(a.started_at));
-  $("#queue-count").textContent = open.length;
-  const list = $("#queue");
-  if (!open.length) { list.replaceChildren(h("li", { class: "muted" }, t("queue.empty"))); return; }
-  // a click on an item opens it: detail.js listens on the list (data-event)
-  list.replaceChildren(...open.slice(0, 100).map((e) => h("li", {
-    class: `q sev-${e.severity} st-${e.status}${e.id === flash ? " flash" : ""}${e.escalated_at ? " escalated" : ""}`,
-    "data-event": e.id,
+export function setTotal(total) {
+  queue.total = total;
+  const badge = $("#queue-count");
+  badge.textContent = total;
+  badge.title = `${t("queue.total")}: ${total}`;
+}
+
+const calm = () => !queue.hover && $("#queue").scrollTop === 0;
+
+// a new alert from the stream
+export function alertOpened(alert) {
+  state.alerts.set(alert.id, alert);
+  if (calm()) { queue.ids.unshift(alert.id); drawQueue(alert.id); } else { queue.pending.add(alert.id); drawPill(); }
+}
+
+// an alert changed (a hit joined it, it moved in its lifecycle, it was re-raised)
+export function alertChanged(alert) {
+  const known = state.alerts.get(alert.id);
+  state.alerts.set(alert.id, { ...known, ...alert });
+  if (alert.reraised && !queue.ids.includes(alert.id)) return alertOpened(alert);
+  if (queue.ids.includes(alert.id)) updateItem(alert.id);
+}
+
+export function nextNew(after) {
+  return queue.ids.find((id) => id !== after && state.alerts.get(id)?.status === "new");
+}
+
+function drawPill() {
+  const pill = $("#queue-new");
+  pill.hidden = queue.pending.size === 0;
+  pill.textContent = t("queue.new", { n: queue.pending.size });
+}
+
+function item(a, flash) {
+  return h("li", {
+    class: `q sev-${a.severity} st-${a.status}${a.id === flash ? " flash" : ""}${a.escalated_at && a.status === "new" ? " escalated" : ""}${OPEN.has(a.status) ? "" : " closed"}`,
+    "data-alert": a.id, tabindex: "0",
   },
-  h("div", { class: "q-top" }, h("strong", {}, typeName(e.type)), h("span", { class: `pill ${e.status}` }, t(`status.${e.status}`))),
-  h("div", { class: "q-sub" }, `${camName(e.camera_id)}${e.zone ? " · " + e.zone : ""}`),
-  h("div", { class: "q-sub muted" }, `${fmtTime(e.started_at)} · ${t(`sev.${e.severity}`)}`))));
+  h("div", { class: "q-top" }, h("strong", {}, typeName(a.type)),
+    a.hit_count > 1 ? h("span", { class: "muted hits" }, t("queue.hits", { n: a.hit_count })) : null,
+    h("span", { class: `pill ${a.status}` }, t(`status.${a.status}`))),
+  h("div", { class: "q-sub" }, `${camName(a.camera_id)}${a.zone ? " · " + a.zone : ""}`),
+  h("div", { class: "q-sub muted" }, `${fmtTime(a.last_hit_at || a.first_at)} · ${t(`sev.${a.severity}`)}`));
 }
+
+function updateItem(id) {
+  const el = document.querySelector(`#queue li[data-alert="${CSS.escape(id)}"]`);
+  const a = state.alerts.get(id);
+  if (!el || !a) return;
+  if (!OPEN.has(a.status) && calm()) {
+    queue.ids = queue.ids.filter((x) => x !== id);
+    el.remove();
+    if (!queue.ids.length) drawQueue();
+    return;
+  }
+  el.replaceWith(item(a));
+}
+
+export function drawQueue(flash) {
+  const list = $("#queue");
+  const shown = queue.ids.map((id) => state.alerts.get(id)).filter((a) => a && (OPEN.has(a.status) || !calm()));
+  if (!shown.length) list.replaceChildren(h("li", { class: "muted" }, t("queue.empty")));
+  else list.replaceChildren(...shown.map((a) => item(a, flash)));
+  $("#queue-more").hidden = queue.ids.length >= queue.total;
+  drawPill();
+}
+
+$("#queue").addEventListener("mouseenter", () => { queue.hover = true; });
+$("#queue").addEventListener("mouseleave", () => { queue.hover = false; });
+$("#queue-new").addEventListener("click", () => {
+  // bring the waiting alerts in: reload the first page in the server's order
+  loadQueue().then(() => { $("#queue").scrollTop = 0; });
+});
+$("#queue-more").addEventListener("click", loadMore);

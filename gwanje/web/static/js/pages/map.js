@@ -1,48 +1,98 @@
-// The map: cameras on the site plan image, or placed by latitude and longitude on a grid; a
-// marker shows the camera's health and open events, and opens its live view.
+// The map (Leaflet, from the npm registry, served from node_modules): the site's own tile server
+// where one is configured, else the site plan image, else a plain grid with the cameras placed by
+// latitude and longitude. A camera's marker shows its health and open alerts; its popup opens the
+// live view and the alerts. Incident reports are circles with their note.
 import { api } from "../api.js";
-import { $, svgEl } from "../dom.js";
+import { openAlert } from "../detail.js";
+import { $, h } from "../dom.js";
+import { camName, typeName } from "../format.js";
+import { t } from "../i18n.js";
 import { viewLive } from "../live.js";
-import { OPEN, state } from "../state.js";
+import { state } from "../state.js";
+
+let L = null, map = null, layer = null, mode = null, fitted = false;
+
+async function leaflet() {
+  if (L) return L;
+  const css = h("link", { rel: "stylesheet", href: "/static/vendor/leaflet/leaflet.css" });
+  document.head.append(css);
+  L = await import("/static/vendor/leaflet/leaflet-src.esm.js");
+  return L;
+}
+
+function imageSize(url) {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => resolve([img.naturalWidth, img.naturalHeight]);
+    img.onerror = reject;
+    img.src = url;
+  });
+}
+
+async function setUp(m) {
+  const wanted = m.tile_url ? "tiles" : m.plan_image ? "plan" : "grid";
+  if (map && mode === wanted) return;
+  if (map) { map.remove(); map = null; }
+  mode = wanted;
+  fitted = false;
+  const box = $("#map");
+  box.classList.toggle("plain-grid", wanted === "grid");
+  if (wanted === "plan") {
+    const [w, hgt] = await imageSize(m.plan_image);
+    map = L.map(box, { crs: L.CRS.Simple, minZoom: -4, attributionControl: false });
+    L.imageOverlay(m.plan_image, [[-hgt, 0], [0, w]]).addTo(map);
+    map.fitBounds([[-hgt, 0], [0, w]]);
+    fitted = true;
+  } else {
+    map = L.map(box, { maxZoom: m.max_zoom || 19, attributionControl: wanted === "tiles" });
+    if (wanted === "tiles") L.tileLayer(m.tile_url, { maxZoom: m.max_zoom || 19, attribution: m.tile_attribution || "" }).addTo(map);
+  }
+  layer = L.layerGroup().addTo(map);
+}
+
+function place(c) {
+  const loc = c.location || {};
+  if (mode === "plan") return loc.plan_x == null ? null : [-loc.plan_y, loc.plan_x];
+  return loc.lat == null ? null : [loc.lat, loc.lon];
+}
+
+function popup(c, alerts) {
+  return h("div", {},
+    h("strong", {}, `${c.id} · ${c.name}`), h("div", { class: "muted" }, t(`status.${c.status}`)),
+    alerts.length ? h("ul", {}, ...alerts.map((a) => h("li", {},
+      h("button", { type: "button", class: "link", "data-open-alert": a.id, onclick: () => openAlert(a.id) }, `${typeName(a.type)} · ${t(`status.${a.status}`)}`)))) : null,
+    h("button", { type: "button", class: "link", onclick: () => viewLive(state.cameras.find((x) => x.id === c.id) || c) }, t("detail.live")));
+}
 
 export async function renderMap() {
-  const m = await api("/api/map");
-  const openBy = {};
-  for (const e of state.events.values()) if (OPEN.has(e.status)) openBy[e.camera_id] = (openBy[e.camera_id] || 0) + 1;
-  const box = $("#map");
-  const W = 900, H = 560;
-  const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, class: "map-svg" });
-  let place;
-  if (m.plan_image) {
-    svg.appendChild(svgEl("image", { href: m.plan_image, x: 0, y: 0, width: W, height: H, preserveAspectRatio: "xMidYMid meet" }));
-    const pts = m.cameras.filter((c) => c.location.plan_x != null);
-    const mx = Math.max(1, ...pts.map((c) => c.location.plan_x)), my = Math.max(1, ...pts.map((c) => c.location.plan_y));
-    const k = Math.min(W / mx, H / my) * 0.95;
-    place = (c) => (c.location.plan_x == null ? null : [c.location.plan_x * k, c.location.plan_y * k]);
-  } else {
-    const pts = m.cameras.filter((c) => c.location.lat != null);
-    const lats = pts.map((c) => c.location.lat), lons = pts.map((c) => c.location.lon);
-    const [la0, la1, lo0, lo1] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
-    const kx = Math.cos(((la0 + la1) / 2) * Math.PI / 180);
-    const span = Math.max((lo1 - lo0) * kx, la1 - la0, 0.002);
-    const s = Math.min(W, H) * 0.8 / span;
-    for (let g = 0; g <= 10; g++) {
-      svg.appendChild(svgEl("line", { x1: (g * W) / 10, x2: (g * W) / 10, y1: 0, y2: H, class: "gridline" }));
-      svg.appendChild(svgEl("line", { y1: (g * H) / 10, y2: (g * H) / 10, x1: 0, x2: W, class: "gridline" }));
-    }
-    place = (c) => (c.location.lat == null ? null
-      : [W / 2 + (c.location.lon - (lo0 + lo1) / 2) * kx * s, H / 2 - (c.location.lat - (la0 + la1) / 2) * s]);
-    svg.appendChild(svgEl("text", { x: 8, y: H - 8, class: "axis" }, `${la0.toFixed(4)}–${la1.toFixed(4)} N, ${lo0.toFixed(4)}–${lo1.toFixed(4)} E`));
-  }
+  const [m, open] = await Promise.all([api("/api/map"), api("/api/alerts?status=open&limit=500")]);
+  await leaflet();
+  await setUp(m);
+  map.invalidateSize();
+  layer.clearLayers();
+  const byCamera = {};
+  for (const a of open.items) (byCamera[a.camera_id] = byCamera[a.camera_id] || []).push(a);
+  const points = [];
   for (const c of m.cameras) {
     const p = place(c);
     if (!p) continue;
-    const g = svgEl("g", { class: `marker ${c.status}${openBy[c.id] ? " alarm" : ""}`, transform: `translate(${p[0]},${p[1]})`, "data-camera": c.id });
-    g.appendChild(svgEl("circle", { r: 11 }));
-    if (openBy[c.id]) g.appendChild(svgEl("text", { y: 4, "text-anchor": "middle", class: "count" }, openBy[c.id]));
-    g.appendChild(svgEl("text", { x: 15, y: 4, class: "label" }, `${c.id} ${c.name}`));
-    g.addEventListener("click", () => viewLive(state.cameras.find((x) => x.id === c.id) || c));
-    svg.appendChild(g);
+    points.push(p);
+    const alerts = byCamera[c.id] || [];
+    const colour = alerts.length ? "#e4572e" : c.status === "online" ? "#2fbf71" : "#8b98a5";
+    const marker = L.circleMarker(p, { radius: alerts.length ? 11 : 8, color: "#fff", weight: 2, fillColor: colour, fillOpacity: 0.95, className: `cam-marker ${c.status}${alerts.length ? " alarm" : ""}` });
+    marker.bindTooltip(`${c.id} ${camName(c.id)}${alerts.length ? ` · ${t("map.open")} ${alerts.length}` : ""}`, { permanent: true, direction: "right", className: "cam-label" });
+    marker.bindPopup(() => popup(c, alerts));
+    marker.addTo(layer);
+    marker.getElement()?.setAttribute("data-camera", c.id);
   }
-  box.replaceChildren(svg);
+  if (mode !== "plan") {
+    for (const i of m.incidents || []) {
+      L.circle([i.lat, i.lon], { radius: i.radius_m, color: "#f3a712", weight: 2, fillOpacity: 0.12 })
+        .bindPopup(() => h("div", {}, h("strong", {}, t("map.incident")), h("div", {}, i.note)))
+        .addTo(layer);
+      points.push([i.lat, i.lon]);
+    }
+  }
+  if (!points.length) { layer.addLayer(L.marker([0, 0], { opacity: 0 }).bindTooltip(t("map.none"), { permanent: true })); return; }
+  if (!fitted) { map.fitBounds(L.latLngBounds(points).pad(0.2), { maxZoom: 17 }); fitted = true; }
 }

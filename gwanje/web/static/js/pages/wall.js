@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { banner } from "../banner.js";
 import { $, h } from "../dom.js";
-import { openEvent } from "../detail.js";
+import { act, openAlert } from "../detail.js";
 import { reasonText } from "../format.js";
 import { t } from "../i18n.js";
 import { keepLive, liveImage, liveUrl } from "../live.js";
@@ -38,9 +38,9 @@ function drawAutoWall(wall) {
   const tiles = wall.tiles.map((tile, i) => {
     if (!tile) return h("div", { class: "tile auto", "data-slot": i }, h("div", { class: "tile-head" }, h("span", { class: "muted" }, "—")), h("div", { class: "idle" }, t("wall.idle")));
     keep.add(tile.camera_id);
-    const ev = tile.reason && tile.reason.event_id ? state.events.get(tile.reason.event_id) : null;
+    const alert = tile.reason && tile.reason.alert_id ? state.alerts.get(tile.reason.alert_id) : null;
     const acts = h("span", { class: "acts" },
-      ev && ev.status === "new" ? h("button", { type: "button", "data-tile-act": "ack", onclick: () => ackFromTile(ev.id) }, t("tile.ack")) : null,
+      alert && alert.status === "new" ? h("button", { type: "button", "data-tile-act": "ack", onclick: () => act("acknowledge", alert.id).then(() => drawAutoWall(state.autoWall)) }, t("tile.ack")) : null,
       h("button", { type: "button", class: "secondary", "data-tile-act": "pin", onclick: () => tileAction("pin", tile.camera_id, !tile.pinned) }, t(tile.pinned ? "tile.unpin" : "tile.pin")),
       h("button", { type: "button", class: "secondary", "data-tile-act": "dismiss", onclick: () => tileAction("dismiss", tile.camera_id) }, t("tile.dismiss")));
     const why = h("span", { class: "why", "data-since": tile.reason ? tile.reason.since : "" }, reasonText(tile.reason));
@@ -48,7 +48,7 @@ function drawAutoWall(wall) {
     const head = h("div", { class: "tile-head" },
       h("span", { class: "cam" }, `${tile.camera_id} · ${tile.name}${tile.pinned ? " 📌" : ""}`), acts, why);
     const body = liveImage(tile.camera_id, tile.name);
-    body.onclick = () => { if (tile.reason && tile.reason.event_id) openEvent(tile.reason.event_id); };
+    body.onclick = () => { if (tile.reason && tile.reason.alert_id) openAlert(tile.reason.alert_id); };
     return h("div", { class: `tile auto${tile.escalated ? " escalated" : ""}`, "data-camera": tile.camera_id, "data-slot": i }, head, body);
   });
   grid.replaceChildren(...tiles);
@@ -67,9 +67,28 @@ async function tileAction(kind, camera_id, pinned) {
   } catch (e) { banner(e.message); }
 }
 
-async function ackFromTile(id) {
-  try { await api(`/api/events/${encodeURIComponent(id)}/acknowledge`, { method: "POST", body: {} }); } catch (e) { banner(e.message); }
+// -- a reported incident (a phone call, 112/119): the cameras around the place come up -----------
+function openIncident() {
+  const select = $("#incident-camera");
+  select.replaceChildren(...state.cameras.filter((c) => c.location && c.location.lat != null)
+    .map((c) => h("option", { value: c.id }, `${c.id} · ${c.name}`)));
+  $("#incident-error").textContent = "";
+  $("#incident-dialog").hidden = false;
 }
+$("#incident-open").addEventListener("click", openIncident);
+$("#incident-cancel").addEventListener("click", () => { $("#incident-dialog").hidden = true; });
+$("#incident-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target);
+  const cam = state.cameras.find((c) => c.id === f.get("camera"));
+  try {
+    await api("/api/incidents", { method: "POST", body: { lat: cam.location.lat, lon: cam.location.lon, radius_m: Number(f.get("radius_m")), note: f.get("note") } });
+    ev.target.reset();
+    $("#incident-dialog").hidden = true;
+    banner(t("incident.done"), null, "info");
+    renderWall();
+  } catch (e) { $("#incident-error").textContent = e.message; }
+});
 
 // -- the manual wall -----------------------------------------------------------------------------
 function wallLayout() {

@@ -1,0 +1,111 @@
+"""From rule hits to alerts, in the ingest's transaction: each stored hit is silenced by a shelf,
+recorded only (below the alerting severity), joins the open alert of its key (perhaps
+re-raising it) or opens a new alert; ended hits end their alert's activity. The rules are
+``gwanje.triage.alerts``; the rows are ``gwanje.store``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gwanje.config import AlertsConfig, SopStep
+from gwanje.domain import Event
+from gwanje.store import alerts as alert_repo
+from gwanje.store import events as event_repo
+from gwanje.store import shelves as shelf_repo
+from gwanje.store.models import AlertRow, utc
+from gwanje.triage.alerts import Hit, OpenAlert, joins, key_of, reraises
+
+
+@dataclass
+class Ingested:
+    hits: list[dict[str, Any]]  # the stored hits (column dicts), in order
+    ended: dict[str, datetime]  # hit id → end time, for the ends applied
+    opened: list[AlertRow] = field(default_factory=list)  # alerts opened by this batch
+    changed: list[AlertRow] = field(default_factory=list)  # other alerts a hit joined or ended
+    reraised: list[str] = field(default_factory=list)  # alert ids brought back to new
+    alert_of: dict[str, str] = field(default_factory=dict)  # hit id → alert id
+    shelved: int = 0
+    recorded: int = 0
+
+
+def _open_alert(row: AlertRow) -> OpenAlert:
+    return OpenAlert(row.status, row.severity, row.open_hits, utc(row.last_at).timestamp())
+
+
+def _steps(sop: Mapping[str, Sequence[SopStep]], type_: str) -> list[tuple[str, str]]:
+    steps = sop.get(type_) or sop.get("default") or []
+    return [(s.ko, s.en) for s in steps]
+
+
+def ingest_hits(
+    session: Session,
+    events: Iterable[Event],
+    *,
+    cfg: AlertsConfig,
+    sop: Mapping[str, Sequence[SopStep]],
+    snapshot_dir: Path,
+    now: datetime,
+) -> Ingested:
+    hits, ended = event_repo.ingest(session, events, snapshot_dir=snapshot_dir)
+    out = Ingested(hits, ended)
+    shelves = (
+        shelf_repo.active(session, now=now, camera_ids=sorted({h["camera_id"] for h in hits})) if hits else []
+    )
+    alerting = [h for h in hits if cfg.alerts_on(h["severity"])]
+    open_by_key = alert_repo.latest_open(
+        session, {key_of(h["camera_id"], h["type"], h["zone"]) for h in alerting}
+    )
+    opened: dict[str, AlertRow] = {}
+    changed: dict[str, AlertRow] = {}
+    to_shelf: dict[int, list[str]] = defaultdict(list)
+    to_alert: dict[str, list[str]] = defaultdict(list)
+    for h in hits:
+        shelf = shelf_repo.matching(shelves, h["camera_id"], h["type"], h["zone"])
+        if shelf is not None:
+            shelf.hits += 1
+            to_shelf[shelf.id].append(h["id"])
+            out.shelved += 1
+            continue
+        if not cfg.alerts_on(h["severity"]):
+            out.recorded += 1
+            continue
+        key = key_of(h["camera_id"], h["type"], h["zone"])
+        hit = Hit(h["type"], h["severity"], utc(h["started_at"]).timestamp(), h["details"])
+        row = open_by_key.get(key)
+        if row is not None and joins(_open_alert(row), hit, cfg):
+            why = reraises(_open_alert(row), hit, cfg)
+            alert_repo.add_hit(row, h)
+            if why is not None:
+                alert_repo.reraise(session, row, reason=why, now=now)
+                out.reraised.append(row.id)
+            if row.id not in opened:
+                changed[row.id] = row
+        else:
+            row = alert_repo.open_alert(session, h, alert_id=h["id"], sop=_steps(sop, h["type"]), now=now)
+            open_by_key[key] = opened[row.id] = row
+        to_alert[row.id].append(h["id"])
+        out.alert_of[h["id"]] = row.id
+    for shelf_id, ids in to_shelf.items():
+        event_repo.assign(session, ids, alert_id=None, shelf_id=shelf_id)
+    for alert_id, ids in to_alert.items():
+        event_repo.assign(session, ids, alert_id=alert_id, shelf_id=None)
+    if ended:
+        owners = {
+            **event_repo.alerts_of(session, list(ended)),
+            **{k: v for k, v in out.alert_of.items() if k in ended},
+        }
+        for row in alert_repo.end_hits(session, [(owners[h], at) for h, at in ended.items() if h in owners]):
+            if row.id not in opened:
+                changed.setdefault(row.id, row)
+            else:
+                opened[row.id] = row
+    session.flush()
+    out.opened, out.changed = list(opened.values()), list(changed.values())
+    return out

@@ -1,0 +1,132 @@
+"""Accounts, for admins: list, add, change role or name, disable and enable, reset a password.
+Every change is audited; a disabled user or a new role ends the user's sessions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from gwanje.store import audit
+from gwanje.store.models import UserRow
+from gwanje.store.users import Role, UserError, create_user, set_password, update_user
+from gwanje.web.deps import Admin, CenterDep, client_ip
+
+router = APIRouter(prefix="/api/users", tags=["users"])
+
+
+def _public(u: UserRow) -> dict:
+    return {
+        "username": u.username,
+        "role": u.role,
+        "agency": u.agency,
+        "display_name": u.display_name,
+        "active": u.active,
+    }
+
+
+class UserIn(BaseModel):
+    username: str = Field(..., min_length=1, max_length=64)
+    password: str = Field(..., min_length=8, max_length=256)
+    role: Role
+    agency: str | None = None
+    display_name: str = Field("", max_length=100)
+
+
+class UserChange(BaseModel):
+    role: Role | None = None
+    agency: str | None = None
+    display_name: str | None = Field(None, max_length=100)
+    active: bool | None = None
+
+
+class PasswordIn(BaseModel):
+    password: str = Field(..., min_length=8, max_length=256)
+
+
+@router.get("")
+def users(principal: Admin, center: CenterDep) -> list[dict]:
+    with center.db.sessions() as s:
+        return [_public(u) for u in s.scalars(select(UserRow).order_by(UserRow.username))]
+
+
+@router.post("", status_code=201)
+def add_user(body: UserIn, principal: Admin, center: CenterDep, request: Request) -> dict:
+    with center.db.sessions.begin() as s:
+        try:
+            user = create_user(
+                s,
+                username=body.username,
+                password=body.password,
+                role=body.role,
+                agency=body.agency,
+                display_name=body.display_name,
+            )
+        except UserError as exc:
+            raise HTTPException(409 if "exists" in str(exc) else 422, str(exc)) from None
+        audit.record(
+            s,
+            username=principal.username,
+            action="user_add",
+            target=user.username,
+            detail={"role": user.role},
+            ip=client_ip(request),
+        )
+        return _public(user)
+
+
+@router.patch("/{username}")
+def change_user(
+    username: str, body: UserChange, principal: Admin, center: CenterDep, request: Request
+) -> dict:
+    if username == principal.username and (body.active is False or body.role not in (None, Role.ADMIN)):
+        raise HTTPException(409, "you cannot disable your own account or take away your own admin role")
+    with center.db.sessions.begin() as s:
+        try:
+            user, changed = update_user(
+                s,
+                username,
+                role=body.role,
+                agency=body.agency,
+                display_name=body.display_name,
+                active=body.active,
+            )
+        except LookupError as exc:
+            raise HTTPException(404, str(exc.args[0])) from None
+        except UserError as exc:
+            raise HTTPException(422, str(exc)) from None
+        if changed:
+            action = {True: "user_enable", False: "user_disable"}.get(changed.get("active"), "user_change")  # type: ignore[arg-type]
+            audit.record(
+                s,
+                username=principal.username,
+                action=action,
+                target=username,
+                detail=changed,
+                ip=client_ip(request),
+            )
+        out = _public(user)
+    request.app.state.principal_cache.clear()  # a changed right takes effect at once
+    return out
+
+
+@router.post("/{username}/password")
+def reset_password(
+    username: str, body: PasswordIn, principal: Admin, center: CenterDep, request: Request
+) -> dict:
+    with center.db.sessions.begin() as s:
+        try:
+            set_password(s, username, body.password)
+        except LookupError as exc:
+            raise HTTPException(404, str(exc.args[0])) from None
+        except UserError as exc:
+            raise HTTPException(422, str(exc)) from None
+        audit.record(
+            s,
+            username=principal.username,
+            action="user_password_reset",
+            target=username,
+            ip=client_ip(request),
+        )
+    request.app.state.principal_cache.clear()
+    return {"username": username, "reset": True}
