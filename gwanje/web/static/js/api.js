@@ -1,5 +1,6 @@
 // The API client: JSON in and out, the CSRF header on changes, errors with the server's detail.
 // A 401 tells the page (event "gwanje:signed-out") so it shows the login form.
+import { t } from "./i18n.js";
 import { state } from "./state.js";
 
 export async function api(path, options = {}) {
@@ -17,7 +18,9 @@ export async function api(path, options = {}) {
   const data = res.headers.get("content-type")?.includes("json") ? await res.json() : null;
   if (!res.ok) {
     const detail = data && data.detail;
-    const err = new Error(typeof detail === "string" ? detail : JSON.stringify(detail || res.status));
+    const text = typeof detail === "string" ? detail : JSON.stringify(detail || res.status);
+    // a move someone else made first reads in the console's language (the server's words follow)
+    const err = new Error(res.status === 409 && path.startsWith("/api/alerts/") ? `${t("error.conflict")} (${text})` : text);
     err.status = res.status;
     throw err;
   }

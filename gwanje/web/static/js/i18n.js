@@ -14,7 +14,7 @@ const TEXTS = {
     "wall.mode": "표출 방식", "wall.auto": "자동 (선별관제)", "wall.manual": "수동", "wall.idle": "대기 — 확인할 카메라 없음",
     "queue.title": "이벤트 대기열", "queue.empty": "처리할 이벤트가 없습니다", "queue.more": "더 보기",
     "queue.new": "새 이벤트 {n}건 — 눌러서 보기", "queue.keys": "단축키: N 다음 신규 · A 접수 · Esc 닫기",
-    "queue.total": "미처리 전체", "queue.hits": "감지 {n}회",
+    "queue.total": "미처리 전체", "queue.all_severities": "모든 중요도", "queue.high_up": "높음 이상", "queue.hits": "감지 {n}회",
     "events.show": "상태", "events.open": "미처리", "events.all": "전체", "events.closed": "처리 완료", "events.any": "전체",
     "filter.since": "부터", "filter.until": "까지", "filter.text": "검색 (카메라·구역·메모)", "filter.apply": "조회",
     "events.range": "{from}–{to} / 전체 {total}건",
@@ -81,6 +81,7 @@ const TEXTS = {
     "incident.explain": "신고된 위치 주변 카메라를 관제 화면에 올립니다.", "incident.near": "가까운 카메라",
     "incident.radius": "반경", "incident.note": "신고 내용", "incident.submit": "접수", "incident.cancel": "취소",
     "incident.done": "신고를 접수했습니다",
+    "error.conflict": "이미 다른 처리가 되었습니다",
     "map.incident": "신고", "map.open": "미처리", "map.none": "지도에 놓을 카메라 위치가 없습니다",
   },
   en: {
@@ -95,7 +96,7 @@ const TEXTS = {
     "wall.mode": "Mode", "wall.auto": "Automatic (selective)", "wall.manual": "Manual", "wall.idle": "Idle — nothing needs eyes",
     "queue.title": "Event queue", "queue.empty": "Nothing waiting", "queue.more": "Show more",
     "queue.new": "{n} new — click to show", "queue.keys": "Keys: N next new · A acknowledge · Esc close",
-    "queue.total": "open in all", "queue.hits": "{n} hits",
+    "queue.total": "open in all", "queue.all_severities": "all severities", "queue.high_up": "high and up", "queue.hits": "{n} hits",
     "events.show": "Status", "events.open": "Open", "events.all": "All", "events.closed": "Closed", "events.any": "Any",
     "filter.since": "From", "filter.until": "To", "filter.text": "Search (camera, zone, notes)", "filter.apply": "Show",
     "events.range": "{from}–{to} of {total}",
@@ -162,6 +163,7 @@ const TEXTS = {
     "incident.explain": "Puts the cameras around the reported place on the walls.", "incident.near": "Nearest camera",
     "incident.radius": "Radius", "incident.note": "What was reported", "incident.submit": "Report", "incident.cancel": "Cancel",
     "incident.done": "Incident reported",
+    "error.conflict": "Someone has already moved it",
     "map.incident": "Incident", "map.open": "open", "map.none": "No camera has a position to place on the map",
   },
 };

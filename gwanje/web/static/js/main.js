@@ -16,8 +16,8 @@ import { loadEvents, reloadEventsSoon } from "./pages/events.js";
 import { renderMap } from "./pages/map.js";
 import { loadStats } from "./pages/stats.js";
 import { loadSupervision, loadSupervisionSoon } from "./pages/supervise.js";
-import { renderWall, wallPushed } from "./pages/wall.js";
-import { alertChanged, alertOpened, loadQueue, nextNew, setTotal } from "./queue.js";
+import { alertsChanged, renderWall, wallPushed } from "./pages/wall.js";
+import { alertChanged, alertOpened, countsPushed, loadQueue, nextNew } from "./queue.js";
 import { STAFF, state } from "./state.js";
 import { closeStream, connectStream } from "./stream.js";
 
@@ -128,13 +128,14 @@ const streamHandlers = {
     seen(a);
     if (state.user.role === "agency") { if (currentPage() === "dispatched") loadDispatched(); return; }
     alertChanged(a);
+    alertsChanged();
     if (state.current === a.id && a.sop) renderDetail(a);
     if (currentPage() === "events") reloadEventsSoon(() => currentPage() === "events");
   },
   escalation(a) {
     banner(`${t("escalation")}: ${typeName(a.type)} · ${camName(a.camera_id)}`, () => openAlert(a.id));
   },
-  counts(c) { setTotal(c.open); },
+  counts(c) { countsPushed(c); },
   camera() { if (STAFF.has(state.user.role)) loadCameras(); },
   wall(wall) {
     wallPushed(wall, currentPage() === "wall");

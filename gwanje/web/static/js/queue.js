@@ -11,8 +11,20 @@ import { OPEN, state } from "./state.js";
 const PAGE = 50;
 const queue = { ids: [], total: 0, pending: new Set(), hover: false };
 
+// the queue's own filter: open or only new, every severity or high and critical only
+function filter() {
+  const p = new URLSearchParams({ status: $("#queue-status").value });
+  for (const sev of $("#queue-severity").value.split(",").filter(Boolean)) p.append("severity", sev);
+  return p;
+}
+
+function matches(a) {
+  const sev = $("#queue-severity").value;
+  return ($("#queue-status").value === "open" ? OPEN.has(a.status) : a.status === "new") && (!sev || sev.split(",").includes(a.severity));
+}
+
 export async function loadQueue() {
-  const r = await api(`/api/alerts?status=open&limit=${PAGE}`);
+  const r = await api(`/api/alerts?${filter()}&limit=${PAGE}`);
   queue.ids = r.items.map((a) => a.id);
   queue.pending.clear();
   for (const a of r.items) state.alerts.set(a.id, a);
@@ -21,13 +33,20 @@ export async function loadQueue() {
 }
 
 async function loadMore() {
-  const r = await api(`/api/alerts?status=open&limit=${PAGE}&offset=${queue.ids.length}`);
+  const r = await api(`/api/alerts?${filter()}&limit=${PAGE}&offset=${queue.ids.length}`);
   for (const a of r.items) {
     state.alerts.set(a.id, a);
     if (!queue.ids.includes(a.id)) queue.ids.push(a.id);
   }
   setTotal(r.total);
   drawQueue();
+}
+
+// the badge: the server's count of what the queue shows (counts pushed on the stream are of all
+// open alerts: they stand for the badge only while the queue is unfiltered)
+export function countsPushed(counts) {
+  if ($("#queue-severity").value) return;
+  setTotal($("#queue-status").value === "new" ? counts.new : counts.open);
 }
 
 export function setTotal(total) {
@@ -42,6 +61,8 @@ const calm = () => !queue.hover && $("#queue").scrollTop === 0;
 // a new alert from the stream
 export function alertOpened(alert) {
   state.alerts.set(alert.id, alert);
+  if (!matches(alert)) return;
+  setTotal(queue.total + 1);  // until the server's counts follow (within a second)
   if (calm()) { queue.ids.unshift(alert.id); drawQueue(alert.id); } else { queue.pending.add(alert.id); drawPill(); }
 }
 
@@ -79,7 +100,7 @@ function updateItem(id) {
   const el = document.querySelector(`#queue li[data-alert="${CSS.escape(id)}"]`);
   const a = state.alerts.get(id);
   if (!el || !a) return;
-  if (!OPEN.has(a.status) && calm()) {
+  if (!matches(a) && calm()) {
     queue.ids = queue.ids.filter((x) => x !== id);
     el.remove();
     if (!queue.ids.length) drawQueue();
@@ -90,7 +111,7 @@ function updateItem(id) {
 
 export function drawQueue(flash) {
   const list = $("#queue");
-  const shown = queue.ids.map((id) => state.alerts.get(id)).filter((a) => a && (OPEN.has(a.status) || !calm()));
+  const shown = queue.ids.map((id) => state.alerts.get(id)).filter((a) => a && (matches(a) || !calm()));
   if (!shown.length) list.replaceChildren(h("li", { class: "muted" }, t("queue.empty")));
   else list.replaceChildren(...shown.map((a) => item(a, flash)));
   $("#queue-more").hidden = queue.ids.length >= queue.total;
@@ -104,3 +125,5 @@ $("#queue-new").addEventListener("click", () => {
   loadQueue().then(() => { $("#queue").scrollTop = 0; });
 });
 $("#queue-more").addEventListener("click", loadMore);
+$("#queue-status").addEventListener("change", () => loadQueue());
+$("#queue-severity").addEventListener("change", () => loadQueue());

@@ -23,6 +23,14 @@ export function renderWall() {
   renderManualWall();
 }
 
+// an alert on the wall changed (acknowledged here or elsewhere): redraw its tile's buttons, at
+// most twice a second
+let redraw = null;
+export function alertsChanged() {
+  if (redraw || wallMode() !== "auto" || !state.autoWall) return;
+  redraw = setTimeout(() => { redraw = null; if (!$("#page-wall").hidden) drawAutoWall(state.autoWall); }, 500);
+}
+
 // a wall pushed over the stream: draw it if it is this operator's and on screen
 export function wallPushed(wall, onScreen) {
   if (wall.operator !== state.user.username) return;
