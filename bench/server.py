@@ -69,6 +69,7 @@ def ingest_direct(kind: str, n: int, batch: int, snapshot: bytes | None) -> floa
         for i in range(0, n, batch):
             center.ingest(events[i : i + batch])
         rate = n / (time.perf_counter() - t0)
+        center.stop()
         db.close()
         return rate
 

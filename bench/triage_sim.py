@@ -243,7 +243,7 @@ def run(city: City, policy: str, step: float, seed: int) -> tuple[Result, list[S
     popups: dict[str, deque] = {op.id: deque() for op in cfg.operators}
     next_op = 0
     fa_marks: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    starts: dict[tuple[str, str], deque] = defaultdict(deque)  # (camera, rule) → recent alert opening times
+    starts: dict[tuple[str, str], deque] = defaultdict(deque)  # (camera, rule) → recent alerting hits' starts
     ours = policy in POLICIES
     acfg = AlertsConfig()
     open_alert: dict[tuple[str, str], SimAlert] = {}  # the open alert of each key (ours)
@@ -269,7 +269,7 @@ def run(city: City, policy: str, step: float, seed: int) -> tuple[Result, list[S
             key = (e.camera, e.type)
             a = open_alert.get(key)
             hit = Hit(e.type, SEVERITY[e.type], e.start, {})
-            if a is not None and a.closed_at is None:
+            if a is not None and (a.closed_at is None or a.closed_at > t):  # resolved later: still open
                 state_ = OpenAlert(
                     "acknowledged" if a.acked_at is not None else "new",
                     SEVERITY[e.type],
@@ -277,12 +277,17 @@ def run(city: City, policy: str, step: float, seed: int) -> tuple[Result, list[S
                     a.last_end,
                 )
                 if joins(state_, hit, acfg):
+                    starts[key].append(e.start)  # the routine factor counts hits, as the center does
                     a.hits.append(e)
                     a.last_start, a.last_end = e.start, max(a.last_end, e.end)
                     if reraises(state_, hit, acfg):
                         a.acked_at = None
                         pending_ack[:] = [(d, x) for d, x in pending_ack if x is not a]
                         res.handled += 1
+                    elif a.acked_at is not None:
+                        # new activity on an acknowledged alert: the operator looks again (it counts
+                        # fully on the wall) and does not resolve it while it goes on
+                        a.acked_at = a.closed_at = None
                     continue
             a = SimAlert(e.id, e.camera, e.type, e.start, e.end, [e])
             open_alert[key] = a
@@ -483,7 +488,7 @@ def main() -> None:
     )
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="scenarios run in parallel")
     args = ap.parse_args()
-    volumes = [float(v) for v in args.volumes.split(",")]
+    volumes = [float(v) for v in args.volumes.split(",") if v.strip()]
     busy_volumes = [float(v) for v in args.busy_volumes.split(",") if v.strip()]
     scenarios = [(v, False) for v in volumes] + [(v, True) for v in busy_volumes]
     policies = (*POLICIES, "tour", "newest")

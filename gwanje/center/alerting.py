@@ -5,7 +5,6 @@ re-raising it) or opens a new alert; ended hits end their alert's activity. The 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,8 +52,8 @@ def ingest_hits(
     snapshot_dir: Path,
     now: datetime,
 ) -> Ingested:
-    hits, ended = event_repo.ingest(session, events, snapshot_dir=snapshot_dir)
-    out = Ingested(hits, ended)
+    hits, ends = event_repo.new_hits(session, events, snapshot_dir=snapshot_dir)
+    out = Ingested(hits, {})
     shelves = (
         shelf_repo.active(session, now=now, camera_ids=sorted({h["camera_id"] for h in hits})) if hits else []
     )
@@ -64,13 +63,11 @@ def ingest_hits(
     )
     opened: dict[str, AlertRow] = {}
     changed: dict[str, AlertRow] = {}
-    to_shelf: dict[int, list[str]] = defaultdict(list)
-    to_alert: dict[str, list[str]] = defaultdict(list)
     for h in hits:
         shelf = shelf_repo.matching(shelves, h["camera_id"], h["type"], h["zone"])
         if shelf is not None:
             shelf.hits += 1
-            to_shelf[shelf.id].append(h["id"])
+            h["shelf_id"] = shelf.id
             out.shelved += 1
             continue
         if not cfg.alerts_on(h["severity"]):
@@ -90,12 +87,10 @@ def ingest_hits(
         else:
             row = alert_repo.open_alert(session, h, alert_id=h["id"], sop=_steps(sop, h["type"]), now=now)
             open_by_key[key] = opened[row.id] = row
-        to_alert[row.id].append(h["id"])
+        h["alert_id"] = row.id
         out.alert_of[h["id"]] = row.id
-    for shelf_id, ids in to_shelf.items():
-        event_repo.assign(session, ids, alert_id=None, shelf_id=shelf_id)
-    for alert_id, ids in to_alert.items():
-        event_repo.assign(session, ids, alert_id=alert_id, shelf_id=None)
+    event_repo.insert_hits(session, hits)  # with the alert or shelf each went to
+    out.ended = ended = event_repo.apply_ends(session, ends)
     if ended:
         owners = {
             **event_repo.alerts_of(session, list(ended)),

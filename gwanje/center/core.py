@@ -67,7 +67,8 @@ class Center:
         self.stored_events = 0
         self.last_ingest: Ingested | None = None
         self.on_cameras_changed: Callable[[], None] = lambda: None  # the triage service hooks in here ...
-        self.on_alerts_changed: Callable[[list[dict[str, Any]], set[str]], None] = lambda alerts, new: None
+        # (alert summaries, ids of those opened, hits that went to alerts: id, camera, rule, start)
+        self.on_alerts_changed: Callable[..., None] = lambda alerts, new, hits=(): None
         self.pool: WorkerPool | None = None
         if start_workers:
             from gwanje.center.worker_pool import WorkerPool  # spawns processes: only when asked
@@ -152,7 +153,10 @@ class Center:
                 changed = [alert_summary(r) for r in result.changed]
             self.last_ingest = result
         self.stored_events += len(result.hits)
-        self.on_alerts_changed(opened + changed, {a["id"] for a in opened})
+        alerted = [
+            (h["id"], h["camera_id"], h["type"], h["started_at"]) for h in result.hits if h["alert_id"]
+        ]
+        self.on_alerts_changed(opened + changed, {a["id"] for a in opened}, alerted)
         observed = {e.event_id: e.observed_at for e in events if e.phase == "start" and e.observed_at}
         latest_hit = {aid: hid for hid, aid in result.alert_of.items()}
         for kind, summaries in (("alert", opened), ("alert_update", changed)):

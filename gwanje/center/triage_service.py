@@ -9,6 +9,7 @@ import itertools
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -22,7 +23,7 @@ from gwanje.domain import CameraStatus
 from gwanje.store import alerts as alert_repo
 from gwanje.store import cameras as camera_repo
 from gwanje.store.lifecycle import Status
-from gwanje.store.models import AlertRow, utc
+from gwanje.store.models import AlertRow, EventRow, utc
 from gwanje.triage.allocate import allocate, dismiss, pin
 from gwanje.triage.model import ActiveEvent, Boost, CameraIndex, CameraInfo, Priority, WallState, to_metres
 from gwanje.triage.priority import priorities
@@ -117,31 +118,37 @@ class TriageService:
                 AlertRow.zone,
                 AlertRow.details,
                 AlertRow.escalated_at,
+                AlertRow.acknowledged_at,
             ).where(AlertRow.status.in_(alert_repo.open_statuses()))
         ).all()
         self._open = {r.id: _open_alert(r._asdict()) for r in rows}
         since = datetime.fromtimestamp(now - self.cfg.routine_window_s, UTC)
         self._recent = {}
         for r in session.execute(
-            select(AlertRow.id, AlertRow.camera_id, AlertRow.type, AlertRow.first_at).where(
-                AlertRow.first_at >= since
+            select(EventRow.id, EventRow.camera_id, EventRow.type, EventRow.started_at).where(
+                EventRow.started_at >= since, EventRow.alert_id.is_not(None)
             )
         ):
-            self._recent.setdefault((r.camera_id, r.type), {})[r.id] = utc(r.first_at).timestamp()
+            self._recent.setdefault((r.camera_id, r.type), {})[r.id] = utc(r.started_at).timestamp()
 
-    def alerts_changed(self, alerts: list[dict[str, Any]], opened: set[str]) -> None:
-        """Alerts opened (ids in ``opened``), fed by a hit, moved in their lifecycle or escalated
-        (their public summaries)."""
+    def alerts_changed(
+        self,
+        alerts: list[dict[str, Any]],
+        opened: set[str],
+        hits: Iterable[tuple[str, str, str, datetime]] = (),
+    ) -> None:
+        """Alerts opened (ids in ``opened``), fed by hits (id, camera, rule, start), moved in
+        their lifecycle or escalated (their public summaries)."""
         with self.lock:
             if self._open is None:
                 return  # not loaded yet: the first tick reads the store
             for a in alerts:
                 if a["status"] in alert_repo.open_statuses():
-                    e = self._open[a["id"]] = _open_alert(a)
-                    if a["id"] in opened:
-                        self._recent.setdefault((e["camera_id"], e["type"]), {})[e["id"]] = e["first_at"]
+                    self._open[a["id"]] = _open_alert(a)
                 else:
                     self._open.pop(a["id"], None)
+            for hit_id, camera, rule, start in hits:
+                self._recent.setdefault((camera, rule), {})[hit_id] = utc(start).timestamp()
 
     def _events(self) -> list[ActiveEvent]:
         return [
@@ -153,7 +160,7 @@ class TriageService:
                 e["confidence"],
                 e["last_hit_at"],
                 e["ended_at"],
-                e["status"] != Status.NEW.value,
+                e["status"] != Status.NEW.value and not _active_since_acknowledged(e),
                 e["escalated"],
                 e["zone"],
                 e["detail"],
@@ -162,7 +169,8 @@ class TriageService:
         ]
 
     def _recent_counts(self, now: float) -> dict[tuple[str, str], int]:
-        """Alerts opened in the routine window, per (camera, rule) of an open alert."""
+        """Hits that alerted in the routine window, per (camera, rule) of an open alert: how often
+        the rule fires there, whether its hits are grouped into few alerts or not."""
         since = now - self.cfg.routine_window_s
         out = {}
         for key in {(e["camera_id"], e["type"]) for e in self._open.values()}:
@@ -384,9 +392,16 @@ def _open_alert(row: dict[str, Any]) -> dict[str, Any]:
         "ended_at": ts(row.get("ended_at")),
         "status": row["status"],
         "escalated": row.get("escalated_at") is not None and row["status"] == Status.NEW.value,
+        "acknowledged_at": ts(row.get("acknowledged_at")),
         "zone": row["zone"],
         "detail": _detail(row["type"], row.get("details") or {}),
     }
+
+
+def _active_since_acknowledged(e: dict[str, Any]) -> bool:
+    """A hit started after the alert was acknowledged: new activity counts fully again (and
+    decays once it ends), as a new alert would."""
+    return e["acknowledged_at"] is not None and e["last_hit_at"] > e["acknowledged_at"]
 
 
 def _detail(type_: str, details: dict) -> str | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session, selectinload
 
 from gwanje.store.lifecycle import OPEN, Action, Status, next_status
@@ -44,11 +44,12 @@ def latest_open(session: Session, keys: Iterable[tuple[str, str, str | None]]) -
     keys = set(keys)
     if not keys:
         return {}
-    cameras = sorted({k[0] for k in keys})
+    pairs = sorted({(k[0], k[1]) for k in keys})
     rows = session.scalars(
         select(AlertRow)
-        .where(AlertRow.camera_id.in_(cameras), AlertRow.status.in_(open_statuses()))
+        .where(tuple_(AlertRow.camera_id, AlertRow.type).in_(pairs), AlertRow.status.in_(open_statuses()))
         .order_by(AlertRow.raised_at)
+        .options(selectinload(AlertRow.sop_steps))  # their summaries are published: one query
         .with_for_update()
     )
     out: dict[tuple, AlertRow] = {}

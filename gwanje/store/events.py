@@ -37,12 +37,11 @@ def save_snapshot(snapshot_dir: Path, event: Event) -> str | None:
     return f"{day}/{event.event_id}.jpg"
 
 
-def ingest(
+def new_hits(
     session: Session, events: Iterable[Event], *, snapshot_dir: Path
-) -> tuple[list[dict[str, Any]], dict[str, datetime]]:
-    """Store start phases as new hits and apply end phases to the hits they close. A repeated
-    start is ignored. Returns the created rows as column dicts, in order, and the ends applied
-    (hit id → end time). Bulk inserts: a batch costs a few statements, not one per row."""
+) -> tuple[list[dict[str, Any]], list[Event]]:
+    """The column dicts of the start phases not stored yet (their snapshots written, so no row
+    will name a missing file), in order, and the end phases."""
     events = list(events)
     ids = {e.event_id for e in events if e.phase == "start"}
     existing = set(session.scalars(select(EventRow.id).where(EventRow.id.in_(ids)))) if ids else set()
@@ -73,28 +72,36 @@ def ingest(
                 "shelf_id": None,
             }
         )
+    return rows, [e for e in events if e.phase == "end"]
+
+
+def insert_hits(session: Session, rows: list[dict[str, Any]]) -> None:
+    """One bulk insert (a batch costs a few statements, not one per row)."""
     if rows:
         session.execute(insert(EventRow), rows)
+
+
+def apply_ends(session: Session, ends: Iterable[Event]) -> dict[str, datetime]:
+    """The end phases onto their hits; returns hit id → end time."""
     ended: dict[str, datetime] = {}
-    for event in events:
-        if event.phase == "end":
-            session.execute(
-                update(EventRow)
-                .where(EventRow.id == event.event_id)
-                .values(end_s=event.end_s, ended_at=event.ended_at)
-            )
-            ended[event.event_id] = event.ended_at
-    return rows, ended
-
-
-def assign(session: Session, hit_ids: Sequence[str], *, alert_id: str | None, shelf_id: int | None) -> None:
-    """Record which alert (or which shelf) the hits went to."""
-    if hit_ids:
+    for event in ends:
         session.execute(
             update(EventRow)
-            .where(EventRow.id.in_(list(hit_ids)))
-            .values(alert_id=alert_id, shelf_id=shelf_id)
+            .where(EventRow.id == event.event_id)
+            .values(end_s=event.end_s, ended_at=event.ended_at)
         )
+        ended[event.event_id] = event.ended_at
+    return ended
+
+
+def ingest(
+    session: Session, events: Iterable[Event], *, snapshot_dir: Path
+) -> tuple[list[dict[str, Any]], dict[str, datetime]]:
+    """Store start phases as new hits (a repeated start is ignored) and apply end phases to the
+    hits they close. Returns the created rows as column dicts, in order, and the ends applied."""
+    rows, ends = new_hits(session, events, snapshot_dir=snapshot_dir)
+    insert_hits(session, rows)
+    return rows, apply_ends(session, ends)
 
 
 def alerts_of(session: Session, hit_ids: Sequence[str]) -> dict[str, str]:

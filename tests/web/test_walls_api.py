@@ -218,3 +218,24 @@ def test_the_queue_total_is_the_stores_with_5000_open_alerts(center) -> None:
             ]
         }
     assert len(seen) == stored  # every open alert reachable, none twice
+
+
+def test_new_activity_on_an_acknowledged_alert_counts_fully_again(center) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    kim = center.client("kim")
+    _on_duty(kim)
+    now = datetime.now(UTC)
+    first = make_event("cam-1", EventType.INTRUSION, started_at=now - timedelta(seconds=20))
+    runtime, triage = center.app.state.center, center.app.state.triage
+    runtime.ingest([first])
+    _tick(center)
+    fresh = triage.priorities["cam-1"].value
+    kim.post(f"/api/alerts/{first.event_id}/acknowledge", json={})
+    _tick(center)
+    seen = triage.priorities["cam-1"].value
+    assert seen == pytest.approx(fresh * 0.4, rel=0.05)  # acknowledged: 40 %
+    runtime.ingest([make_event("cam-1", EventType.INTRUSION, started_at=now + timedelta(seconds=5))])
+    _tick(center)
+    assert kim.get(f"/api/alerts/{first.event_id}").json()["hit_count"] == 2  # the same alert ...
+    assert triage.priorities["cam-1"].value > 2 * seen  # ... and its new activity counts fully
