@@ -21,6 +21,7 @@ from common import RESULTS, Summary, write_result  # noqa: E402
 CHECKS = [
     "zone_events",
     "mall_count",
+    "crowd_density",
     "pets_ground",
     "abandoned",
     "fight",
@@ -41,7 +42,9 @@ def main(names: list[str]) -> None:
     for name in names or CHECKS:
         module = importlib.import_module(name)
         c0 = time.time()
-        summaries: list[Summary] = module.main([]) if name == "zone_events" else module.main()
+        summaries: list[Summary] = (
+            module.main([]) if name in ("zone_events", "crowd_density") else module.main()
+        )
         rows[name] = [s.row() for s in summaries]
         print(f"{name}: {time.time() - c0:.0f} s", flush=True)
     store.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import cv2
@@ -11,7 +11,7 @@ import numpy as np
 import supervision as sv
 
 from gwanje.analytics.abandoned import AbandonedRules
-from gwanje.analytics.crowd import CrowdRules
+from gwanje.analytics.crowd import CrowdRules, density_maps
 from gwanje.analytics.fall import FallRules
 from gwanje.analytics.fight import FightRules
 from gwanje.analytics.fire import FireRules
@@ -25,7 +25,9 @@ from gwanje.domain import CameraStatus, Event, Frame
 from gwanje.vision.blobs import VehicleBlobs
 from gwanje.vision.detectors import Detector, create_detector
 from gwanje.vision.detectors.base import box_coverage, empty_detections
+from gwanje.vision.enhance import LowLight
 from gwanje.vision.motion import MotionGate, MotionResult
+from gwanje.vision.pose import PoseEstimator
 from gwanje.vision.regions import Box, DetectionRegions
 from gwanje.vision.tracking import Tracker
 
@@ -53,6 +55,7 @@ class CameraPipeline:
     ) -> None:
         self.camera = camera
         self.detector = detector or create_detector(camera.detector)
+        self.low_light = LowLight() if camera.low_light == "clahe" else None
         self.gate = MotionGate(camera.motion)
         self.fps = fps or camera.analysis_fps
         self.stride = camera.detector.stride
@@ -66,9 +69,13 @@ class CameraPipeline:
         self.rules += [LineRules(line) for line in camera.lines]
         if camera.ground is not None:
             plane = GroundPlane.from_config(camera.ground)
-            self.rules += [CrowdRules(z, camera.crowd, plane) for z in camera.zones if "crowd" in z.rules]
+            crowd_zones = [z for z in camera.zones if "crowd" in z.rules]
+            maps = density_maps(camera.crowd) if crowd_zones else None
+            self.rules += [CrowdRules(z, camera.crowd, plane, maps) for z in crowd_zones]
         if camera.fall.enabled:
-            self.rules.append(FallRules(camera.fall))
+            self.rules.append(
+                FallRules(camera.fall, pose=PoseEstimator() if camera.fall.pose_check else None)
+            )
         if camera.fight.enabled:
             self.rules.append(FightRules(camera.fight))
         self.rules += [
@@ -97,7 +104,15 @@ class CameraPipeline:
         self.regions = DetectionRegions(camera.detector.roi, hasattr(self.detector, "detect_crops"))
         self.last_roi: list[Box] | None = None  # where the detector looked last (None: the whole frame)
 
+    @property
+    def methods(self) -> dict[str, str]:
+        """How the analyses that have a choice run here (shown in the camera's status)."""
+        crowd = sorted({r.method for r in self.rules if isinstance(r, CrowdRules)})
+        return {"crowd": "+".join(crowd)} if crowd else {}
+
     def process(self, frame: Frame) -> FrameResult:
+        if self.low_light is not None:
+            frame = replace(frame, image=self.low_light(frame.image))
         if self._origin is None:
             self._origin = frame.wall_time - timedelta(seconds=frame.pts_s)
         timings: dict[str, float] = {}

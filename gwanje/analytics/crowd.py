@@ -21,12 +21,44 @@ from gwanje.analytics.ground import GroundPlane, density
 from gwanje.analytics.hits import RuleHit, class_mask, new_event_id
 from gwanje.config import CrowdConfig, ZoneConfig
 from gwanje.domain import EventType, Severity
+from gwanje.vision.density import DensityCounter, default_density_model, polygon_shares
 
 LEVELS = (("caution", Severity.MEDIUM), ("warning", Severity.HIGH), ("danger", Severity.CRITICAL))
 
 
+class DensityMaps:
+    """The density network's latest map of one camera, shared by its crowd zones and refreshed at
+    most every ``every_s`` seconds (a crowd builds over minutes, not frames)."""
+
+    def __init__(self, counter: DensityCounter, every_s: float) -> None:
+        self.counter, self.every_s = counter, every_s
+        self._t: float | None = None
+        self._map: np.ndarray | None = None
+
+    def at(self, image: np.ndarray, t: float) -> np.ndarray:
+        if self._map is None or self._t is None or t - self._t >= self.every_s or t < self._t:
+            self._map, self._t = self.counter.density(image), t
+        return self._map
+
+
+def density_maps(config: CrowdConfig) -> DensityMaps | None:
+    """The camera's density network as its config asks: None means count the person boxes."""
+    if config.method == "detections":
+        return None
+    path = config.density_model or default_density_model()
+    if config.method == "auto" and not path.is_file():
+        return None
+    return DensityMaps(DensityCounter(path), config.density_every_s)
+
+
 class CrowdRules:
-    def __init__(self, zone: ZoneConfig, config: CrowdConfig, plane: GroundPlane) -> None:
+    def __init__(
+        self,
+        zone: ZoneConfig,
+        config: CrowdConfig,
+        plane: GroundPlane,
+        density: DensityMaps | None = None,
+    ) -> None:
         self.zone, self.config, self.plane = zone, config, plane
         self.area_m2 = plane.area_m2(zone.polygon)
         if self.area_m2 <= 0:
@@ -40,10 +72,17 @@ class CrowdRules:
         self.last_count = 0
         self.model = CountModel.load(zone.count_model) if zone.count_model is not None else None
         self._regressed: float | None = None
+        self.density = density if self.model is None else None
+        self.method = "regression" if self.model else "density" if self.density else "detections"
+        self._image: np.ndarray | None = None
+        self._shares: np.ndarray | None = None
 
     def observe(self, image: np.ndarray, detections: sv.Detections | None) -> None:
         """Give a zone with a count model the frame and the detector's raw output (``None`` when
-        the detector did not run on this frame: the last count stands)."""
+        the detector did not run on this frame: the last count stands). A zone counted by the
+        density network keeps the frame for ``update``."""
+        if self.density is not None:
+            self._image = image
         if self.model is None or detections is None:
             return
         grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
@@ -60,6 +99,12 @@ class CrowdRules:
         if self._regressed is not None:
             count = round(self._regressed)
             raw = self._regressed / self.area_m2
+        elif self.density is not None and self._image is not None:
+            cells = self.density.at(self._image, t)
+            if self._shares is None or self._shares.shape != cells.shape:
+                self._shares = polygon_shares(self.zone.polygon, self._image.shape[:2])
+            estimate = float((cells * self._shares).sum())
+            count, raw = round(estimate), estimate / self.area_m2
         self._samples.append((t, raw))
         while self._samples and t - self._samples[0][0] > self.config.window_s:
             self._samples.popleft()

@@ -10,6 +10,14 @@ any standing box seen at the same place within ``fall_s`` seconds, whatever its 
 once the person has stayed down ``down_s`` seconds: a standing box at the same spot (they got up)
 cancels it before, and ends it after. Sitting and crouching keep the box taller than wide; lying
 down on purpose takes longer than ``fall_s`` (sitting first), so neither is a fall.
+
+Boxes alone mistake some postures for lying: a person stooping or sitting low near the camera, or
+with the head cut off by the picture's edge, gives a wide short box. With ``pose_check`` the body
+pose (``gwanje.vision.pose``, BlazePose on the candidate's box, so it runs only on the rare
+candidates) decides before the alarm: a confident pose with the torso upright and of standing
+length (sitting, kneeling), or with the hips still high over feet on the floor (stooping), is not
+a person down; the check repeats while the candidate lasts, so a person who then goes down is
+still caught. Where the pose is unsure (a lying body seen sideways, darkness) the boxes decide.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import supervision as sv
 from gwanje.analytics.hits import RuleHit, class_mask, new_event_id
 from gwanje.config import FallConfig
 from gwanje.domain import EventType, Severity
+from gwanje.vision.pose import Pose, PoseEstimator
 
 Box = tuple[float, float, float, float]
 
@@ -34,6 +43,8 @@ class _Down:
     box: Box  # the latest lying box
     seen_s: float  # when a lying box was last seen here
     event_id: str | None = None
+    checked_s: float | None = None  # when the pose was last looked at
+    upright: bool = False  # what the pose said then
 
 
 def _size(b: Box) -> tuple[float, float]:
@@ -46,17 +57,48 @@ def _spot_overlap(a: Box, b: Box) -> bool:
     return min(a[2] + pad, b[2]) > max(a[0] - pad, b[0])
 
 
+POSE_SCORE = 0.5  # below this the pose model is unsure a person is in the box: boxes decide
+UPRIGHT_DEG = 35.0  # torso within this of vertical ...
+TORSO_SHARE = 0.2  # ... and at least this share of the standing height long: sitting or kneeling
+HIPS_HIGH = 0.4  # hips this share of the standing height over the floor, feet on it: stooping
+CHECK_EVERY_S = 0.3
+
+
+def not_down(pose: Pose, standing: Box) -> bool:
+    """Whether a confident pose shows a person who is not lying: upright torso of standing length,
+    or hips high above the floor with the ankles on it. Proportions of a body, not fitted values."""
+    if pose.score < POSE_SCORE:
+        return False
+    height = standing[3] - standing[1]
+    floor = standing[3]
+    hips, shoulders = pose.hips, pose.shoulders
+    torso = hips[1] - shoulders[1]
+    upright = (
+        pose.torso_angle <= UPRIGHT_DEG and torso >= TORSO_SHARE * height and pose.head[1] < shoulders[1]
+    )
+    ankles = max(pose.points[27][1], pose.points[28][1])
+    stooping = hips[1] <= floor - HIPS_HIGH * height and ankles >= floor - 0.15 * height
+    return bool(upright or stooping)
+
+
 class FallRules:
-    def __init__(self, config: FallConfig, classes: tuple[str, ...] = ("person",)) -> None:
+    def __init__(
+        self, config: FallConfig, classes: tuple[str, ...] = ("person",), pose: PoseEstimator | None = None
+    ) -> None:
         self.config = config
         self.classes = list(classes)
         self._standing: deque[tuple[float, Box]] = deque()
         self._down: list[_Down] = []
         self._raw: list[Box] = []
+        self.pose = pose
+        self._image: np.ndarray | None = None
+        self.pose_runs = 0
 
     def observe(self, image: np.ndarray, detections: sv.Detections | None) -> None:
         """The detector's raw boxes of this frame: a person on the floor often scores too low to
         start a track, so lying boxes are taken from here as well as from the tracks."""
+        if self.pose is not None:
+            self._image = image
         if detections is None:
             self._raw = []
             return
@@ -85,13 +127,23 @@ class FallRules:
             if source is not None:
                 self._down.append(_Down(source[1], source[0], b, t))
         for d in self._down:
-            if d.event_id is None and t - d.fell_s >= c.down_s:
+            if d.event_id is None and t - d.fell_s >= c.down_s and not self._looks_up(d, t):
                 d.event_id = new_event_id()
                 hits.append(self._hit(d, "start", t))
         self._standing.extend((t, s) for s in standing)
         while self._standing and t - self._standing[0][0] > c.fall_s:
             self._standing.popleft()
         return hits
+
+    def _looks_up(self, d: _Down, t: float) -> bool:
+        """The pose's word on a candidate about to alarm (re-asked every CHECK_EVERY_S)."""
+        if self.pose is None or self._image is None:
+            return False
+        if d.checked_s is None or t - d.checked_s >= CHECK_EVERY_S or t < d.checked_s:
+            self.pose_runs += 1
+            d.upright = not_down(self.pose.estimate(self._image, d.box), d.standing)
+            d.checked_s = t
+        return d.upright
 
     def _fell_from(self, lying: Box, t: float) -> tuple[float, Box] | None:
         """The latest standing box, seen within ``fall_s``, that this lying box could have been."""

@@ -48,6 +48,7 @@ class Health:
     state: CameraState
     worker: int | None = None
     detector_ms: float = 0.0
+    methods: tuple[tuple[str, str], ...] = ()
     updated: float = field(default_factory=time.monotonic)
 
 
@@ -221,7 +222,7 @@ class Center:
 
     # -- health and live ---------------------------------------------------------------------
     def _on_health(self, msg: HealthOut) -> None:
-        self.health[msg.state.camera_id] = Health(msg.state, msg.worker, msg.detector_ms)
+        self.health[msg.state.camera_id] = Health(msg.state, msg.worker, msg.detector_ms, msg.methods)
 
     def _on_live(self, frame: LiveFrame) -> None:
         view = self.live.get(frame.camera_id)

@@ -1,7 +1,9 @@
-"""``gwanje models quantize``: YOLOv3-tiny quantized to INT8 on the site's own footage."""
+"""``gwanje models``: YOLOv3-tiny quantized to INT8 on the site's own footage (``quantize``), the
+crowd density network trained on head-marked pictures (``train-crowd``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,7 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from gwanje.cli.console import err, fail, out
 from gwanje.video.source import SourceError, VideoSource
 
-app = typer.Typer(no_args_is_help=True, help="Detection models: INT8 quantization on site footage")
+app = typer.Typer(
+    no_args_is_help=True, help="Models: INT8 quantization on site footage, crowd density training"
+)
 
 
 @app.command("quantize")
@@ -57,3 +61,57 @@ def _spread_frames(sources: list[VideoSource], per_video: int):
                 if taken >= per_video:
                     src.stop()
                     break
+
+
+@app.command("train-crowd")
+def train_crowd(
+    shanghaitech: Annotated[
+        Path, typer.Option(help="ShanghaiTech part A folder (with train_data/images and ground-truth)")
+    ] = Path("../shared/data/crowd_shanghaitech_a"),
+    mall: Annotated[
+        Path | None, typer.Option(help="Mall dataset folder: its first frames join the training")
+    ] = None,
+    mall_frames: Annotated[int, typer.Option(help="Mall frames 1..N to train on (standard: 800)")] = 800,
+    steps: Annotated[int, typer.Option(min=1, help="Training steps")] = 1500,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Use only the first N pictures of each set")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the model (default: where cameras look)")
+    ] = None,
+) -> None:
+    """Train the crowd density network (PyTorch, `pip install -e '.[train]'`); crowd zones use it."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise fail("training needs PyTorch: pip install -e '.[train]' (torch==2.13.0, CPU)") from None
+    from gwanje.training.crowd_data import mall as mall_images
+    from gwanje.training.crowd_data import shanghaitech_a
+    from gwanje.training.crowd_train import TrainSettings, make_crowd_model
+    from gwanje.vision.density import default_density_model
+
+    try:
+        images = shanghaitech_a(shanghaitech)[:limit]
+        if mall is not None:
+            images += mall_images(mall, range(1, mall_frames + 1))[:limit]
+        target = output or default_density_model()
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[loss]}"),
+            console=err,
+        ) as progress:
+            read = progress.add_task("features of the pictures", total=len(images), loss="")
+            fit = progress.add_task("training the density head", total=steps, loss="")
+            path = make_crowd_model(
+                images,
+                target,
+                TrainSettings(steps=steps),
+                on_prepared=lambda n: progress.update(read, completed=n),
+                on_step=lambda n, loss: progress.update(fit, completed=n, loss=f"loss {loss:.2f}"),
+            )
+    except (OSError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    out.print(f"crowd density model saved: {path}\ncrowd zones use it (crowd.method auto or density)")

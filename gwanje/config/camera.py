@@ -97,6 +97,9 @@ class CameraConfig(Strict):
     url: str = Field(..., description="File path, rtsp://, rtsps://, http(s):// MJPEG")
     transport: Literal["tcp", "udp"] = "tcp"
     analysis_fps: float = Field(5.0, gt=0, le=60)
+    low_light: Literal["off", "clahe"] = Field(
+        "off", description="clahe: equalise the luminance before analysis (dark rooms, night); see docs"
+    )
     open_timeout_s: float = Field(10.0, gt=0, le=120)
     reconnect_initial_s: float = Field(0.5, gt=0)
     reconnect_max_s: float = Field(30.0, gt=0)

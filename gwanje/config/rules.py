@@ -4,6 +4,7 @@ fight, fire, abandoned object, vehicles. ``CameraConfig`` (camera.py) holds one 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -47,6 +48,16 @@ class CrowdConfig(Strict):
     window_s: float = Field(3.0, gt=0, description="Density is the median over this many seconds")
     trend_window_s: float = Field(30.0, gt=0)
     trend_rise: float = Field(1.5, gt=0, description="Rise in persons/m² over the trend window that alerts")
+    method: Literal["auto", "density", "detections"] = Field(
+        "auto",
+        description="How people are counted: the trained density network (`gwanje models train-crowd`), "
+        "the tracked person boxes, or auto (the network when its file exists, else the boxes). "
+        "A zone's count_model (a per-camera fit) comes first where it is set",
+    )
+    density_model: Path | None = Field(
+        None, description="The density network's file (default: the one train-crowd writes)"
+    )
+    density_every_s: float = Field(1.0, gt=0, description="Run the density network at most this often")
 
     @model_validator(mode="after")
     def _ordered(self) -> CrowdConfig:
@@ -70,6 +81,11 @@ class FallConfig(Strict):
     fall_s: float = Field(1.5, gt=0, description="Standing to lying within this many seconds is a fall")
     down_s: float = Field(5.0, ge=0, description="...and staying down this long raises the alarm")
     forget_s: float = Field(30.0, gt=0, description="A fallen person unseen this long closes the event")
+    pose_check: bool = Field(
+        True,
+        description="Before the alarm, look at the body pose on the fallen box (BlazePose): a person still "
+        "upright (sitting, kneeling) or bent over on their feet (stooping) is not down",
+    )
     severity: Severity = "high"
 
 

@@ -32,6 +32,7 @@ class HealthOut:  # worker → center, about once a second per camera
     worker: int
     state: CameraState
     detector_ms: float = 0.0
+    methods: tuple[tuple[str, str], ...] = ()  # how each analysis runs, e.g. ("crowd", "density")
 
 
 @dataclass(frozen=True)

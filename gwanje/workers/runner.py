@@ -39,6 +39,7 @@ class CameraThread:
         self._stop = threading.Event()
         self._state = CameraState(camera.id, CameraStatus.CONNECTING)
         self._detect_ms = 0.0
+        self._methods: tuple[tuple[str, str], ...] = ()
         self.thread = threading.Thread(target=self._run, name=f"camera-{camera.id}", daemon=True)
         self.thread.start()
 
@@ -50,7 +51,7 @@ class CameraThread:
     # -- health ------------------------------------------------------------------------------
     def health(self) -> HealthOut:
         state = self.source.state if self.source is not None else self._state
-        return HealthOut(self.worker, state, self._detect_ms)
+        return HealthOut(self.worker, state, self._detect_ms, self._methods)
 
     def _send_health(self) -> None:
         self.out.put(self.health())
@@ -65,6 +66,7 @@ class CameraThread:
             try:
                 pipeline = CameraPipeline(self.camera, detector=detector)
                 detector = pipeline.detector
+                self._methods = tuple(pipeline.methods.items())
                 self._stream(pipeline)
                 delay = self.camera.reconnect_initial_s
                 if not self.camera.loop and not is_live(self.camera.url):

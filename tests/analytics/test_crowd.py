@@ -106,3 +106,65 @@ def test_pets_homography_and_density_match_ground_truth(pets_gt):
     assert res["median_m"] < 0.2 and res["p90_m"] < 0.3
     assert res["frames_equal"] >= 0.9 * res["frames"]
     assert res["max_density_diff"] < 0.05
+
+
+class FixedCounter:
+    """Stands in for the density network: every call gives the same cells and is counted."""
+
+    def __init__(self, cells):
+        self.cells, self.calls = cells, 0
+
+    def density(self, image):
+        self.calls += 1
+        return self.cells
+
+
+def test_density_network_counts_the_cells_inside_the_zone_at_most_once_a_second():
+    from gwanje.analytics.crowd import DensityMaps
+
+    cells = np.zeros((16, 16), np.float32)  # a 128x128 picture: the zone is cells 0..12 each way
+    cells[:12, :12] = 450 / 144  # 450 people in the zone (4.5 per m² over 100 m²)
+    cells[14:, 14:] = 50.0  # people outside the zone do not count
+    counter = FixedCounter(cells)
+    rules = CrowdRules(ZONE, CrowdConfig(), PLANE, DensityMaps(counter, every_s=1.0))
+    assert rules.method == "density"
+    image = np.zeros((128, 128, 3), np.uint8)
+    hits, t = [], 0.0
+    for _ in range(50):  # 10 s at 5 frames a second, and the detector sees nobody
+        rules.observe(image, people(0))
+        hits += rules.update(people(0), t)
+        t += 0.2
+    assert counter.calls == 10
+    # cells 0..11 lie wholly inside the 0-100 zone (cell 12, half inside, is empty)
+    assert rules.last_count == 450 and rules.last_density == pytest.approx(4.5)
+    levels = [h.details["level"] for h in hits if h.type == EventType.CROWD and h.phase == "start"]
+    assert levels == ["warning"]
+
+
+def test_density_maps_follow_the_method(tmp_path):
+    from gwanje.analytics.crowd import density_maps
+
+    missing = tmp_path / "none.onnx"
+    assert density_maps(CrowdConfig(method="auto", density_model=missing)) is None
+    assert density_maps(CrowdConfig(method="detections", density_model=missing)) is None
+    with pytest.raises(FileNotFoundError, match="train-crowd"):
+        density_maps(CrowdConfig(method="density", density_model=missing))
+
+
+def test_pipeline_reports_how_crowds_are_counted(tmp_path):
+    from gwanje.pipeline import CameraPipeline
+
+    cam = CameraConfig(
+        id="c",
+        url="x.mp4",
+        zones=[ZONE],
+        ground={
+            "image_points": [[0, 0], [100, 0], [100, 100], [0, 100]],
+            "ground_points": [[0, 0], [10, 0], [10, 10], [0, 10]],
+        },
+        crowd={"method": "auto", "density_model": str(tmp_path / "none.onnx")},
+        fall={"enabled": False},
+        fire={"enabled": False},
+        abandoned={"enabled": False},
+    )
+    assert CameraPipeline(cam, detector=object()).methods == {"crowd": "detections"}

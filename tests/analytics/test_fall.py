@@ -75,3 +75,71 @@ def test_real_urfd_clips(shared, clip, falls):
         events = pipe.process(dataclasses.replace(frame, image=frame.image[:, 320:].copy())).events
         got += sum(e.type == "fall" and e.phase == "start" for e in events)
     assert got == falls
+
+
+def body(head, shoulders, hips, ankles, score=0.9):
+    """A pose from a few joints (x, y); the others sit at the hips."""
+    from gwanje.vision.pose import Pose
+
+    pts = np.tile(np.asarray(hips, np.float32), (33, 1))
+    pts[0] = head
+    pts[11] = pts[12] = shoulders
+    pts[23] = pts[24] = hips
+    pts[27] = pts[28] = ankles
+    return Pose(pts, np.ones(33, np.float32), score)
+
+
+STANDING_BOX = (100, 0, 140, 200)  # 200 px tall, feet on the floor at y = 200
+
+
+@pytest.mark.parametrize(
+    ("pose", "up"),
+    [
+        (body((120, 110), (120, 125), (120, 170), (150, 195)), True),  # sitting: upright torso, hips low
+        (body((80, 120), (95, 110), (125, 95), (125, 198)), True),  # stooping: hips high, feet down
+        (body((40, 185), (60, 185), (110, 188), (170, 192)), False),  # lying along the floor
+        (body((120, 110), (120, 125), (120, 170), (150, 195), score=0.2), False),  # unsure: boxes decide
+    ],
+)
+def test_pose_tells_sitting_and_stooping_from_lying(pose, up):
+    from gwanje.analytics.fall import not_down
+
+    assert not_down(pose, STANDING_BOX) is up
+
+
+class FixedPose:
+    def __init__(self, pose):
+        self.pose, self.calls = pose, 0
+
+    def estimate(self, image, box):
+        self.calls += 1
+        return self.pose
+
+
+def test_pose_check_holds_the_alarm_while_the_person_is_upright_and_lets_it_go_when_down():
+    sitting = body((120, 110), (120, 125), (120, 170), (150, 195))
+    lying = body((40, 185), (60, 185), (110, 188), (170, 192))
+    model = FixedPose(sitting)
+    rule = FallRules(FallConfig(down_s=1.0), pose=model)
+    image = np.zeros((240, 320, 3), np.uint8)
+    out, t = [], 0.0
+    for i in range(60):
+        box = STAND if i < 10 else LIE
+        if i == 40:
+            model.pose = lying  # the person who sat low now lies down
+        rule.observe(image, None)
+        out += [(round(t, 1), h.phase) for h in rule.update(boxes(box), t)]
+        t += 0.2
+    assert [p for _, p in out] == ["start"]
+    assert out[0][0] == pytest.approx(8.0, abs=0.01)  # not at 2.8 s (down 1 s) while sitting
+    assert 10 <= model.calls <= 16  # about every 0.3 s while held (every other frame here), not each frame
+
+
+def test_low_light_equalisation_brightens_a_dark_frame_and_keeps_its_size():
+    from gwanje.vision.enhance import LowLight
+
+    rng = np.random.default_rng(1)
+    dark = (rng.uniform(0, 40, (120, 160, 3))).astype(np.uint8)
+    out = LowLight()(dark)
+    assert out.shape == dark.shape and out.dtype == np.uint8
+    assert out.mean() > dark.mean() + 20 and out.std() > dark.std()

@@ -60,19 +60,18 @@ class YoloHead:
     anchors: np.ndarray  # (3, 2) pixels at network input scale
 
 
-def build_openvino_model(
-    cfg_path: Path,
-    weights_path: Path,
-    width: int,
-    height: int,
-    fix_anchor_mask: bool,
-    feature_layers: tuple[int, ...] = (),
-):
-    """Build the darknet network as an ``openvino.Model``; returns it with its YOLO heads. The
-    outputs of ``feature_layers`` (indices of the cfg's layers) follow the heads' outputs."""
-    import openvino as ov
-    import openvino.opset13 as op
+@dataclass(frozen=True)
+class DarknetLayer:
+    """One layer of the cfg; a convolution carries its kernel with batch-norm folded in."""
 
+    section: CfgSection
+    kernel: np.ndarray | None = None  # (out, in, k, k) float32
+    bias: np.ndarray | None = None  # (out,) float32
+
+
+def read_darknet(cfg_path: Path, weights_path: Path) -> list[DarknetLayer]:
+    """The cfg's layers (without ``[net]``) with their weights, batch-norm folded into the
+    convolutions. Shared by the OpenVINO graph and the crowd model's training (PyTorch)."""
     sections = parse_cfg(cfg_path.read_text())
     raw = np.fromfile(weights_path, dtype=np.uint8)
     major, minor = np.frombuffer(raw[:8], dtype=np.int32)
@@ -88,15 +87,12 @@ def build_openvino_model(
         pos += n
         return out
 
-    param = op.parameter([1, 3, height, width], np.float32, name="images")
-    x = param
+    layers: list[DarknetLayer] = []
     channels = 3
-    outputs: list = []  # each layer's output node
     out_channels: list[int] = []
     for sec in sections[1:]:
         if sec.kind == "convolutional":
-            filters, size, stride = sec.int("filters"), sec.int("size"), sec.int("stride", 1)
-            pad = (size - 1) // 2 if sec.int("pad") else 0
+            filters, size = sec.int("filters"), sec.int("size")
             if sec.int("batch_normalize"):
                 beta, gamma, mean, var = (take(filters) for _ in range(4))
                 kernel = take(filters * channels * size * size).reshape(filters, channels, size, size)
@@ -106,13 +102,49 @@ def build_openvino_model(
             else:
                 bias = take(filters)
                 kernel = take(filters * channels * size * size).reshape(filters, channels, size, size)
-            x = op.convolution(
-                x, op.constant(kernel.astype(np.float32)), [stride, stride], [pad, pad], [pad, pad], [1, 1]
-            )
-            x = op.add(x, op.constant(bias.astype(np.float32).reshape(1, -1, 1, 1)))
+            layers.append(DarknetLayer(sec, kernel.astype(np.float32), bias.astype(np.float32)))
+            channels = filters
+        elif sec.kind == "route":
+            idx = [i if i >= 0 else len(out_channels) + i for i in sec.ints("layers")]
+            channels = sum(out_channels[i] for i in idx)
+            layers.append(DarknetLayer(sec))
+        elif sec.kind in ("maxpool", "upsample", "yolo"):
+            layers.append(DarknetLayer(sec))
+        else:
+            raise ValueError(f"unsupported darknet layer [{sec.kind}] in {cfg_path}")
+        out_channels.append(channels)
+    if pos != len(weights):
+        raise ValueError(f"{weights_path}: {len(weights) - pos} weights left over after reading {cfg_path}")
+    return layers
+
+
+def build_openvino_model(
+    cfg_path: Path,
+    weights_path: Path,
+    width: int,
+    height: int,
+    fix_anchor_mask: bool,
+    feature_layers: tuple[int, ...] = (),
+):
+    """Build the darknet network as an ``openvino.Model``; returns it with its YOLO heads. The
+    outputs of ``feature_layers`` (indices of the cfg's layers) follow the heads' outputs."""
+    import openvino as ov
+    import openvino.opset13 as op
+
+    layers = read_darknet(cfg_path, weights_path)
+    param = op.parameter([1, 3, height, width], np.float32, name="images")
+    x = param
+    outputs: list = []  # each layer's output node
+    for layer in layers:
+        sec = layer.section
+        if sec.kind == "convolutional":
+            assert layer.kernel is not None and layer.bias is not None
+            stride = sec.int("stride", 1)
+            pad = (sec.int("size") - 1) // 2 if sec.int("pad") else 0
+            x = op.convolution(x, op.constant(layer.kernel), [stride, stride], [pad, pad], [pad, pad], [1, 1])
+            x = op.add(x, op.constant(layer.bias.reshape(1, -1, 1, 1)))
             if sec.opts.get("activation") == "leaky":
                 x = op.prelu(x, op.constant(np.array([0.1], dtype=np.float32)))
-            channels = filters
         elif sec.kind == "maxpool":
             size, stride = sec.int("size"), sec.int("stride", 1)
             end = 1 if stride == 1 else 0
@@ -130,16 +162,10 @@ def build_openvino_model(
         elif sec.kind == "route":
             idx = [i if i >= 0 else len(outputs) + i for i in sec.ints("layers")]
             x = outputs[idx[0]] if len(idx) == 1 else op.concat([outputs[i] for i in idx], 1)
-            channels = sum(out_channels[i] for i in idx)
-        elif sec.kind == "yolo":
-            pass  # a head's output is the layer before it; decoding runs in NumPy (yolo_heads)
-        else:
-            raise ValueError(f"unsupported darknet layer [{sec.kind}] in {cfg_path}")
+        # [yolo]: a head's output is the layer before it; decoding runs in NumPy (yolo_heads)
         outputs.append(x)
-        out_channels.append(channels)
-    if pos != len(weights):
-        raise ValueError(f"{weights_path}: {len(weights) - pos} weights left over after reading {cfg_path}")
-    yolo_nodes = [outputs[i] for i, s in enumerate(sections[1:]) if s.kind == "yolo"]
+    sections = [layer.section for layer in layers]
+    yolo_nodes = [outputs[i] for i, s in enumerate(sections) if s.kind == "yolo"]
     nodes = yolo_nodes + [outputs[i] for i in feature_layers]
     model = ov.Model([op.result(n) for n in nodes], [param], "yolov3_tiny")
     return model, yolo_heads(sections, fix_anchor_mask)

@@ -37,6 +37,7 @@ def _health(center: Center, camera_id: str) -> dict[str, Any]:
         "last_error": st.last_error,
         "worker": h.worker,
         "detector_ms": round(h.detector_ms, 1),
+        "methods": dict(h.methods),
     }
 
 

@@ -12,12 +12,18 @@ export async function loadCameras() {
   return state.cameras;
 }
 
+// how the camera's analyses run, e.g. crowd by the density model or by person boxes
+function methods(m) {
+  if (!m || !m.crowd) return "";
+  return m.crowd.split("+").map((way) => t(`crowd.${way}`)).join(", ");
+}
+
 export function renderCameras() {
   const admin = state.user.role === "admin";
   $("#cameras-body").replaceChildren(...state.cameras.map((c) => h("tr", { "data-camera": c.id },
     h("td", {}, c.id), h("td", {}, c.name), h("td", {}, h("span", { class: `status ${c.health.status}` }, t(`status.${c.health.status}`))),
     h("td", {}, c.health.fps ?? ""), h("td", {}, c.health.lag_s ?? ""), h("td", {}, ago(c.health.last_frame_at)),
-    h("td", {}, c.health.worker ?? ""), h("td", { class: "error" }, c.health.last_error || ""),
+    h("td", {}, c.health.worker ?? ""), h("td", {}, methods(c.health.methods)), h("td", { class: "error" }, c.health.last_error || ""),
     h("td", {}, h("button", { type: "button", class: "link", onclick: () => viewLive(c) }, t("cameras.view")),
       admin ? h("button", { type: "button", class: "link danger", "data-remove": c.id }, t("cameras.remove")) : null))));
 }
