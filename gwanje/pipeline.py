@@ -55,7 +55,9 @@ class CameraPipeline:
     ) -> None:
         self.camera = camera
         self.detector = detector or create_detector(camera.detector)
-        self.low_light = LowLight() if camera.low_light == "clahe" else None
+        self.low_light = (
+            None if camera.low_light == "off" else LowLight(only_when_dark=camera.low_light == "auto")
+        )
         self.gate = MotionGate(camera.motion)
         self.fps = fps or camera.analysis_fps
         self.stride = camera.detector.stride
@@ -111,6 +113,7 @@ class CameraPipeline:
         return {"crowd": "+".join(crowd)} if crowd else {}
 
     def process(self, frame: Frame) -> FrameResult:
+        raw = frame.image  # tampering is judged on the picture as the camera gives it
         if self.low_light is not None:
             frame = replace(frame, image=self.low_light(frame.image))
         if self._origin is None:
@@ -183,7 +186,7 @@ class CameraPipeline:
                 rule.observe(frame.image, detections if run else None)
             hits.extend(rule.update(tracks, frame.pts_s))
         if self.tamper is not None:
-            hits.extend(self.tamper.update(frame.image, frame.pts_s))
+            hits.extend(self.tamper.update(raw, frame.pts_s))
         self._last_frame = frame
         events = [self._event(h, frame) for h in hits]
         timings["total"] = (time.perf_counter() - t0) * 1e3

@@ -97,8 +97,10 @@ class CameraConfig(Strict):
     url: str = Field(..., description="File path, rtsp://, rtsps://, http(s):// MJPEG")
     transport: Literal["tcp", "udp"] = "tcp"
     analysis_fps: float = Field(5.0, gt=0, le=60)
-    low_light: Literal["off", "clahe"] = Field(
-        "off", description="clahe: equalise the luminance before analysis (dark rooms, night); see docs"
+    low_light: Literal["off", "auto", "clahe"] = Field(
+        "auto",
+        description="Equalise the luminance before analysis (CLAHE): always, or auto (only frames whose "
+        "mean grey level is under 60: night, a dark room)",
     )
     open_timeout_s: float = Field(10.0, gt=0, le=120)
     reconnect_initial_s: float = Field(0.5, gt=0)

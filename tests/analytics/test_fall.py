@@ -143,3 +143,14 @@ def test_low_light_equalisation_brightens_a_dark_frame_and_keeps_its_size():
     out = LowLight()(dark)
     assert out.shape == dark.shape and out.dtype == np.uint8
     assert out.mean() > dark.mean() + 20 and out.std() > dark.std()
+
+
+def test_low_light_auto_leaves_lit_frames_alone():
+    from gwanje.vision.enhance import LowLight
+
+    lit = np.full((48, 64, 3), 120, np.uint8)
+    lit[10:20, 10:20] = 30
+    auto = LowLight(only_when_dark=True)
+    assert auto(lit) is lit
+    dark = np.random.default_rng(2).uniform(0, 40, (96, 128, 3)).astype(np.uint8)
+    assert auto.is_dark(dark) and auto(dark).mean() > dark.mean() + 20
