@@ -72,7 +72,14 @@ def train_crowd(
         Path | None, typer.Option(help="Mall dataset folder: its first frames join the training")
     ] = None,
     mall_frames: Annotated[int, typer.Option(help="Mall frames 1..N to train on (standard: 800)")] = 800,
-    steps: Annotated[int, typer.Option(min=1, help="Training steps")] = 1500,
+    pets: Annotated[
+        Path | None,
+        typer.Option(help="PETS 2009 S2L1 ground truth folder (gt.txt): vtest.avi frames join the training"),
+    ] = None,
+    video: Annotated[Path, typer.Option(help="vtest.avi, for --pets")] = Path(
+        "/usr/share/doc/opencv-doc/examples/data/vtest.avi"
+    ),
+    steps: Annotated[int, typer.Option(min=1, help="Training steps")] = 3000,
     limit: Annotated[
         int | None, typer.Option(min=1, help="Use only the first N pictures of each set")
     ] = None,
@@ -86,14 +93,17 @@ def train_crowd(
     except ImportError:
         raise fail("training needs PyTorch: pip install -e '.[train]' (torch==2.13.0, CPU)") from None
     from gwanje.training.crowd_data import mall as mall_images
-    from gwanje.training.crowd_data import shanghaitech_a
+    from gwanje.training.crowd_data import pets09, shanghaitech_a
     from gwanje.training.crowd_train import TrainSettings, make_crowd_model
     from gwanje.vision.density import default_density_model
+    from gwanje.vision.detectors.base import cache_dir
 
     try:
         images = shanghaitech_a(shanghaitech)[:limit]
         if mall is not None:
             images += mall_images(mall, range(1, mall_frames + 1))[:limit]
+        if pets is not None:
+            images += pets09(pets, video, cache_dir() / "pets09_frames")[:limit]
         target = output or default_density_model()
         with Progress(
             TextColumn("[bold]{task.description}"),

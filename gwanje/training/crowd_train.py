@@ -25,7 +25,7 @@ TARGET_SCALE = 4.0
 
 @dataclass(frozen=True)
 class TrainSettings:
-    steps: int = 1500
+    steps: int = 3000
     batch: int = 12
     lr: float = 1e-3
     width: int = 64

@@ -1,6 +1,7 @@
 """The crowd density network: its training data, the training command on a tiny set, and the
 exported file run by OpenVINO as cameras run it."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -79,23 +80,26 @@ def test_density_counter_says_how_to_make_a_missing_model(tmp_path):
         DensityCounter(tmp_path / "bad.onnx")
 
 
-def _train(*args):
+def _train(*args, env=None):
     return subprocess.run(
         [sys.executable, "-m", "gwanje.cli", "models", "train-crowd", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=600,
         cwd=ROOT,
+        env=env,
     )
 
 
-def test_train_crowd_command_on_a_tiny_set(shared, tmp_path):
+def test_train_crowd_command_on_a_tiny_set(shared, vtest, tmp_path):
     out = tmp_path / "models" / "crowd.onnx"
+    env = {**os.environ, "GWANJE_CACHE_DIR": str(tmp_path / "cache")}
     proc = _train(
         "--shanghaitech", shared("crowd_shanghaitech_a"), "--mall", shared("crowd_mall"),
-        "--limit", 2, "--steps", 3, "--out", out,
+        "--pets", shared("pets09_s2l1"), "--video", vtest, "--limit", 2, "--steps", 3, "--out", out, env=env,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
+    assert len(list((tmp_path / "cache" / "pets09_frames").glob("*.jpg"))) == 265
     assert "crowd density model saved" in proc.stdout
     cells = DensityCounter(out, precision="f32").density(np.zeros((480, 640, 3), np.uint8))
     assert cells.shape == (60, 80) and np.isfinite(cells).all() and (cells >= 0).all()
