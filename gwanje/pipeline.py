@@ -109,8 +109,15 @@ class CameraPipeline:
     @property
     def methods(self) -> dict[str, str]:
         """How the analyses that have a choice run here (shown in the camera's status)."""
+        out = {}
         crowd = sorted({r.method for r in self.rules if isinstance(r, CrowdRules)})
-        return {"crowd": "+".join(crowd)} if crowd else {}
+        if crowd:
+            out["crowd"] = "+".join(crowd)
+        if self.camera.fall.enabled:
+            out["fall"] = "pose" if self.camera.fall.pose_check else "boxes"
+        if self.camera.low_light != "off":
+            out["light"] = self.camera.low_light
+        return out
 
     def process(self, frame: Frame) -> FrameResult:
         raw = frame.image  # tampering is judged on the picture as the camera gives it

@@ -7,7 +7,7 @@ import supervision as sv
 
 from gwanje.analytics.crowd import CrowdRules
 from gwanje.analytics.ground import GroundPlane
-from gwanje.config import CameraConfig, CrowdConfig, ZoneConfig
+from gwanje.config import CameraConfig, CrowdConfig, FallConfig, ZoneConfig
 from gwanje.domain import EventType
 
 # image pixels = 10 x metres: a 10 m x 10 m zone of 100 m² at (0,0)-(100,100)
@@ -166,5 +166,8 @@ def test_pipeline_reports_how_crowds_are_counted(tmp_path):
         fall={"enabled": False},
         fire={"enabled": False},
         abandoned={"enabled": False},
+        low_light="off",
     )
     assert CameraPipeline(cam, detector=object()).methods == {"crowd": "detections"}
+    lit = cam.model_copy(update={"zones": [], "fall": FallConfig(), "low_light": "auto"})
+    assert CameraPipeline(lit, detector=object()).methods == {"fall": "pose", "light": "auto"}

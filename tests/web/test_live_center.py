@@ -90,6 +90,7 @@ def test_live_view_is_annotated_jpeg_and_health_is_reported(live_center) -> None
         "camera online",
     )
     assert health["worker"] == 0 and health["last_frame_at"]
+    assert health["methods"].get("light") == "auto"  # how its analyses run, as the worker reports it
     with kim.stream("GET", "/api/cameras/cam-a/live.mjpg", timeout=30) as r:
         assert r.headers["content-type"].startswith("multipart/x-mixed-replace")
         buf = b""

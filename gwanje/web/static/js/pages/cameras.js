@@ -12,10 +12,15 @@ export async function loadCameras() {
   return state.cameras;
 }
 
-// how the camera's analyses run, e.g. crowd by the density model or by person boxes
+// how the camera's analyses run: crowd by the density model or by person boxes, falls with the
+// pose check, dark frames equalised
 function methods(m) {
-  if (!m || !m.crowd) return "";
-  return m.crowd.split("+").map((way) => t(`crowd.${way}`)).join(", ");
+  if (!m) return "";
+  const parts = [];
+  if (m.crowd) parts.push(...m.crowd.split("+").map((way) => t(`crowd.${way}`)));
+  if (m.fall) parts.push(t(`fall.${m.fall}`));
+  if (m.light) parts.push(t(`light.${m.light}`));
+  return parts.join(" · ");
 }
 
 export function renderCameras() {
