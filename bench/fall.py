@@ -141,7 +141,6 @@ def main() -> list[Summary]:
         alarms, n, ms, _, _ = run_clip(camera(cfg, 5, 768, 576, str(VTEST)), False)
         pets.append(f"| vtest.avi, PETS 2009 walkers, {label} | {n} | {len(alarms)} | {ms:.0f} |")
         print(pets[-1], flush=True)
-    delays.sort()
     lines = [
         "# Fall",
         "",

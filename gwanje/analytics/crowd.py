@@ -32,11 +32,11 @@ class DensityMaps:
 
     def __init__(self, counter: DensityCounter, every_s: float) -> None:
         self.counter, self.every_s = counter, every_s
-        self._t: float | None = None
+        self._t = 0.0  # when the map was made
         self._map: np.ndarray | None = None
 
     def at(self, image: np.ndarray, t: float) -> np.ndarray:
-        if self._map is None or self._t is None or t - self._t >= self.every_s or t < self._t:
+        if self._map is None or not 0 <= t - self._t < self.every_s:
             self._map, self._t = self.counter.density(image), t
         return self._map
 

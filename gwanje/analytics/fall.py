@@ -76,8 +76,7 @@ def not_down(pose: Pose, standing: Box) -> bool:
     upright = (
         pose.torso_angle <= UPRIGHT_DEG and torso >= TORSO_SHARE * height and pose.head[1] < shoulders[1]
     )
-    ankles = max(pose.points[27][1], pose.points[28][1])
-    stooping = hips[1] <= floor - HIPS_HIGH * height and ankles >= floor - 0.15 * height
+    stooping = hips[1] <= floor - HIPS_HIGH * height and pose.lowest_ankle_y >= floor - 0.15 * height
     return bool(upright or stooping)
 
 

@@ -94,16 +94,6 @@ def apply_ends(session: Session, ends: Iterable[Event]) -> dict[str, datetime]:
     return ended
 
 
-def ingest(
-    session: Session, events: Iterable[Event], *, snapshot_dir: Path
-) -> tuple[list[dict[str, Any]], dict[str, datetime]]:
-    """Store start phases as new hits (a repeated start is ignored) and apply end phases to the
-    hits they close. Returns the created rows as column dicts, in order, and the ends applied."""
-    rows, ends = new_hits(session, events, snapshot_dir=snapshot_dir)
-    insert_hits(session, rows)
-    return rows, apply_ends(session, ends)
-
-
 def alerts_of(session: Session, hit_ids: Sequence[str]) -> dict[str, str]:
     """hit id → its alert id, for the hits that belong to an alert."""
     if not hit_ids:

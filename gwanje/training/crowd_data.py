@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from gwanje.training.crowd_net import Backbone
-from gwanje.vision.density import STRIDE, cell_shares, padded_size
+from gwanje.vision.density import STRIDE, cell_shares, padded
 
 SIGMA_PX = 4.0  # each head is a Gaussian this wide (pixels) before summing into cells
 
@@ -29,7 +29,6 @@ class CrowdImage:
 
     name: str
     dataset: str  # each dataset gets an equal share of the training crops
-    group: str  # images of the same scene share a group (all Mall frames are one)
     path: Path
     points: np.ndarray  # (N, 2) x y pixels
     roi: np.ndarray | None = None
@@ -62,7 +61,7 @@ def shanghaitech_a(root: Path) -> list[CrowdImage]:
         info = sio.loadmat(truth / f"GT_{path.stem}.mat")["image_info"][0, 0][0, 0]
         # each internet picture is its own scene
         points = np.asarray(info[0], np.float32).reshape(-1, 2)
-        out.append(CrowdImage(path.stem, "shanghaitech_a", path.stem, path, points))
+        out.append(CrowdImage(path.stem, "shanghaitech_a", path, points))
     if not out:
         raise ValueError(f"{images}: no IMG_n.jpg images")
     return out
@@ -80,7 +79,6 @@ def mall(root: Path, frames: range) -> list[CrowdImage]:
     return [
         CrowdImage(
             f"mall-{i}",
-            "mall",
             "mall",
             root / "frames" / f"seq_{i:06d}.jpg",
             np.asarray(gt[i - 1]["loc"][0, 0], np.float32).reshape(-1, 2),
@@ -112,7 +110,7 @@ def pets09(truth: Path, video: Path, frames_dir: Path, every: int = 3) -> list[C
         path = frames_dir / f"pets09-{n:04d}.jpg"
         if not path.exists():
             cv2.imwrite(str(path), frame)
-        out.append(CrowdImage(f"pets09-{n}", "pets09", "pets09", path, points.astype(np.float32)))
+        out.append(CrowdImage(f"pets09-{n}", "pets09", path, points.astype(np.float32)))
     cap.release()
     if not out:
         raise ValueError(f"{video}: no frames")
@@ -120,14 +118,8 @@ def pets09(truth: Path, video: Path, frames_dir: Path, every: int = 3) -> list[C
 
 
 def to_tensor(bgr: np.ndarray) -> torch.Tensor:
-    """BGR uint8 picture → RGB 0-1 NCHW, zero-padded to multiples of 16 (as at run time)."""
-    if bgr.ndim == 2:
-        bgr = cv2.cvtColor(bgr, cv2.COLOR_GRAY2BGR)
-    h, w = bgr.shape[:2]
-    ph, pw = padded_size(h, w)
-    canvas = np.zeros((ph, pw, 3), np.uint8)
-    canvas[:h, :w] = bgr
-    return torch.from_numpy(canvas[:, :, ::-1].copy()).permute(2, 0, 1)[None].float() / 255.0
+    """BGR uint8 picture → RGB 0-1 NCHW, padded as at run time (``vision.density.padded``)."""
+    return torch.from_numpy(padded(bgr)[:, :, ::-1].copy()).permute(2, 0, 1)[None].float() / 255.0
 
 
 def density_cells(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gwanje.training.crowd_data import Sample
-from gwanje.training.crowd_net import DensityHead
+from gwanje.training.crowd_data import CrowdImage, Sample, prepare
+from gwanje.training.crowd_net import DensityHead, export_onnx
 
 CROP = 32  # cells (256 pixels)
 TARGET_SCALE = 4.0
@@ -107,16 +107,13 @@ def errors(pred: np.ndarray, truth: np.ndarray) -> dict[str, float]:
 
 
 def make_crowd_model(
-    images: list,
+    images: list[CrowdImage],
     out: Path,
     settings: TrainSettings = TrainSettings(),
     on_prepared: Callable[[int], None] | None = None,
     on_step: Callable[[int, float], None] | None = None,
 ) -> Path:
-    """Prepare ``images`` (``crowd_data.CrowdImage``), train the head and export the network."""
-    from gwanje.training.crowd_data import prepare
-    from gwanje.training.crowd_net import export_onnx
-
+    """Prepare ``images``, train the head and export the network."""
     samples = prepare(images, on_progress=on_prepared)
     head = train_head(samples, settings, on_progress=on_step)
     return export_onnx(head, out)

@@ -9,6 +9,7 @@ dense the crowd (a detector stops boxing people once they hide each other).
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import cv2
@@ -47,34 +48,49 @@ def polygon_shares(polygon: list[tuple[float, float]], shape: tuple[int, int]) -
     return cell_shares(mask.astype(bool), shape)
 
 
+def padded(image: np.ndarray) -> np.ndarray:
+    """A BGR (or grey) picture as the network takes it: BGR, zero-padded at the right and bottom to
+    sides that are multiples of 16. Training prepares its pictures the same way."""
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    h, w = image.shape[:2]
+    ph, pw = padded_size(h, w)
+    if (ph, pw) == (h, w):
+        return np.ascontiguousarray(image)
+    canvas = np.zeros((ph, pw, 3), np.uint8)
+    canvas[:h, :w] = image
+    return canvas
+
+
+@cache
+def _compiled(path: str, modified_ns: int, precision: str):
+    """One compiled network per file version and process: cameras of a worker and a camera's
+    reconnects share it (each counter keeps its own infer request, so threads do not)."""
+    import openvino as ov
+
+    try:
+        model = ov.Core().read_model(path)
+    except RuntimeError as exc:
+        raise ValueError(f"crowd density model {path} is unreadable: {exc}") from None
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise ValueError(f"crowd density model {path}: expected one input and one output")
+    return compile_openvino(with_bgr_u8_input(model), precision=precision)
+
+
 class DensityCounter:
-    """One compiled network; ``density`` gives the cells of one BGR frame."""
+    """The compiled network with an infer request of its own; ``density`` gives the cells of one
+    BGR frame."""
 
     def __init__(self, path: Path | None = None, precision: str = "auto") -> None:
-        import openvino as ov
-
         self.path = Path(path) if path is not None else default_density_model()
         if not self.path.is_file():
             raise FileNotFoundError(
                 f"crowd density model {self.path} not found; `gwanje models train-crowd` makes it"
             )
-        try:
-            model = ov.Core().read_model(str(self.path))
-        except RuntimeError as exc:
-            raise ValueError(f"crowd density model {self.path} is unreadable: {exc}") from None
-        if len(model.inputs) != 1 or len(model.outputs) != 1:
-            raise ValueError(f"crowd density model {self.path}: expected one input and one output")
-        self.compiled = compile_openvino(with_bgr_u8_input(model), precision=precision)
+        self.compiled = _compiled(str(self.path), self.path.stat().st_mtime_ns, precision)
+        self.request = self.compiled.create_infer_request()
 
     def density(self, image: np.ndarray) -> np.ndarray:
         """People per 8x8 cell, shape (padded H / 8, padded W / 8)."""
-        if image.ndim == 2:
-            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-        h, w = image.shape[:2]
-        ph, pw = padded_size(h, w)
-        if (ph, pw) != (h, w):
-            canvas = np.zeros((ph, pw, 3), np.uint8)
-            canvas[:h, :w] = image
-            image = canvas
-        out = self.compiled(np.ascontiguousarray(image)[None])[0]
-        return np.asarray(out, np.float32)[0, 0]
+        self.request.infer({0: padded(image)[None]})
+        return np.asarray(self.request.get_output_tensor(0).data, np.float32)[0, 0].copy()

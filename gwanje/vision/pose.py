@@ -11,6 +11,7 @@ back in picture coordinates with a visibility each and a score that a person is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import cv2
 import numpy as np
@@ -46,6 +47,10 @@ class Pose:
         return self.points[NOSE]
 
     @property
+    def lowest_ankle_y(self) -> float:
+        return float(max(self.points[LEFT_ANKLE][1], self.points[RIGHT_ANKLE][1]))
+
+    @property
     def torso_angle(self) -> float:
         """Degrees of the hips-to-shoulders line from upright (0 standing, 90 lying)."""
         dx, dy = self.shoulders - self.hips
@@ -56,40 +61,47 @@ def model_path():
     return installed_package_file("mediapipe", "modules", "pose_landmark", "pose_landmark_full.tflite")
 
 
-def square_crop(box: tuple[float, float, float, float], shape: tuple[int, int]) -> tuple[float, float, float]:
+def square_crop(box: tuple[float, float, float, float]) -> tuple[float, float, float]:
     """The crop around a box: centre x, centre y and side, in picture pixels."""
     x1, y1, x2, y2 = box
     side = max(x2 - x1, y2 - y1) * MARGIN
     return (x1 + x2) / 2, (y1 + y2) / 2, max(side, 8.0)
 
 
+@cache
+def _compiled(path: str, precision: str):
+    """One compiled model per process, shared by the cameras of a worker and their reconnects."""
+    import openvino as ov
+
+    return compile_openvino(ov.Core().read_model(path), precision=precision)
+
+
 class PoseEstimator:
     """Compiled on first use: a camera whose fall rule never has a candidate never pays for it
-    (the file's presence is checked at once, so a missing package shows at start)."""
+    (the file's presence is checked at once, so a missing package shows at start). Each estimator
+    has an infer request of its own, so camera threads never share one."""
 
     def __init__(self, precision: str = "auto") -> None:
         self.path, self.precision = model_path(), precision
-        self._compiled = None
+        self._request = None
 
     @property
     def compiled(self):
-        if self._compiled is None:
-            import openvino as ov
-
-            self._compiled = compile_openvino(ov.Core().read_model(str(self.path)), precision=self.precision)
-        return self._compiled
+        return _compiled(str(self.path), self.precision)
 
     def estimate(self, image: np.ndarray, box: tuple[float, float, float, float]) -> Pose:
         """The pose of the person in ``box`` (xyxy) of a BGR picture."""
-        cx, cy, side = square_crop(box, image.shape[:2])
+        cx, cy, side = square_crop(box)
         scale = SIZE / side
         # the affine map from picture to crop; pixels outside the picture are black
         m = np.array([[scale, 0, SIZE / 2 - cx * scale], [0, scale, SIZE / 2 - cy * scale]], np.float32)
         crop = cv2.warpAffine(image, m, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0))
         x = crop[:, :, ::-1].astype(np.float32)[None] / 255.0
-        out = self.compiled(x)
-        landmarks = np.asarray(out[0], np.float32).reshape(-1, 5)[:33]
-        score = float(np.asarray(out[1]).ravel()[0])
+        if self._request is None:
+            self._request = self.compiled.create_infer_request()
+        self._request.infer({0: x})
+        landmarks = np.asarray(self._request.get_output_tensor(0).data, np.float32).reshape(-1, 5)[:33]
+        score = float(np.asarray(self._request.get_output_tensor(1).data).ravel()[0])
         points = (landmarks[:, :2] - SIZE / 2) / scale + [cx, cy]
         visibility = 1.0 / (1.0 + np.exp(-landmarks[:, 3]))
         return Pose(points.astype(np.float32), visibility.astype(np.float32), score)

@@ -20,14 +20,21 @@ def db(db_url: str):
     database.close()
 
 
+def ingest(session, events, snapshot_dir):
+    """The store's part of the center's ingest: new hits inserted, end phases applied."""
+    rows, ends = repo.new_hits(session, events, snapshot_dir=snapshot_dir)
+    repo.insert_hits(session, rows)
+    return rows, repo.apply_ends(session, ends)
+
+
 def test_ingest_start_and_end_phases_with_snapshot(db, tmp_path) -> None:
     start = make_event(type=EventType.FIRE, snapshot=b"\xff\xd8jpeg", start_s=5.0)
     end = make_event(event_id=start.event_id, type=EventType.FIRE, phase="end", start_s=5.0, end_s=17.5)
     with db.sessions.begin() as s:
-        created, ended = repo.ingest(s, [start], snapshot_dir=tmp_path)
+        created, ended = ingest(s, [start], snapshot_dir=tmp_path)
         assert [r["id"] for r in created] == [start.event_id] and ended == {}
     with db.sessions.begin() as s:
-        created, ended = repo.ingest(s, [start, end], snapshot_dir=tmp_path)
+        created, ended = ingest(s, [start, end], snapshot_dir=tmp_path)
         assert created == []  # a repeated start is ignored
         assert ended == {start.event_id: end.ended_at}
     with db.sessions() as s:
@@ -41,7 +48,7 @@ def test_ingest_start_and_end_phases_with_snapshot(db, tmp_path) -> None:
 def test_a_failed_batch_stores_nothing(db, tmp_path) -> None:
     good = make_event()
     with pytest.raises(Exception), db.sessions.begin() as s:  # noqa: B017 - any database error
-        repo.ingest(s, [good], snapshot_dir=tmp_path)
+        ingest(s, [good], snapshot_dir=tmp_path)
         s.flush()
         s.add(EventRow(id=good.event_id, camera_id="x", type="fire", severity="high", started_at=now_utc()))
         s.flush()

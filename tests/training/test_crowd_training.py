@@ -53,7 +53,7 @@ def test_head_learns_where_people_are_on_a_synthetic_scene(tmp_path):
             cv2.circle(img, (int(x), int(y)), 4, (230, 230, 230), -1)
         path = tmp_path / f"s{i}.png"
         cv2.imwrite(str(path), img)
-        return CrowdImage(f"s{i}", "synthetic", f"s{i}", path, pts)
+        return CrowdImage(f"s{i}", "synthetic", path, pts)
 
     train = prepare([scene(i, int(n)) for i, n in enumerate(rng.integers(0, 25, 16))])
     test = prepare([scene(100 + i, n) for i, n in enumerate((3, 12, 22))])
