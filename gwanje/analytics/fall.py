@@ -11,6 +11,18 @@ once the person has stayed down ``down_s`` seconds: a standing box at the same s
 cancels it before, and ends it after. Sitting and crouching keep the box taller than wide; lying
 down on purpose takes longer than ``fall_s`` (sitting first), so neither is a fall.
 
+The descent is measured against the person's own standing height: each track remembers its upright
+boxes for ``stand_memory_s`` seconds, and a box counts as the start of a fall only when it is at
+least ``full_height`` of the tallest upright box that track showed at the same depth (its feet within
+a tenth of its height of the same picture row: people far from the camera look smaller). A
+person who sits on a chair (a box still taller than wide, but a third shorter) and then lies down
+has not come from standing within ``fall_s``, however fast the last move; a person who falls goes
+from their full height to the floor within it.
+
+A track lost while going down fast, low in the picture (the detector often stops boxing a person
+mid-fall in the dark or on a patterned floor), is a candidate too, kept while the picture where
+they would lie stays changed (``gwanje.analytics.fall_presence``).
+
 Boxes alone mistake some postures for lying: a person stooping or sitting low near the camera, or
 with the head cut off by the picture's edge, gives a wide short box. With ``pose_check`` the body
 pose (``gwanje.vision.pose``, BlazePose on the candidate's box, so it runs only on the rare
@@ -28,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import supervision as sv
 
+from gwanje.analytics.fall_presence import CHANGED, LOST_S, LostFalls, Picture
 from gwanje.analytics.hits import RuleHit, class_mask, new_event_id
 from gwanje.config import FallConfig
 from gwanje.domain import EventType, Severity
@@ -45,6 +58,8 @@ class _Down:
     event_id: str | None = None
     checked_s: float | None = None  # when the pose was last looked at
     upright: bool = False  # what the pose said then
+    reference: np.ndarray | None = None  # lost by the detector: the picture there before the fall
+    stood: Box | None = None  # ... and where they stood in it
 
 
 def _size(b: Box) -> tuple[float, float]:
@@ -62,6 +77,7 @@ UPRIGHT_DEG = 35.0  # torso within this of vertical ...
 TORSO_SHARE = 0.2  # ... and at least this share of the standing height long: sitting or kneeling
 HIPS_HIGH = 0.4  # hips this share of the standing height over the floor, feet on it: stooping
 CHECK_EVERY_S = 0.3
+SAME_DEPTH = 0.1  # feet within this share of the height of the same picture row: same depth
 
 
 def not_down(pose: Pose, standing: Box) -> bool:
@@ -86,7 +102,11 @@ class FallRules:
     ) -> None:
         self.config = config
         self.classes = list(classes)
-        self._standing: deque[tuple[float, Box]] = deque()
+        self._standing: deque[tuple[float, Box]] = deque()  # full-height upright boxes, last fall_s
+        self._upright: dict[int, deque[tuple[float, Box]]] = {}  # per track, last stand_memory_s
+        self._tall: dict[int, tuple[float, Box]] = {}  # per track, its last full-height box
+        self._lost = LostFalls(config.fall_s)
+        self.picture = Picture()
         self._down: list[_Down] = []
         self._raw: list[Box] = []
         self.pose = pose
@@ -96,8 +116,7 @@ class FallRules:
     def observe(self, image: np.ndarray, detections: sv.Detections | None) -> None:
         """The detector's raw boxes of this frame: a person on the floor often scores too low to
         start a track, so lying boxes are taken from here as well as from the tracks."""
-        if self.pose is not None:
-            self._image = image
+        self._image = image
         if detections is None:
             self._raw = []
             return
@@ -105,14 +124,23 @@ class FallRules:
 
     def update(self, tracks: sv.Detections, t: float) -> list[RuleHit]:
         c = self.config
-        boxes = [tuple(map(float, b)) for b in tracks.xyxy[class_mask(tracks, self.classes)]]
+        mask = class_mask(tracks, self.classes)
+        boxes = [tuple(map(float, b)) for b in tracks.xyxy[mask]]
+        ids = (
+            [int(i) for i in tracks.tracker_id[mask]] if tracks.tracker_id is not None else [-1] * len(boxes)
+        )
         ratios = [(b[3] - b[1]) / max(b[2] - b[0], 1e-6) for b in boxes]
+        upright = [(i, b) for i, b, r in zip(ids, boxes, ratios, strict=True) if r >= c.upright_ratio]
         standing = [b for b, r in zip(boxes, ratios, strict=True) if r >= c.upright_ratio]
         lying = [b for b, r in zip(boxes, ratios, strict=True) if r <= c.lying_ratio]
         lying += [b for b in self._raw if (b[3] - b[1]) <= c.lying_ratio * (b[2] - b[0])]
+        if self._image is not None:
+            self.picture.observe(self._image, t)
         hits: list[RuleHit] = []
         for d in list(self._down):  # got up (a standing box where the person lay) or gone
             up = any(_spot_overlap(d.box, s) and _size(s)[1] >= _size(d.box)[1] / c.drop for s in standing)
+            if d.reference is not None and d.seen_s < t:  # lost by the detector: still there?
+                up = up or not self._still_there(d, boxes + self._raw, t)
             if up or t - d.seen_s > c.forget_s:
                 self._down.remove(d)
                 if d.event_id is not None:
@@ -120,19 +148,65 @@ class FallRules:
         for b in lying:
             known = next((d for d in self._down if _spot_overlap(d.box, b) or _spot_overlap(b, d.box)), None)
             if known is not None:
-                known.box, known.seen_s = b, t
+                known.box, known.seen_s, known.reference = b, t, None
                 continue
             source = self._fell_from(b, t)
             if source is not None:
                 self._down.append(_Down(source[1], source[0], b, t))
+        people = {i: b for i, b in zip(ids, boxes, strict=True) if i >= 0}
+        for f in self._lost.update(people, self._tall, t, self.picture):
+            d = _Down(f.standing, f.lost_s, f.box, t - 1e-6, reference=f.reference, stood=f.stood)
+            if self._still_there(d, boxes + self._raw, t) and not any(
+                _spot_overlap(k.box, f.box) or _spot_overlap(f.box, k.box) for k in self._down
+            ):
+                self._down.append(d)
         for d in self._down:
-            if d.event_id is None and t - d.fell_s >= c.down_s and not self._looks_up(d, t):
+            wait = max(c.down_s, LOST_S) if d.reference is not None else c.down_s
+            if d.event_id is None and t - d.fell_s >= wait and not self._looks_up(d, t):
                 d.event_id = new_event_id()
                 hits.append(self._hit(d, "start", t))
-        self._standing.extend((t, s) for s in standing)
+        self._standing.extend((t, b) for i, b in upright if self._full_height(i, b, t))
         while self._standing and t - self._standing[0][0] > c.fall_s:
             self._standing.popleft()
         return hits
+
+    def _full_height(self, track: int, box: Box, t: float) -> bool:
+        """Remember the track's upright box; whether it is near the tallest the track showed at
+        this depth lately (a seated person's box is a third shorter than their standing one)."""
+        if track < 0:
+            return True
+        memory = self._upright.setdefault(track, deque())
+        memory.append((t, box))
+        while t - memory[0][0] > self.config.stand_memory_s:
+            memory.popleft()
+        for gone in [k for k, m in self._upright.items() if t - m[-1][0] > self.config.stand_memory_s]:
+            del self._upright[gone]
+            self._tall.pop(gone, None)
+        h = _size(box)[1]
+        tallest = max(
+            (_size(b)[1] for _, b in memory if abs(b[3] - box[3]) <= SAME_DEPTH * _size(b)[1]), default=h
+        )
+        full = h >= self.config.full_height * tallest
+        if full:
+            self._tall[track] = (t, box)
+        return full
+
+    def _still_there(self, d: _Down, people: list[Box], t: float) -> bool:
+        """A person the detector lost while falling: no box of someone not lying is on the spot
+        (they are found again, crouching or up), and the picture there still differs from before."""
+        c = self.config
+        for b in people:
+            w, h = _size(b)
+            if (
+                h > c.lying_ratio * w
+                and (_spot_overlap(d.box, b) or _spot_overlap(b, d.box))
+                and b[3] > d.box[1]
+            ):
+                return False
+        if self.picture.changed(d.box, d.reference, d.stood) < CHANGED:
+            return False
+        d.seen_s = t
+        return True
 
     def _looks_up(self, d: _Down, t: float) -> bool:
         """The pose's word on a candidate about to alarm (re-asked every CHECK_EVERY_S)."""

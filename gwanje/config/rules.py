@@ -79,6 +79,16 @@ class FallConfig(Strict):
         0.5, gt=0, description="A lying box is at least this share of the standing height wide"
     )
     fall_s: float = Field(1.5, gt=0, description="Standing to lying within this many seconds is a fall")
+    full_height: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="Standing means at least this share of the tallest upright box the person showed at "
+        "the same depth lately (a seated person is shorter)",
+    )
+    stand_memory_s: float = Field(
+        10.0, gt=0, description="How long each person's upright boxes are remembered for that comparison"
+    )
     down_s: float = Field(5.0, ge=0, description="...and staying down this long raises the alarm")
     forget_s: float = Field(30.0, gt=0, description="A fallen person unseen this long closes the event")
     pose_check: bool = Field(

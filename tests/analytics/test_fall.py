@@ -2,6 +2,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import supervision as sv
@@ -49,6 +50,21 @@ def test_getting_up_before_down_time_cancels():
 def test_lying_down_slowly_is_not_a_fall():
     sit = (95, 110, 155, 175)  # sitting: taller than wide, lower
     assert play(FallRules(FallConfig(down_s=1.0)), [(2, STAND), (3, sit), (5, LIE)]) == []
+
+
+def test_lying_down_from_a_chair_is_not_a_fall_even_when_quick():
+    # seated facing the camera: still taller than wide (84/60 = 1.4) but 0.7 of the standing height
+    seated = (90, 86, 150, 170)
+    script = [(2, STAND), (3, seated), (0.4, None), (3, LIE)]
+    assert play(FallRules(FallConfig(down_s=1.0)), script) == []
+    # the same moves, judged by box shape alone (every upright box counts as standing), would alarm
+    assert play(FallRules(FallConfig(down_s=1.0, full_height=0.01)), script) != []
+
+
+def test_a_fall_through_a_shorter_upright_box_still_alarms():
+    halfway = (98, 90, 150, 170)  # mid-fall: still taller than wide, already lower
+    hits = play(FallRules(FallConfig(down_s=1.0)), [(2, STAND), (0.2, halfway), (3, LIE)])
+    assert [p for _, p in hits] == ["start"]
 
 
 def test_a_small_object_at_the_feet_is_not_a_fallen_person():
@@ -154,3 +170,34 @@ def test_low_light_auto_leaves_lit_frames_alone():
     assert auto(lit) is lit
     dark = np.random.default_rng(2).uniform(0, 40, (96, 128, 3)).astype(np.uint8)
     assert auto.is_dark(dark) and auto(dark).mean() > dark.mean() + 20
+
+
+def _scene(person=None):
+    """A textured grey floor with a dark body drawn where ``person`` (xyxy) says."""
+    rng = np.random.default_rng(1)
+    image = np.clip(120 + rng.normal(0, 25, (240, 320, 1)), 0, 255).astype(np.uint8).repeat(3, axis=2)
+    image = cv2.GaussianBlur(image, (7, 7), 0)
+    if person is not None:
+        x1, y1, x2, y2 = map(int, person)
+        image[y1:y2, x1:x2] = 30
+    return image
+
+
+def _lost_fall(after):
+    """Stand 2 s, go down fast (the tracker follows the first half), lost; then ``after``."""
+    rule, hits, t = FallRules(FallConfig(down_s=0.3)), [], 0.0
+    going = [(100, 50 + 12 * k, 140, 170) for k in range(4)]  # the head comes down 36 px in 0.4 s
+    script = [(STAND, STAND)] * 10 + [(b, b) for b in going] + [(None, after)] * 15
+    for tracked, drawn in script:
+        rule.observe(_scene(drawn), None)
+        hits += [h.phase for h in rule.update(boxes(tracked) if tracked else boxes(), t)]
+        t += 0.1
+    return hits
+
+
+def test_a_person_lost_while_falling_counts_while_the_floor_shows_them():
+    assert _lost_fall(after=LIE) == ["start"]
+
+
+def test_a_lost_person_whose_spot_looks_as_before_is_not_a_fall():
+    assert _lost_fall(after=None) == []
