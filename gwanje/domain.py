@@ -117,3 +117,16 @@ class Event:
         d["boxes"] = [[round(v, 1) for v in b] for b in self.boxes]
         d["confidence"] = round(self.confidence, 3)
         return d
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A closed recording segment: a self-contained video file of one camera, cut on keyframes."""
+
+    camera_id: str
+    start: datetime  # UTC
+    end: datetime
+    path: str  # relative to the recordings volume, '/'-separated
+    bytes: int
+    sha256: str
+    codec: str

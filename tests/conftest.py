@@ -22,6 +22,14 @@ def vtest() -> Path:
 
 
 @pytest.fixture(scope="session")
+def vtest_h264(vtest: Path, tmp_path_factory) -> Path:
+    """vtest.avi as a real IP camera sends it (H.264, a keyframe a second), as the demo plays it."""
+    from gwanje.video.transcode import h264_copy
+
+    return h264_copy(vtest, tmp_path_factory.mktemp("media") / "vtest-h264.mp4")
+
+
+@pytest.fixture(scope="session")
 def pets_gt() -> Path:
     if not PETS_GT.exists():
         pytest.skip(f"{PETS_GT} missing: ../shared/data is not beside the project")

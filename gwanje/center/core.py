@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from gwanje.bus import Bus
 from gwanje.center.alerting import Ingested, ingest_hits
+from gwanje.center.playback import Playback
 from gwanje.center.presence import Presence
 from gwanje.center.public import alert_summary
+from gwanje.center.recordings import Recordings
 from gwanje.config import CameraConfig, SiteConfig
 from gwanje.domain import CameraState, CameraStatus, Event
 from gwanje.store import alerts as alert_repo
@@ -70,6 +72,8 @@ class Center:
         self.on_cameras_changed: Callable[[], None] = lambda: None  # the triage service hooks in here ...
         # (alert summaries, ids of those opened, hits that went to alerts: id, camera, rule, start)
         self.on_alerts_changed: Callable[..., None] = lambda alerts, new, hits=(): None
+        self.recordings = Recordings(db, site.recordings_path(), site.recording)
+        self.playback = Playback(db, site.recordings_path(), Path(self.settings.data_dir) / "playback")
         self.pool: WorkerPool | None = None
         if start_workers:
             from gwanje.center.worker_pool import WorkerPool  # spawns processes: only when asked
@@ -80,9 +84,12 @@ class Center:
                 on_health=self._on_health,
                 on_live=self._on_live,
                 on_restart=self._on_worker_restart,
+                on_segment=self.recordings.on_segment,
                 live_fps=self.settings.live_fps,
                 live_width=self.settings.live_width,
+                recordings=str(site.recordings_path()),
             )
+            self.recordings.on_pause = self.pool.pause_recording
 
     # -- start / stop ------------------------------------------------------------------------
     def start(self) -> None:
@@ -97,6 +104,8 @@ class Center:
                 CameraState(cam.id, CameraStatus.CONNECTING if enabled else CameraStatus.OFFLINE)
             )
         if self.pool is not None:
+            self.recordings.volume.mkdir(parents=True, exist_ok=True)
+            self.recordings.reconcile()
             self.pool.start()
             for cam, enabled in configs:
                 if enabled:
@@ -129,6 +138,17 @@ class Center:
         self.live.pop(camera_id, None)
         if self.pool is not None:
             self.pool.remove_camera(camera_id)
+
+    def retention_days(self) -> dict[str, float]:
+        with self.db.sessions() as s:
+            return {
+                r.id: camera_repo.to_config(r).recording.retention_days for r in camera_repo.all_cameras(s)
+            }
+
+    def look_after_recordings(self) -> None:
+        """Retention and the disk guard, once (the runtime calls it every minute)."""
+        self.recordings.enforce_retention(self.retention_days())
+        self.recordings.guard()
 
     def camera_names(self) -> dict[str, str]:
         with self.db.sessions() as s:
@@ -214,6 +234,7 @@ class Center:
 
     def _on_worker_restart(self, camera_ids: list[str]) -> None:
         """A worker died: no hit of its cameras goes on (their pipelines start afresh)."""
+        self.recordings.worker_restarted(camera_ids)
         try:
             with self.db.sessions.begin() as s:
                 alert_repo.settle_open_hits(s, camera_ids)

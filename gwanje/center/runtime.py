@@ -1,10 +1,11 @@
 """The center's services started and stopped together: the store, the bus, the center with its
-camera workers, escalation and the triage loop. The web app enters this in its lifespan."""
+camera workers, escalation, the triage loop and the recordings' upkeep. The web app enters this in its lifespan."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,21 @@ from gwanje.center.escalation import escalate_forever
 from gwanje.center.triage_service import TriageService, triage_forever
 from gwanje.config import SiteConfig
 from gwanje.store.db import database_url, open_database
+
+log = logging.getLogger(__name__)
+
+
+RECORDINGS_EVERY_S = 60.0
+
+
+async def recordings_forever(center: Center, every_s: float = RECORDINGS_EVERY_S) -> None:
+    """Retention and the disk guard, now and every ``every_s`` (until cancelled)."""
+    while True:
+        try:
+            await asyncio.to_thread(center.look_after_recordings)
+        except Exception:
+            log.exception("looking after the recordings failed")
+        await asyncio.sleep(every_s)
 
 
 @dataclass(frozen=True)
@@ -36,7 +52,11 @@ async def running_center(
     triage = TriageService(center)
     center.on_cameras_changed = triage.cameras_changed
     center.on_alerts_changed = triage.alerts_changed
-    tasks = [asyncio.create_task(escalate_forever(center)), asyncio.create_task(triage_forever(triage))]
+    tasks = [
+        asyncio.create_task(escalate_forever(center)),
+        asyncio.create_task(triage_forever(triage)),
+        asyncio.create_task(recordings_forever(center)),
+    ]
     try:
         yield Runtime(center, triage)
     finally:

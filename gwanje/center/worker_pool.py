@@ -17,7 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gwanje.config import CameraConfig
-from gwanje.workers.messages import EventOut, HealthOut, LiveFrame, PutCamera, RemoveCamera, Stop
+from gwanje.domain import Segment
+from gwanje.workers.messages import (
+    EventOut,
+    HealthOut,
+    LiveFrame,
+    PauseRecording,
+    PutCamera,
+    RemoveCamera,
+    SegmentOut,
+    Stop,
+)
 from gwanje.workers.runner import worker_main
 
 log = logging.getLogger(__name__)
@@ -42,15 +52,19 @@ class WorkerPool:
         on_health: Callable[[HealthOut], None],
         on_live: Callable[[LiveFrame], None],
         on_restart: Callable[[list[str]], None] = lambda cameras: None,
+        on_segment: Callable[[Segment], None] = lambda segment: None,
         live_fps: float = 4.0,
         live_width: int = 640,
+        recordings: str | None = None,
     ) -> None:
         self._ctx = mp.get_context("spawn")
         self.out = self._ctx.Queue()
         self.live = self._ctx.Queue(maxsize=64)
         self.slots = [WorkerSlot(i) for i in range(size)]
         self.on_event, self.on_health, self.on_live = on_event, on_health, on_live
-        self.on_restart = on_restart
+        self.on_restart, self.on_segment = on_restart, on_segment
+        self.recordings = recordings  # the volume workers record into (None: no recording)
+        self.recording_paused = False
         self.live_fps, self.live_width = live_fps, live_width
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -74,12 +88,22 @@ class WorkerPool:
         slot.commands = self._ctx.Queue()
         slot.process = self._ctx.Process(
             target=worker_main,
-            args=(slot.index, slot.commands, self.out, self.live, self.live_fps, self.live_width),
+            args=(
+                slot.index,
+                slot.commands,
+                self.out,
+                self.live,
+                self.live_fps,
+                self.live_width,
+                self.recordings,
+            ),
             name=f"gwanje-worker-{slot.index}",
             daemon=True,
         )
         slot.process.start()
         slot.started_at = time.monotonic()
+        if self.recording_paused:
+            slot.commands.put(PauseRecording(True))
         for cam in slot.cameras.values():
             slot.commands.put(PutCamera(cam.model_dump(mode="json")))
 
@@ -106,6 +130,13 @@ class WorkerPool:
             slot.cameras[camera.id] = camera
             slot.commands.put(PutCamera(camera.model_dump(mode="json")))
             return slot.index
+
+    def pause_recording(self, paused: bool) -> None:
+        """Tell every worker to stop (or go back to) recording: the disk guard's last resort."""
+        with self._lock:
+            self.recording_paused = paused
+            for slot in self.slots:
+                slot.commands.put(PauseRecording(paused))
 
     def remove_camera(self, camera_id: str) -> bool:
         with self._lock:
@@ -167,6 +198,8 @@ class WorkerPool:
             for m in batch:
                 if isinstance(m, HealthOut):
                     self._safely(self.on_health, m)
+                elif isinstance(m, SegmentOut):
+                    self._safely(self.on_segment, m.segment)
             if events:
                 self._safely(self.on_event, events)
 

@@ -37,6 +37,29 @@ def _site(
     return site
 
 
+def _h264_cameras(site: SiteConfig, media: Path) -> SiteConfig:
+    """The demo's cameras play an H.264 copy of their file (made once), as a real camera sends:
+    browsers play their recordings without transcoding, and segments are cut every few seconds."""
+    from rich.progress import Progress
+
+    from gwanje.video.transcode import codec_of, h264_copy
+
+    cameras, copies = [], {}
+    for cam in site.cameras:
+        path = Path(cam.url)
+        if path.is_file() and codec_of(path) != "h264":
+            if path not in copies:
+                dst = media / f"{path.stem}-h264.mp4"
+                with Progress(transient=True) as bar:
+                    task = bar.add_task(f"H.264 copy of {path.name} (once)", total=1.0)
+                    copies[path] = h264_copy(
+                        path, dst, on_progress=lambda f, bar=bar, task=task: bar.update(task, completed=f)
+                    )
+            cam = cam.model_copy(update={"url": str(copies[path])})
+        cameras.append(cam)
+    return site.model_copy(update={"cameras": cameras})
+
+
 def _serve(site: SiteConfig, banner: str) -> None:
     import uvicorn
 
@@ -91,6 +114,7 @@ def demo(
         db = open_database(database_url(site.server.data_dir))
     except (ConfigError, StoreError) as exc:
         raise fail(str(exc)) from None
+    site = _h264_cameras(site, Path(site.server.data_dir) / "media")
     with db.sessions.begin() as s:
         for name, password, role, agency, display in DEMO_USERS:
             with contextlib.suppress(UserError):  # made by an earlier demo run

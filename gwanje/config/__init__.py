@@ -2,13 +2,14 @@
 
 ``site`` (the file and its loading), ``camera`` (one camera: source, place, zones, lines, ground),
 ``detection`` (motion gate, detector, tracker), ``rules`` (the analyzers), ``server`` (the center's
-own settings), ``triage`` (selective monitoring), ``alerts`` (grouping, re-raise, shelving). Import the names from here.
+own settings), ``triage`` (selective monitoring), ``alerts`` (grouping, re-raise, shelving), ``recording`` (what is kept, where, how long). Import the names from here.
 """
 
 from gwanje.config.alerts import SEVERITY_RANK, AlertsConfig
 from gwanje.config.base import Point, Severity, Strict, check_polygon
 from gwanje.config.camera import CameraConfig, GroundConfig, LineConfig, LocationConfig, ZoneConfig
 from gwanje.config.detection import DetectorConfig, MotionConfig, RoiConfig, TilingConfig, TrackerConfig
+from gwanje.config.recording import RecordingConfig, RecordingSiteConfig
 from gwanje.config.rules import (
     AbandonConfig,
     CrowdConfig,
@@ -33,6 +34,8 @@ __all__ = [
     "ConfigError",
     "CrowdConfig",
     "DetectorConfig",
+    "RecordingConfig",
+    "RecordingSiteConfig",
     "FallConfig",
     "FightConfig",
     "FireConfig",

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from gwanje.config.base import Point, Severity, Strict, check_polygon
 from gwanje.config.detection import DetectorConfig, MotionConfig, TrackerConfig
+from gwanje.config.recording import RecordingConfig
 from gwanje.config.rules import (
     AbandonConfig,
     CrowdConfig,
@@ -126,6 +127,9 @@ class CameraConfig(Strict):
     abandoned: AbandonConfig = AbandonConfig()
     parking: ParkingConfig = ParkingConfig()
     vehicle_blobs: VehicleBlobConfig = VehicleBlobConfig()
+    recording: RecordingConfig = Field(
+        default_factory=RecordingConfig, description="Without one, the site's recording.defaults"
+    )
 
     @model_validator(mode="after")
     def _crowd_needs_ground(self) -> CameraConfig:

@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from gwanje.config.alerts import AlertsConfig
 from gwanje.config.base import Strict
 from gwanje.config.camera import CameraConfig
+from gwanje.config.recording import RecordingSiteConfig
 from gwanje.config.server import ServerConfig
 from gwanje.config.triage import TriageConfig
 
@@ -29,6 +30,27 @@ class SiteConfig(Strict):
     server: ServerConfig = ServerConfig()
     triage: TriageConfig = TriageConfig()
     alerts: AlertsConfig = AlertsConfig()
+    recording: RecordingSiteConfig = RecordingSiteConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _recording_defaults(cls, data: object) -> object:
+        """Cameras without a ``recording:`` of their own take the site's ``recording.defaults``."""
+        if not isinstance(data, dict):
+            return data
+        recording = data.get("recording")
+        defaults = recording.get("defaults") if isinstance(recording, dict) else None
+        cameras = data.get("cameras")
+        if defaults is None or not isinstance(cameras, list):
+            return data
+        cams = [
+            {**c, "recording": defaults} if isinstance(c, dict) and "recording" not in c else c
+            for c in cameras
+        ]
+        return {**data, "cameras": cams}
+
+    def recordings_path(self) -> Path:
+        return self.recording.path or self.server.data_dir / "recordings"
 
     def camera(self, camera_id: str | None) -> CameraConfig:
         if not self.cameras:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -235,3 +235,56 @@ class AuditRow(Base):
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class SegmentRow(Base):
+    """A closed recording segment (a self-contained video file of a few seconds) of a camera.
+    ``path`` is relative to the recordings volume; ``missing_at`` marks a row whose file was gone."""
+
+    __tablename__ = "segments"
+    __table_args__ = (Index("ix_segments_camera_start", "camera_id", "start_at"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    camera_id: Mapped[str] = mapped_column(String(64))
+    start_at: Mapped[datetime] = mapped_column(index=True)
+    end_at: Mapped[datetime]
+    path: Mapped[str] = mapped_column(String(300), unique=True)
+    bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    codec: Mapped[str] = mapped_column(String(20), default="")
+    indexed_at: Mapped[datetime] = mapped_column(default=now_utc)
+    missing_at: Mapped[datetime | None]
+
+
+class GapRow(Base):
+    """A span a camera has no recording of, and why (signal lost, worker restarted, disk trouble)."""
+
+    __tablename__ = "recording_gaps"
+    __table_args__ = (Index("ix_recording_gaps_camera_start", "camera_id", "start_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    camera_id: Mapped[str] = mapped_column(String(64))
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(200))
+
+
+class HoldRow(Base):
+    """A legal hold: the segments of these cameras in [start_at, end_at) are kept past retention
+    (and from the disk guard) until a supervisor releases it."""
+
+    __tablename__ = "legal_holds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    camera_ids: Mapped[list[Any]] = mapped_column(JSON)
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    case_number: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    released_by: Mapped[str | None] = mapped_column(String(64))
+    released_at: Mapped[datetime | None]
+    release_reason: Mapped[str | None] = mapped_column(Text)

@@ -1,5 +1,8 @@
 """Camera video in, with PyAV: local files, RTSP (TCP or UDP transport), HTTP(S) MJPEG.
 
+Packets are read (demuxed) and then decoded, so a recorder given to the source records the very
+packets the analysis decodes: one connection per camera.
+
 Frames are paced at the analysis rate from the stream's own timestamps. A live stream that
 drops is reopened with capped exponential backoff; its state (online / reconnecting / offline,
 measured fps, lag) is readable at any time from another thread.
@@ -14,10 +17,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
 
 from gwanje.domain import CameraState, CameraStatus, Frame
+
+if TYPE_CHECKING:
+    from gwanje.video.recorder import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +96,7 @@ class VideoSource:
         loop: bool = False,
         start_at_s: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
+        recorder: Recorder | None = None,
     ) -> None:
         self.camera_id, self.url = camera_id, url
         self.live = is_live(url)
@@ -100,6 +108,7 @@ class VideoSource:
         self.fail_on_first_open = fail_on_first_open
         self.realtime, self.loop = realtime, loop
         self.start_at_s = start_at_s if not self.live else 0.0
+        self.recorder = recorder  # gets every video packet as read (recording without a 2nd connection)
         self.dropped = 0  # frames skipped to catch up when analysis fell behind a live clock
         self._sleep = sleep
         self._stop = threading.Event()
@@ -240,26 +249,43 @@ class VideoSource:
     def _decode(
         self, container: av.container.InputContainer, offset: float, skip_s: float = 0.0
     ) -> Iterator[tuple]:
+        """Decoded frames with their stream time; each packet goes to the recorder first, as read."""
         stream = container.streams.video[0]
         base: float | None = None
         started = time.monotonic()
-        for frame in container.decode(stream):
-            t_raw = frame.time if frame.time is not None else None
-            if t_raw is None:
-                continue
-            if base is None:
-                base = t_raw
-            t_conn = t_raw - base
-            if t_conn < skip_s:  # a file started part-way: decode up to there without pacing
-                started = time.monotonic() - skip_s
-                continue
-            now = time.monotonic() - started
-            if self.realtime and t_conn > now:
-                self._sleep(t_conn - now)
-                now = t_conn
-            if self.live or self.realtime:
-                self._set(lag_s=max(0.0, now - t_conn))
-            yield frame, offset + t_conn
+        recorder = self.recorder
+        if recorder is not None:
+            recorder.opened(stream)
+        try:
+            for packet in container.demux(stream):
+                decoded = packet.decode()  # before the recorder re-stamps the packet for its file
+                when = packet.pts if packet.pts is not None else packet.dts
+                if recorder is not None and when is not None and packet.time_base is not None:
+                    if base is None:
+                        base = float(when * packet.time_base)
+                    t_pkt = float(when * packet.time_base) - base
+                    if t_pkt >= skip_s:
+                        dts = packet.dts if packet.dts is not None else when
+                        recorder.packet(packet, offset + t_pkt, offset + float(dts * packet.time_base) - base)
+                for frame in decoded:
+                    if frame.time is None:
+                        continue
+                    if base is None:
+                        base = frame.time
+                    t_conn = frame.time - base
+                    if t_conn < skip_s:  # a file started part-way: decode up to there without pacing
+                        started = time.monotonic() - skip_s
+                        continue
+                    now = time.monotonic() - started
+                    if self.realtime and t_conn > now:
+                        self._sleep(t_conn - now)
+                        now = t_conn
+                    if self.live or self.realtime:
+                        self._set(lag_s=max(0.0, now - t_conn))
+                    yield frame, offset + t_conn
+        finally:
+            if recorder is not None:
+                recorder.closed()
 
     def _count_frame(self) -> None:
         now = time.monotonic()

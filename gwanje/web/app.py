@@ -15,7 +15,19 @@ from gwanje.center.runtime import running_center
 from gwanje.config import SiteConfig
 from gwanje.web.auth import LoginThrottle
 from gwanje.web.limits import BodyLimit
-from gwanje.web.routes import admin, alerts, auth, cameras, duty, events, shelves, stream, users, walls
+from gwanje.web.routes import (
+    admin,
+    alerts,
+    auth,
+    cameras,
+    duty,
+    events,
+    recordings,
+    shelves,
+    stream,
+    users,
+    walls,
+)
 
 STATIC = Path(__file__).parent / "static"
 # front-end libraries installed from the npm registry by `make install` (package.json)
@@ -41,8 +53,9 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
             yield
 
     app = FastAPI(title="Gwanje control center", version="0.1.0", lifespan=lifespan)
-    for module in (auth, alerts, events, cameras, stream, admin, users, walls, duty, shelves):
+    for module in (auth, alerts, events, cameras, stream, admin, users, walls, duty, shelves, recordings):
         app.include_router(module.router)
+    app.include_router(recordings.holds_router)
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:

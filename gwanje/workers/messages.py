@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gwanje.domain import CameraState, Event
+from gwanje.domain import CameraState, Event, Segment
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,11 @@ class PutCamera:  # center → worker: start or restart a camera with this confi
 @dataclass(frozen=True)
 class RemoveCamera:  # center → worker
     camera_id: str
+
+
+@dataclass(frozen=True)
+class PauseRecording:  # center → worker: the volume is full of held footage (or has room again)
+    paused: bool
 
 
 @dataclass(frozen=True)
@@ -40,3 +45,8 @@ class LiveFrame:  # worker → center: the latest annotated view, JPEG
     camera_id: str
     jpeg: bytes
     pts_s: float
+
+
+@dataclass(frozen=True)
+class SegmentOut:  # worker → center: a recording segment closed on the volume, to be indexed
+    segment: Segment

@@ -2,7 +2,8 @@
 
 A camera thread opens its source, runs its pipeline, and sends events (as soon as a frame
 yields them), its health (about once a second) and, at the live rate, the annotated view as JPEG
-(decoded and drawn once here, shared by every viewer in the center). A source that fails is
+(decoded and drawn once here, shared by every viewer in the center). With a recordings volume,
+the same connection's packets are recorded into segments there, each announced when closed. A source that fails is
 retried with backoff; nothing a camera does can stop the other cameras of the process.
 """
 
@@ -17,22 +18,43 @@ import threading
 import time
 from dataclasses import replace
 from multiprocessing.queues import Queue
+from pathlib import Path
 
 import cv2
 
 from gwanje.config import CameraConfig
 from gwanje.domain import CameraState, CameraStatus
+from gwanje.video.recorder import Recorder
 from gwanje.video.source import SourceError, VideoSource, is_live
-from gwanje.workers.messages import EventOut, HealthOut, LiveFrame, PutCamera, RemoveCamera, Stop
+from gwanje.workers.messages import (
+    EventOut,
+    HealthOut,
+    LiveFrame,
+    PauseRecording,
+    PutCamera,
+    RemoveCamera,
+    SegmentOut,
+    Stop,
+)
 
 log = logging.getLogger(__name__)
 
 
 class CameraThread:
     def __init__(
-        self, worker: int, camera: CameraConfig, out: Queue, live: Queue, live_fps: float, live_width: int
+        self,
+        worker: int,
+        camera: CameraConfig,
+        out: Queue,
+        live: Queue,
+        live_fps: float,
+        live_width: int,
+        recordings: Path | None = None,
     ) -> None:
         self.worker, self.camera = worker, camera
+        self.recordings = recordings if camera.recording.mode == "continuous" else None
+        self.recording_paused = False
+        self.recorder: Recorder | None = None
         self.out, self.live = out, live
         self.live_period, self.live_width = 1.0 / live_fps, live_width
         self.source: VideoSource | None = None
@@ -104,6 +126,7 @@ class CameraThread:
             realtime=cam.realtime if cam.realtime is not None else True,
             loop=cam.loop,
             start_at_s=cam.start_offset_s,
+            recorder=self._recorder(),
         )
         overlay = Overlay(cam)
         last_health = last_live = 0.0
@@ -126,6 +149,23 @@ class CameraThread:
                 break
         for event in pipeline.finish() if self._stop.is_set() else []:
             self.out.put(EventOut(event))
+
+    def _recorder(self) -> Recorder | None:
+        if self.recordings is None:
+            return None
+        self.recorder = Recorder(
+            self.camera.id,
+            self.recordings,
+            lambda seg: self.out.put(SegmentOut(seg)),
+            segment_s=self.camera.recording.segment_s,
+        )
+        self.pause_recording(self.recording_paused)
+        return self.recorder
+
+    def pause_recording(self, paused: bool) -> None:
+        self.recording_paused = paused
+        if self.recorder is not None:
+            self.recorder.enabled = not paused
 
     def _watch(self, src: VideoSource, pipeline) -> None:  # noqa: ANN001
         """While no frames come (a live source reconnecting), report health and signal loss."""
@@ -153,13 +193,20 @@ class CameraThread:
 
 
 def worker_main(
-    worker: int, commands: Queue, out: Queue, live: Queue, live_fps: float, live_width: int
+    worker: int,
+    commands: Queue,
+    out: Queue,
+    live: Queue,
+    live_fps: float,
+    live_width: int,
+    recordings: str | None = None,
 ) -> None:
     """Entry point of a worker process."""
     # Ctrl-C in a terminal reaches the whole process group: the center stops its workers itself
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING, format=f"worker {worker} %(levelname)s %(name)s: %(message)s")
     cameras: dict[str, CameraThread] = {}
+    paused = False  # recording, for every camera of the worker
     parent = multiprocessing.parent_process()
     while True:
         try:
@@ -171,6 +218,10 @@ def worker_main(
             continue
         if isinstance(msg, Stop):
             break
+        if isinstance(msg, PauseRecording):
+            paused = msg.paused
+            for cam in cameras.values():
+                cam.pause_recording(paused)
         if isinstance(msg, RemoveCamera | PutCamera):
             cam_id = msg.camera_id if isinstance(msg, RemoveCamera) else msg.config["id"]
             old = cameras.pop(cam_id, None)
@@ -179,7 +230,9 @@ def worker_main(
                 old.thread.join(10)
         if isinstance(msg, PutCamera):
             camera = CameraConfig.model_validate(msg.config)
-            cameras[camera.id] = CameraThread(worker, camera, out, live, live_fps, live_width)
+            volume = Path(recordings) if recordings else None
+            cameras[camera.id] = CameraThread(worker, camera, out, live, live_fps, live_width, volume)
+            cameras[camera.id].pause_recording(paused)
     for cam in cameras.values():
         cam.stop()
     for cam in cameras.values():

@@ -95,12 +95,13 @@ def vtest_camera(camera_id: str, vtest: Path, **extra) -> dict:
 
 
 @pytest.fixture(scope="session")
-def live_center(tmp_path_factory, vtest: Path):
+def live_center(tmp_path_factory, vtest_h264: Path):
     """One real center process (SQLite) with a camera on the real clip, shared by the end-to-end
     tests of the session."""
     from support.center_process import run_center
 
     folder = tmp_path_factory.mktemp("live-center")
     escalation = {"escalate_by_type": {"intrusion": 4.0}}  # so the escalation test need not wait minutes
-    with run_center(folder, [vtest_camera("cam-a", vtest)], workers=1, **escalation) as running:
+    camera = vtest_camera("cam-a", vtest_h264, recording={"segment_s": 4})
+    with run_center(folder, [camera], workers=1, **escalation) as running:
         yield running

@@ -117,10 +117,13 @@ def test_operator_receives_acknowledges_and_resolves_a_live_event(browser, live_
 
 
 ROLE_PAGES = {
-    "kim": (["wall", "events", "cameras", "map", "stats"], "wall"),
-    "park": (["wall", "events", "cameras", "map", "stats", "supervise", "audit"], "wall"),
+    "kim": (["wall", "events", "cameras", "map", "playback", "stats"], "wall"),
+    "park": (["wall", "events", "cameras", "map", "playback", "stats", "supervise", "audit"], "wall"),
     "police": (["dispatched", "stats"], "dispatched"),
-    "admin": (["wall", "events", "cameras", "map", "stats", "supervise", "audit", "admin"], "wall"),
+    "admin": (
+        ["wall", "events", "cameras", "map", "playback", "stats", "supervise", "audit", "admin"],
+        "wall",
+    ),
 }
 
 
@@ -180,3 +183,61 @@ def test_each_role_sees_its_own_console_and_a_closed_tab_leaves_duty(browser, li
     # the operator's closed tab stops counting within 30 s (presence_s)
     watching.join()
     assert left and left[0] <= 31, f"the closed tab still counted after {left or 45} s"
+
+
+def test_a_recorded_range_across_three_segments_plays_in_the_browser(browser, live_center) -> None:
+    """The camera records as it is analysed; a range over three of its segments plays in
+    Chromium's own <video> (H.264 remuxed, no plugin) with the range's duration, and the page's
+    timeline plays from where it is clicked."""
+    from datetime import UTC, datetime, timedelta
+
+    kim = live_center.login("kim")
+    now = datetime.now(UTC)
+    window = {
+        "start": (now - timedelta(minutes=30)).isoformat(),
+        "end": (now + timedelta(minutes=1)).isoformat(),
+    }
+    deadline = time.monotonic() + 90
+    while True:  # 4-s segments: three closed ones after about 15 s of the camera
+        recorded = kim.get("/api/recordings/cam-a/timeline", params=window).json()["recorded"]
+        spans = [(datetime.fromisoformat(r["start"]), datetime.fromisoformat(r["end"])) for r in recorded]
+        if spans and (spans[-1][1] - spans[-1][0]).total_seconds() >= 13:
+            break
+        assert time.monotonic() < deadline, f"no 13 s of recording: {recorded}"
+        time.sleep(2)
+    start, end = spans[-1][0] + timedelta(seconds=1), spans[-1][1] - timedelta(seconds=0.5)
+    page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="ko-KR")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _sign_in(page, live_center.base, "kim", "#playback")
+    page.wait_for_selector("#pb-timeline .pb-rec")
+    got = page.evaluate(
+        """async ([start, end]) => {
+            const r = await fetch(`/api/recordings/cam-a/clip?start=${encodeURIComponent(start)}&end=${encodeURIComponent(end)}&purpose=test`);
+            const clip = await r.json();
+            const v = document.createElement("video");
+            v.muted = true; v.src = clip.url; document.body.append(v);
+            await new Promise((ok, bad) => { v.onloadedmetadata = ok; v.onerror = () => bad(new Error("video error " + v.error?.code)); });
+            v.currentTime = clip.offset_s;
+            await v.play();
+            const t0 = v.currentTime;
+            await new Promise((ok) => setTimeout(ok, 1500));
+            return { duration: v.duration, offset: clip.offset_s, t0, t1: v.currentTime };
+        }""",
+        [start.isoformat(), end.isoformat()],
+    )
+    asked = (end - start).total_seconds()
+    # the clip starts at the keyframe at or before the asked start (a second at most here)
+    assert abs(got["duration"] - got["offset"] - asked) <= 0.5, (got, asked)
+    assert got["t1"] > got["t0"] + 0.5, got
+    # the page itself: a click on the timeline plays from there
+    box = page.locator("#pb-timeline .pb-rec").last.bounding_box()  # the last recorded span
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function(
+        "() => { const v = document.querySelector('#pb-players video'); return v && v.currentTime > 0.3; }",
+        timeout=20_000,
+    )
+    page.screenshot(path=ARTIFACTS / "09-playback.png")
+    assert errors == []
+    audit = live_center.login("park").get("/api/audit", params={"action": "view_recording"}).json()
+    assert {a["username"] for a in audit} == {"kim"}

@@ -1,5 +1,5 @@
 """`make demo`'s command: the whole center on SQLite with the demo cameras, events within the
-first minute, demo accounts, and a clean stop on Ctrl-C (no worker left behind)."""
+first minute, recordings, demo accounts, and a clean stop on Ctrl-C (no worker left behind)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import psutil
@@ -44,12 +45,24 @@ def test_demo_center_starts_raises_events_and_stops_on_ctrl_c(tmp_path, vtest) -
             == 200
         )
         cameras = c.get("/api/cameras").json()
-        assert len(cameras) >= 3 and all(cam["url"].endswith("vtest.avi") for cam in cameras)
+        # the demo plays an H.264 copy of the clip (made once), as a real camera sends
+        assert len(cameras) >= 3 and all(cam["url"].endswith("vtest-h264.mp4") for cam in cameras)
         events = []
         while not events and time.monotonic() - started < 60:
             events = c.get("/api/events").json()
             time.sleep(1)
         assert events, "no event within the first minute"
+        # ... and records its cameras: a closed segment within the first 10-s segment and a bit
+        now = datetime.now(UTC)
+        window = {
+            "start": (now - timedelta(minutes=5)).isoformat(),
+            "end": (now + timedelta(minutes=1)).isoformat(),
+        }
+        recorded = []
+        while not recorded and time.monotonic() - started < 90:
+            recorded = c.get(f"/api/recordings/{cameras[0]['id']}/timeline", params=window).json()["recorded"]
+            time.sleep(1)
+        assert recorded, "the demo recorded nothing"
         workers = [c for c in psutil.Process(proc.pid).children() if "spawn_main" in " ".join(c.cmdline())]
         assert len(workers) == 2  # the two camera workers (beside multiprocessing's resource tracker)
         children = psutil.Process(proc.pid).children(recursive=True)

@@ -95,6 +95,14 @@ $("#d-live").addEventListener("click", () => {
   const a = state.alerts.get(state.current);
   if (a) viewLive(state.cameras.find((c) => c.id === a.camera_id) || { id: a.camera_id, name: camName(a.camera_id) });
 });
+$("#d-replay").addEventListener("click", () => {
+  const a = state.alerts.get(state.current);
+  if (!a) return;
+  state.replay = { camera: a.camera_id, at: a.first_at };
+  closeDetail();
+  if (location.hash === "#playback") window.dispatchEvent(new HashChangeEvent("hashchange"));
+  else location.hash = "#playback";
+});
 $("#d-shelve").addEventListener("click", () => { $("#d-shelve-form").hidden = !$("#d-shelve-form").hidden; });
 $("#d-shelve-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();

@@ -52,3 +52,15 @@ export function reasonText(r, now = Date.now() / 1000) {
   const what = `${typeName(r.type)}${r.detail ? " " + r.detail : ""}`;
   return `${what} ${age}${t("sec")}${r.zone ? " · " + r.zone : ""}`;
 }
+
+// ISO (or a Date) → <input type="datetime-local"> value in the center's local time
+export function isoToLocalInput(iso) {
+  const p = parts(new Date(iso));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
+}
+
+// the clock in the center's time zone, e.g. "14:05:32"
+export function clockOf(date) {
+  const p = parts(date);
+  return `${p.hour}:${p.minute}:${p.second}`;
+}

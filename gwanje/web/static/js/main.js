@@ -14,6 +14,7 @@ import { loadCameras, renderCameras } from "./pages/cameras.js";
 import { loadDispatched } from "./pages/dispatched.js";
 import { loadEvents, reloadEventsSoon } from "./pages/events.js";
 import { renderMap } from "./pages/map.js";
+import { loadPlayback } from "./pages/playback.js";
 import { loadStats } from "./pages/stats.js";
 import { loadSupervision, loadSupervisionSoon } from "./pages/supervise.js";
 import { alertsChanged, renderWall, wallPushed } from "./pages/wall.js";
@@ -28,6 +29,7 @@ const PAGES = {
   dispatched: loadDispatched,
   cameras: () => loadCameras().then(renderCameras),
   map: renderMap,
+  playback: () => { const r = state.replay; state.replay = null; return loadPlayback(r); },
   stats: loadStats,
   supervise: loadSupervision,
   audit: loadAudit,

@@ -9,7 +9,8 @@ const ACTIONS = ["login", "logout", "login_failed", "login_throttled", "view_liv
   "alert_acknowledge", "alert_dispatch", "alert_resolve", "alert_false_alarm", "alert_escalate", "sop_tick",
   "incident_report", "shelve", "unshelve", "shift_start", "shift_end", "wall_pin", "wall_dismiss",
   "camera_add", "camera_change", "camera_remove", "user_add", "user_change", "user_disable", "user_enable",
-  "user_password_reset", "event_ingest"];
+  "user_password_reset", "event_ingest", "view_recording", "recording_search", "recording_destroy", "hold_create",
+  "hold_release"];
 
 export async function loadAudit() {
   const select = $("#audit-action");

@@ -1,0 +1,139 @@
+"""The recordings index: a row per closed segment, a row per gap, and the check of rows against
+the files on the recordings volume.
+
+Workers never open the store: their segment notices come to the center as messages and land
+here. A segment starting later than ``GAP_S`` after the camera's previous one ended leaves a gap
+row between them, with the reason the center knows (signal lost, worker restarted) or "no
+recording". A row whose file is gone is marked missing, never deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gwanje.domain import Segment
+from gwanje.store.holds import active as active_holds
+from gwanje.store.holds import holds_span
+from gwanje.store.models import GapRow, SegmentRow, now_utc, utc
+
+GAP_S = 1.5  # a pause between segments longer than this is a gap
+
+
+def add_segment(session: Session, seg: Segment, *, gap_reason: str = "no recording") -> SegmentRow | None:
+    """Index a closed segment (once: a path already indexed is left as it is). Adds the gap
+    before it when the camera's previous segment ended more than ``GAP_S`` earlier."""
+    if session.scalar(select(SegmentRow.id).where(SegmentRow.path == seg.path)) is not None:
+        return None
+    prev_end = session.scalar(
+        select(SegmentRow.end_at)
+        .where(SegmentRow.camera_id == seg.camera_id, SegmentRow.start_at < seg.start)
+        .order_by(SegmentRow.start_at.desc())
+        .limit(1)
+    )
+    prev_end = utc(prev_end)
+    if prev_end is not None and (seg.start - prev_end).total_seconds() > GAP_S:
+        session.add(GapRow(camera_id=seg.camera_id, start_at=prev_end, end_at=seg.start, reason=gap_reason))
+    row = SegmentRow(
+        camera_id=seg.camera_id,
+        start_at=seg.start,
+        end_at=seg.end,
+        path=seg.path,
+        bytes=seg.bytes,
+        sha256=seg.sha256,
+        codec=seg.codec,
+    )
+    session.add(row)
+    return row
+
+
+def segments(session: Session, camera_id: str, start: datetime, end: datetime) -> list[SegmentRow]:
+    """The camera's segments overlapping [start, end), oldest first."""
+    q = (
+        select(SegmentRow)
+        .where(SegmentRow.camera_id == camera_id, SegmentRow.start_at < end, SegmentRow.end_at > start)
+        .order_by(SegmentRow.start_at)
+    )
+    return list(session.scalars(q))
+
+
+def gaps(session: Session, camera_id: str, start: datetime, end: datetime) -> list[GapRow]:
+    q = (
+        select(GapRow)
+        .where(GapRow.camera_id == camera_id, GapRow.start_at < end, GapRow.end_at > start)
+        .order_by(GapRow.start_at)
+    )
+    return list(session.scalars(q))
+
+
+def indexed_paths(session: Session) -> set[str]:
+    return set(session.scalars(select(SegmentRow.path)))
+
+
+def mark_missing(session: Session, present: set[str], now: datetime | None = None) -> int:
+    """Rows whose file is not among ``present`` are marked missing (once); how many were."""
+    now = now or now_utc()
+    n = 0
+    for row in session.scalars(select(SegmentRow).where(SegmentRow.missing_at.is_(None))):
+        if row.path not in present:
+            row.missing_at = now
+            n += 1
+    return n
+
+
+def last_end(session: Session, camera_id: str) -> datetime | None:
+    return utc(
+        session.scalar(
+            select(SegmentRow.end_at)
+            .where(SegmentRow.camera_id == camera_id)
+            .order_by(SegmentRow.end_at.desc())
+            .limit(1)
+        )
+    )
+
+
+def span(row: SegmentRow) -> timedelta:
+    return utc(row.end_at) - utc(row.start_at)
+
+
+def expired(session: Session, camera_id: str, cutoff: datetime, limit: int = 500) -> list[SegmentRow]:
+    """The camera's oldest segments that ended before ``cutoff`` and no active hold keeps."""
+    holds = active_holds(session)
+    q = (
+        select(SegmentRow)
+        .where(SegmentRow.camera_id == camera_id, SegmentRow.end_at < cutoff)
+        .order_by(SegmentRow.start_at)
+        .limit(limit)
+    )
+    return [r for r in session.scalars(q) if not holds_span(holds, r.camera_id, r.start_at, r.end_at)]
+
+
+def oldest_unheld(session: Session, limit: int = 200) -> list[SegmentRow]:
+    """The oldest segments of any camera that no active hold keeps (for the disk guard)."""
+    holds = active_holds(session)
+    out: list[SegmentRow] = []
+    offset = 0
+    while len(out) < limit:
+        rows = list(
+            session.scalars(select(SegmentRow).order_by(SegmentRow.start_at).offset(offset).limit(limit))
+        )
+        if not rows:
+            break
+        out += [r for r in rows if not holds_span(holds, r.camera_id, r.start_at, r.end_at)]
+        offset += len(rows)
+    return out[:limit]
+
+
+def total_bytes(session: Session) -> int:
+    return int(session.scalar(select(func.coalesce(func.sum(SegmentRow.bytes), 0))) or 0)
+
+
+def camera_ids(session: Session) -> list[str]:
+    return list(session.scalars(select(SegmentRow.camera_id).distinct()))
+
+
+def delete(session: Session, rows: list[SegmentRow]) -> None:
+    for row in rows:
+        session.delete(row)
