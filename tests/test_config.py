@@ -73,3 +73,37 @@ def test_missing_file(tmp_path):
 def test_unknown_camera():
     with pytest.raises(ConfigError, match="no camera 'x'"):
         parse_config(GOOD).camera("x")
+
+
+def test_recording_site_defaults_apply_to_cameras_without_their_own():
+    text = """
+recording:
+  path: /srv/rec
+  defaults: {mode: events, retention_days: 7}
+cameras:
+  - id: a
+    url: /tmp/a.mp4
+  - id: b
+    url: /tmp/b.mp4
+    recording: {segment_s: 6}
+"""
+    site = parse_config(text)
+    a, b = site.cameras
+    assert (a.recording.mode, a.recording.retention_days) == ("events", 7)
+    assert (b.recording.mode, b.recording.segment_s, b.recording.retention_days) == ("continuous", 6, 30)
+    assert str(site.recordings_path()) == "/srv/rec"
+    assert parse_config(GOOD).recordings_path() == Path("gwanje-data") / "recordings"
+
+
+@pytest.mark.parametrize(
+    ("snippet", "key"),
+    [
+        ("recording: {mode: sometimes}", "mode"),
+        ("recording: {segment_s: 0.5}", "segment_s"),
+        ("recording: {retention_days: 0}", "retention_days"),
+        ("recording: {pre_roll: 5}", "pre_roll"),
+    ],
+)
+def test_bad_recording_settings_are_refused_naming_the_key(snippet, key):
+    with pytest.raises(ConfigError, match=key):
+        parse_config(GOOD.replace("url: /tmp/x.avi", "url: /tmp/x.avi\n    " + snippet))

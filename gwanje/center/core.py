@@ -51,6 +51,7 @@ class Health:
     worker: int | None = None
     detector_ms: float = 0.0
     methods: tuple[tuple[str, str], ...] = ()
+    recording: str | None = None
     updated: float = field(default_factory=time.monotonic)
 
 
@@ -149,6 +150,7 @@ class Center:
         """Retention and the disk guard, once (the runtime calls it every minute)."""
         self.recordings.enforce_retention(self.retention_days())
         self.recordings.guard()
+        self.recordings.sweep_unfinished()
 
     def camera_names(self) -> dict[str, str]:
         with self.db.sessions() as s:
@@ -243,7 +245,9 @@ class Center:
 
     # -- health and live ---------------------------------------------------------------------
     def _on_health(self, msg: HealthOut) -> None:
-        self.health[msg.state.camera_id] = Health(msg.state, msg.worker, msg.detector_ms, msg.methods)
+        self.health[msg.state.camera_id] = Health(
+            msg.state, msg.worker, msg.detector_ms, msg.methods, msg.recording
+        )
 
     def _on_live(self, frame: LiveFrame) -> None:
         view = self.live.get(frame.camera_id)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,13 +32,14 @@ from gwanje.domain import Segment
 from gwanje.store import audit
 from gwanje.store import recordings as index
 from gwanje.store.db import Database
-from gwanje.store.models import SegmentRow, now_utc, utc
+from gwanje.store.models import now_utc, utc
 from gwanje.video.recorder import PART, probe
 
 log = logging.getLogger(__name__)
 
 
-BATCH = 500
+BATCH = 1000
+PAUSE_S = 0.05  # between batches: the inserts of a busy store go on beside the destruction
 
 
 @dataclass
@@ -73,6 +75,7 @@ class Recordings:
         self.settings = settings or RecordingSiteConfig()
         self.usage = usage
         self.storage = Storage()
+        self.batch, self.pause_s = BATCH, PAUSE_S
         self.on_pause: Callable[[bool], None] = lambda paused: None  # the worker pool hooks in
         self._restarted: set[str] = set()  # cameras whose worker restarted: their next gap says so
         self._lock = threading.Lock()
@@ -123,26 +126,47 @@ class Recordings:
             )
         return {"indexed": added, "removed": removed, "missing": missing}
 
+    def sweep_unfinished(self, older_than_s: float = 600.0) -> int:
+        """Remove ``.part`` files nobody has written to for ``older_than_s`` (a worker killed while
+        writing them; a live segment is written to every frame); how many."""
+        if not self.volume.is_dir():
+            return 0
+        cutoff = time.time() - older_than_s
+        gone = 0
+        for path in self.volume.rglob("*" + PART):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    gone += 1
+                    log.warning("recording %s was not finished (its worker stopped): removed", path)
+            except OSError:
+                continue
+        return gone
+
     # -- destruction ---------------------------------------------------------------------------
     def enforce_retention(self, retention_days: dict[str, float], now: datetime | None = None) -> int:
         """Destroy each camera's expired, unheld segments; how many. Cameras not in
-        ``retention_days`` (removed since) keep the site default's."""
+        ``retention_days`` (removed since) keep the site default's. Cameras with the same
+        retention are done together, in batches of ``BATCH`` oldest first."""
         now = now or now_utc()
         default = self.settings.defaults.retention_days
-        destroyed = 0
         with self.db.sessions() as s:
             cameras = set(index.camera_ids(s)) | set(retention_days)
+        by_days: dict[float, list[str]] = {}
         for camera_id in sorted(cameras):
-            days = retention_days.get(camera_id, default)
-            cutoff = now - timedelta(days=days)
-            while True:
+            by_days.setdefault(retention_days.get(camera_id, default), []).append(camera_id)
+        destroyed = 0
+        for days, ids in sorted(by_days.items()):
+            cutoff, after = now - timedelta(days=days), None
+            while True:  # held segments are stepped over, not looked at again
                 with self.db.sessions.begin() as s:
-                    rows = index.expired(s, camera_id, cutoff, BATCH)
-                    files = self._destroy(s, rows, f"retention {days:g} days", camera_id)
+                    rows, after, looked = index.expired(s, ids, cutoff, self.batch, after)
+                    files = self._destroy(s, rows, f"retention {days:g} days")
                 self._unlink(files)
                 destroyed += len(files)
-                if len(rows) < BATCH:
+                if looked < self.batch:
                     break
+                time.sleep(self.pause_s)
         return destroyed
 
     def guard(self) -> Storage:
@@ -168,7 +192,7 @@ class Recordings:
                         break
                     rows.append(row)
                     freed += row.bytes
-                files = self._destroy(s, rows, "disk guard", None)
+                files = self._destroy(s, rows, "disk guard")
             self._unlink(files)
             if not rows:
                 break
@@ -179,20 +203,26 @@ class Recordings:
         self.storage = Storage(free_percent, kept, paused)
         return self.storage
 
-    def _destroy(self, s, rows: list[SegmentRow], rule: str, camera_id: str | None) -> list[Path]:  # noqa: ANN001
+    def _destroy(self, s, rows: list, rule: str) -> list[Path]:  # noqa: ANN001 - rows: id, camera_id, start_at, end_at, path, bytes
+        """Delete the rows and write what went to the audit record; the files to delete after."""
         if not rows:
             return []
+        per_camera: dict[str, int] = {}
+        for r in rows:
+            per_camera[r.camera_id] = per_camera.get(r.camera_id, 0) + 1
+        only = next(iter(per_camera)) if len(per_camera) == 1 else None
         audit.record(
             s,
             username="system",
             action="recording_destroy",
-            target=camera_id or ",".join(sorted({r.camera_id for r in rows})),
+            target=only or f"{len(per_camera)} cameras",
             detail={
                 "rule": rule,
                 "segments": len(rows),
                 "bytes": sum(r.bytes for r in rows),
                 "from": min(utc(r.start_at) for r in rows).isoformat(),
                 "to": max(utc(r.end_at) for r in rows).isoformat(),
+                "cameras": per_camera,
             },
         )
         files = [self.volume / r.path for r in rows]

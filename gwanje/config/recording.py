@@ -15,12 +15,15 @@ class RecordingConfig(Strict):
     """One camera's recording. The worker records the packets it already reads (no second
     connection, no re-encoding) into self-contained segments cut on keyframes."""
 
-    mode: Literal["continuous", "off"] = Field(
-        "continuous", description="continuous: everything the camera sends; off: nothing"
+    mode: Literal["continuous", "events", "off"] = Field(
+        "continuous",
+        description="continuous: everything the camera sends; events: only around its events; off: nothing",
     )
     segment_s: float = Field(
         10.0, ge=2, le=300, description="Segment length in seconds (cut at the next keyframe)"
     )
+    pre_roll_s: float = Field(10.0, ge=0, le=120, description="events mode: seconds kept before an event")
+    post_roll_s: float = Field(10.0, ge=0, le=600, description="events mode: seconds kept after it ends")
     retention_days: float = Field(
         30.0,
         gt=0,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy import delete as sa_delete
 from sqlalchemy.orm import Session
 
 from gwanje.domain import Segment
@@ -20,6 +21,15 @@ from gwanje.store.holds import holds_span
 from gwanje.store.models import GapRow, SegmentRow, now_utc, utc
 
 GAP_S = 1.5  # a pause between segments longer than this is a gap
+# what destruction needs of a segment, read as plain rows (a batch is thousands of them)
+_BRIEF = (
+    SegmentRow.id,
+    SegmentRow.camera_id,
+    SegmentRow.start_at,
+    SegmentRow.end_at,
+    SegmentRow.path,
+    SegmentRow.bytes,
+)
 
 
 def add_segment(session: Session, seg: Segment, *, gap_reason: str = "no recording") -> SegmentRow | None:
@@ -98,22 +108,34 @@ def span(row: SegmentRow) -> timedelta:
     return utc(row.end_at) - utc(row.start_at)
 
 
-def expired(session: Session, camera_id: str, cutoff: datetime, limit: int = 500) -> list[SegmentRow]:
-    """The camera's oldest segments that ended before ``cutoff`` and no active hold keeps."""
+def expired(
+    session: Session,
+    camera_ids: list[str],
+    cutoff: datetime,
+    limit: int = 5000,
+    after: tuple[datetime, int] | None = None,
+) -> tuple[list[Row], tuple[datetime, int] | None, int]:
+    """The oldest segments of these cameras that ended before ``cutoff`` (and come after
+    ``after``, a start time and id): those no active hold keeps, where the look stopped (to go on
+    from) and how many were looked at (fewer than ``limit``: the end)."""
     holds = active_holds(session)
-    q = (
-        select(SegmentRow)
-        .where(SegmentRow.camera_id == camera_id, SegmentRow.end_at < cutoff)
-        .order_by(SegmentRow.start_at)
-        .limit(limit)
-    )
-    return [r for r in session.scalars(q) if not holds_span(holds, r.camera_id, r.start_at, r.end_at)]
+    q = select(*_BRIEF).where(SegmentRow.camera_id.in_(camera_ids), SegmentRow.end_at < cutoff)
+    if after is not None:
+        q = q.where(
+            or_(
+                SegmentRow.start_at > after[0],
+                and_(SegmentRow.start_at == after[0], SegmentRow.id > after[1]),
+            )
+        )
+    looked = list(session.execute(q.order_by(SegmentRow.start_at, SegmentRow.id).limit(limit)))
+    free = [r for r in looked if not holds_span(holds, r.camera_id, r.start_at, r.end_at)]
+    return free, ((looked[-1].start_at, looked[-1].id) if looked else after), len(looked)
 
 
-def oldest_unheld(session: Session, limit: int = 200) -> list[SegmentRow]:
+def oldest_unheld(session: Session, limit: int = 200) -> list[Row]:
     """The oldest segments of any camera that no active hold keeps (for the disk guard)."""
     holds = active_holds(session)
-    out: list[SegmentRow] = []
+    out: list[Row] = []
     offset = 0
     while len(out) < limit:
         rows = list(
@@ -134,6 +156,8 @@ def camera_ids(session: Session) -> list[str]:
     return list(session.scalars(select(SegmentRow.camera_id).distinct()))
 
 
-def delete(session: Session, rows: list[SegmentRow]) -> None:
-    for row in rows:
-        session.delete(row)
+def delete(session: Session, rows: list[Row]) -> None:
+    """One statement for the batch (a city's retention deletes millions of rows a day)."""
+    ids = [r.id for r in rows]
+    for k in range(0, len(ids), 10_000):
+        session.execute(sa_delete(SegmentRow).where(SegmentRow.id.in_(ids[k : k + 10_000])))

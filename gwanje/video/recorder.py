@@ -9,6 +9,10 @@ carries, Matroska for the rest (e.g. MJPEG over HTTP, MS-MPEG4). A segment is wr
 finished-looking broken one. Each closed segment is reported (``Segment``) with its wall-clock
 span, size and SHA-256; the worker sends that to the center, which indexes it.
 
+In ``events`` mode the recorder keeps the last ``pre_roll_s`` seconds in memory (whole GOPs, so
+they start on a keyframe) and writes segments only while an event of the camera goes on and for
+``post_roll_s`` after the last one ends, pre-roll first (as Frigate does).
+
 Paths are relative to the recordings volume: ``<camera>/<YYYY-MM-DD>/<HH>/<start>.<ext>`` (UTC).
 """
 
@@ -18,6 +22,7 @@ import contextlib
 import hashlib
 import logging
 import os
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
@@ -103,9 +108,18 @@ class Recorder:
         on_segment: Callable[[Segment], None],
         segment_s: float = 10.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        mode: str = "continuous",
+        pre_roll_s: float = 10.0,
+        post_roll_s: float = 10.0,
     ) -> None:
+        if mode not in ("continuous", "events"):
+            raise ValueError(f"recording mode {mode!r}: continuous or events")
         self.camera_id, self.volume = camera_id, volume
         self.on_segment, self.segment_s, self.clock = on_segment, segment_s, clock
+        self.mode, self.pre_roll_s, self.post_roll_s = mode, pre_roll_s, post_roll_s
+        self._events: set[str] = set()  # events going on (events mode)
+        self._keep_until = float("-inf")  # stream time the last event's post-roll runs to
+        self._gops: deque[list[tuple[av.Packet, float, float]]] = deque()  # the pre-roll, by GOP
         self.enabled = True  # the disk guard turns it off when held footage fills the volume
         self._stream: av.video.stream.VideoStream | None = None
         self._origin: datetime | None = None  # wall time of stream time 0 on this connection
@@ -116,6 +130,16 @@ class Recorder:
     def opened(self, stream: av.video.stream.VideoStream) -> None:
         self.closed()
         self._stream = stream
+        self._gops.clear()  # a new connection's packets may not fit the old one's parameters
+
+    def event(self, event_id: str, phase: str, t: float) -> None:
+        """An event of the camera started or ended at stream time ``t`` (events mode records
+        from ``pre_roll_s`` before the first start to ``post_roll_s`` after the last end)."""
+        if phase == "start":
+            self._events.add(event_id)
+        else:
+            self._events.discard(event_id)
+            self._keep_until = max(self._keep_until, t + self.post_roll_s)
 
     def packet(self, packet: av.Packet, t: float, dts_t: float) -> None:
         """A packet at stream time ``t`` (presentation) and ``dts_t`` (decoding), seconds."""
@@ -123,17 +147,42 @@ class Recorder:
             self._finish()  # paused: what was recorded so far is kept
         if self._stream is None or not self.enabled or packet.size == 0:
             return
+        # stream time is continuous across reconnects and loops, so one origin serves them; it is
+        # set again only when the stream's clock has drifted from ours
+        origin = self.clock() - timedelta(seconds=t)
+        if self._origin is None or abs((origin - self._origin).total_seconds()) > DRIFT_S:
+            self._origin = origin
+        if self.mode == "events":
+            if not self._events and t >= self._keep_until - 1e-6:
+                if self._seg is not None:
+                    self._finish()
+                self._buffer(packet, t, dts_t)
+                return
+            if self._seg is None:  # an event: the pre-roll first
+                for gop in self._gops:
+                    for p, bt, bd in gop:
+                        self._write(p, bt, bd)
+                self._gops.clear()
+        self._write(packet, t, dts_t)
+
+    def _buffer(self, packet: av.Packet, t: float, dts_t: float) -> None:
+        """Keep the last ``pre_roll_s`` seconds, whole GOPs (so the pre-roll starts on a keyframe)."""
+        if packet.is_keyframe:
+            self._gops.append([])
+        elif not self._gops:
+            return
+        self._gops[-1].append((packet, t, dts_t))
+        while len(self._gops) >= 2 and self._gops[1][0][1] <= t - self.pre_roll_s:
+            self._gops.popleft()
+
+    def _write(self, packet: av.Packet, t: float, dts_t: float) -> None:
         duration = float(packet.duration * packet.time_base) if packet.duration and packet.time_base else 0.0
         if self._seg is not None and packet.is_keyframe and t - self._seg_t >= self.segment_s - 1e-6:
             self._finish()
         if self._seg is None:
             if not packet.is_keyframe:
                 return  # a segment must start on a keyframe to play on its own
-            # stream time is continuous across reconnects and loops, so one origin serves them;
-            # it is set again only when the stream's clock has drifted from ours
-            now = self.clock() - timedelta(seconds=t)
-            if self._origin is None or abs((now - self._origin).total_seconds()) > DRIFT_S:
-                self._origin = now
+            assert self._origin is not None
             try:
                 self._seg = _Open(
                     self.volume, self.camera_id, self._stream, self._origin + timedelta(seconds=t)

@@ -38,6 +38,7 @@ class HealthOut:  # worker → center, about once a second per camera
     state: CameraState
     detector_ms: float = 0.0
     methods: tuple[tuple[str, str], ...] = ()  # how each analysis runs, e.g. ("crowd", "density")
+    recording: str | None = None  # "continuous", "events", "paused", "error: ..."; None: not recorded
 
 
 @dataclass(frozen=True)

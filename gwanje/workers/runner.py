@@ -52,7 +52,7 @@ class CameraThread:
         recordings: Path | None = None,
     ) -> None:
         self.worker, self.camera = worker, camera
-        self.recordings = recordings if camera.recording.mode == "continuous" else None
+        self.recordings = recordings if camera.recording.mode != "off" else None
         self.recording_paused = False
         self.recorder: Recorder | None = None
         self.out, self.live = out, live
@@ -73,7 +73,16 @@ class CameraThread:
     # -- health ------------------------------------------------------------------------------
     def health(self) -> HealthOut:
         state = self.source.state if self.source is not None else self._state
-        return HealthOut(self.worker, state, self._detect_ms, self._methods)
+        return HealthOut(self.worker, state, self._detect_ms, self._methods, self._recording_state())
+
+    def _recording_state(self) -> str | None:
+        if self.recordings is None:
+            return None
+        if self.recording_paused:
+            return "paused"
+        if self.recorder is not None and self.recorder.failed:
+            return f"error: {self.recorder.failed}"
+        return self.camera.recording.mode
 
     def _send_health(self) -> None:
         self.out.put(self.health())
@@ -138,6 +147,8 @@ class CameraThread:
                 self._detect_ms = 0.9 * self._detect_ms + 0.1 * result.timings_ms.get("detect", 0.0)
             for event in result.events:
                 self.out.put(EventOut(event))
+                if self.recorder is not None:
+                    self.recorder.event(event.event_id, event.phase, event.end_s)
             now = time.monotonic()
             if now - last_live >= self.live_period:
                 last_live = now
@@ -153,11 +164,15 @@ class CameraThread:
     def _recorder(self) -> Recorder | None:
         if self.recordings is None:
             return None
+        rec = self.camera.recording
         self.recorder = Recorder(
             self.camera.id,
             self.recordings,
             lambda seg: self.out.put(SegmentOut(seg)),
-            segment_s=self.camera.recording.segment_s,
+            segment_s=rec.segment_s,
+            mode=rec.mode,
+            pre_roll_s=rec.pre_roll_s,
+            post_roll_s=rec.post_roll_s,
         )
         self.pause_recording(self.recording_paused)
         return self.recorder

@@ -166,3 +166,35 @@ def test_disk_guard_on_a_nearly_full_filesystem(db_url, volume, one_file):
     rec.usage = usage
     rec.guard()  # 9.5 used: 5 % free → delete day 0 → 15 % free
     assert paths(rec) == [segs[1].path, segs[2].path]
+
+
+def test_held_segments_never_block_retention_of_later_ones(db_url, volume, one_file):
+    rec = Recordings(open_database(db_url), volume)
+    rec.batch = 2  # batches smaller than the held ones ahead
+    segs = add_days(rec, one_file, "cam", [0, 1, 2, 3, 4, 10])
+    with rec.db.sessions.begin() as s:
+        holds.create(
+            s,
+            camera_ids=["cam"],
+            start=DAY0,
+            end=DAY0 + timedelta(days=2, hours=13),
+            case_number="c",
+            reason="r",
+            username="u",
+        )
+    assert rec.enforce_retention({"cam": 5.0}, now=DAY0 + timedelta(days=10)) == 2  # days 3 and 4
+    assert paths(rec) == [s.path for s in segs[:3]] + [segs[5].path]
+
+
+def test_unfinished_files_of_dead_workers_are_swept_once_stale(db_url, volume, one_file):
+    import os
+    import time
+
+    rec = Recordings(open_database(db_url), volume)
+    (volume / "cam").mkdir(parents=True)
+    stale, live = volume / "cam" / "a.mp4.part", volume / "cam" / "b.mp4.part"
+    shutil.copy(one_file, stale)
+    shutil.copy(one_file, live)
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    assert rec.sweep_unfinished(600) == 1
+    assert not stale.exists() and live.exists()

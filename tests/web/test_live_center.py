@@ -8,7 +8,7 @@ import json
 import os
 import signal
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -91,6 +91,7 @@ def test_live_view_is_annotated_jpeg_and_health_is_reported(live_center) -> None
     )
     assert health["worker"] == 0 and health["last_frame_at"]
     assert health["methods"].get("light") == "auto"  # how its analyses run, as the worker reports it
+    assert health["recording"] == "continuous"  # and that it is being recorded
     with kim.stream("GET", "/api/cameras/cam-a/live.mjpg", timeout=30) as r:
         assert r.headers["content-type"].startswith("multipart/x-mixed-replace")
         buf = b""
@@ -122,6 +123,23 @@ def test_a_killed_worker_is_restarted_and_its_cameras_resume(live_center) -> Non
         return bool(h["last_frame_at"]) and datetime.fromisoformat(h["last_frame_at"]) > restarted
 
     _wait(fresh_frames, 60, "frames after the restart")
+    # recording: what the killed worker had closed is kept, the open segment is lost, and the
+    # timeline shows the hole with its reason once the new worker's first segment is in
+    window = {
+        "start": (restarted - timedelta(minutes=30)).isoformat(),
+        "end": (restarted + timedelta(minutes=5)).isoformat(),
+    }
+
+    def gap():
+        tl = admin.get("/api/recordings/cam-a/timeline", params=window).json()
+        return [g for g in tl["gaps"] if g["reason"] == "worker restarted"] and tl
+
+    tl = _wait(gap, 60, "the restart's gap in the recordings")
+    hole = next(g for g in tl["gaps"] if g["reason"] == "worker restarted")
+    length = (datetime.fromisoformat(hole["end"]) - datetime.fromisoformat(hole["start"])).total_seconds()
+    assert 0 < length < 30, hole  # the open segment (4 s at most) and the restart
+    parts = list((live_center.data_dir / "recordings" / "cam-a").rglob("*.part"))
+    assert len(parts) <= 2  # the dead worker's unfinished one (swept later) and the new worker's own
 
 
 def test_cameras_change_without_restart_and_a_dead_url_is_marked(live_center, vtest) -> None:

@@ -38,6 +38,7 @@ def _health(center: Center, camera_id: str) -> dict[str, Any]:
         "worker": h.worker,
         "detector_ms": round(h.detector_ms, 1),
         "methods": dict(h.methods),
+        "recording": h.recording,
     }
 
 

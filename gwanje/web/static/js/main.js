@@ -14,7 +14,7 @@ import { loadCameras, renderCameras } from "./pages/cameras.js";
 import { loadDispatched } from "./pages/dispatched.js";
 import { loadEvents, reloadEventsSoon } from "./pages/events.js";
 import { renderMap } from "./pages/map.js";
-import { loadPlayback } from "./pages/playback.js";
+import { loadPlayback, stopPlayback } from "./pages/playback.js";
 import { loadStats } from "./pages/stats.js";
 import { loadSupervision, loadSupervisionSoon } from "./pages/supervise.js";
 import { alertsChanged, renderWall, wallPushed } from "./pages/wall.js";
@@ -48,6 +48,7 @@ const currentPage = () => {
 function route() {
   if (!state.user) return;
   const page = currentPage();
+  if (page !== "playback" && !$("#page-playback").hidden) stopPlayback();
   for (const p of Object.keys(PAGES)) $(`#page-${p}`).hidden = p !== page;
   document.querySelectorAll("#nav a").forEach((a) => a.classList.toggle("active", a.getAttribute("href") === `#${page}`));
   Promise.resolve(PAGES[page]()).catch((e) => { if (e.message !== "401") banner(e.message); });
@@ -57,6 +58,7 @@ window.addEventListener("hashchange", route);
 // -- sign-in -------------------------------------------------------------------------------------
 function showLogin() {
   closeStream();
+  stopPlayback();
   stopDuty();
   state.user = null;
   closeDetail();

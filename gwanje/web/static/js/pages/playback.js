@@ -113,6 +113,7 @@ async function play(at) {
   const clips = await Promise.all(view.cameras.map((id) => api(`/api/recordings/${encodeURIComponent(id)}/clip?${q}`)
     .then((c) => ({ id, ...c })).catch((e) => ({ id, error: e.message }))));
   view.playing = at;
+  for (const old of view.players) { old.video.removeAttribute("src"); old.video.load(); }  // stop their downloads
   view.players = clips.map((c) => {
     const video = h("video", { muted: true, playsinline: true, preload: "auto", "data-camera": c.id });
     const tile = h("figure", { class: "pb-tile" }, video,
@@ -199,5 +200,12 @@ $("#pb-step").addEventListener("click", () => allVideos((v) => { v.pause(); v.cu
 $("#pb-back").addEventListener("click", () => allVideos((v) => { v.pause(); v.currentTime = Math.max(0, v.currentTime - 0.1); }));
 $("#pb-prev").addEventListener("click", () => jumpEvent(-1));
 $("#pb-next").addEventListener("click", () => jumpEvent(1));
+
+// leaving the page: the players stop and stop downloading
+export function stopPlayback() {
+  for (const p of view.players) { p.video.pause(); p.video.removeAttribute("src"); p.video.load(); }
+  view.players = [];
+  $("#pb-players").replaceChildren();
+}
 
 export const playbackState = view;  // for the browser tests
