@@ -130,3 +130,4 @@ class Segment:
     bytes: int
     sha256: str
     codec: str
+    after: str | None = None  # why recording had stopped before it, as the worker knows it

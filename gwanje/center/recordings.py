@@ -82,8 +82,9 @@ class Recordings:
 
     def on_segment(self, seg: Segment) -> None:
         with self._lock:
-            reason = "worker restarted" if seg.camera_id in self._restarted else "no recording"
+            restarted = seg.camera_id in self._restarted
             self._restarted.discard(seg.camera_id)
+        reason = "worker restarted" if restarted else seg.after or "no recording"
         with self.db.sessions.begin() as s:
             index.add_segment(s, seg, gap_reason=reason)
 

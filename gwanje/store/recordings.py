@@ -21,6 +21,8 @@ from gwanje.store.holds import holds_span
 from gwanje.store.models import GapRow, SegmentRow, now_utc, utc
 
 GAP_S = 1.5  # a pause between segments longer than this is a gap
+# segments are cut at the first keyframe after segment_s (at most 300 s): an hour bounds them
+LONGEST = timedelta(hours=1)
 # what destruction needs of a segment, read as plain rows (a batch is thousands of them)
 _BRIEF = (
     SegmentRow.id,
@@ -60,10 +62,16 @@ def add_segment(session: Session, seg: Segment, *, gap_reason: str = "no recordi
 
 
 def segments(session: Session, camera_id: str, start: datetime, end: datetime) -> list[SegmentRow]:
-    """The camera's segments overlapping [start, end), oldest first."""
+    """The camera's segments overlapping [start, end), oldest first. A segment is never longer
+    than ``LONGEST``, so the (camera, start) index is read over a bounded range only."""
     q = (
         select(SegmentRow)
-        .where(SegmentRow.camera_id == camera_id, SegmentRow.start_at < end, SegmentRow.end_at > start)
+        .where(
+            SegmentRow.camera_id == camera_id,
+            SegmentRow.start_at > start - LONGEST,
+            SegmentRow.start_at < end,
+            SegmentRow.end_at > start,
+        )
         .order_by(SegmentRow.start_at)
     )
     return list(session.scalars(q))

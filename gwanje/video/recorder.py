@@ -126,9 +126,14 @@ class Recorder:
         self._seg: _Open | None = None
         self._seg_t: float = 0.0  # stream time the open segment starts at
         self.failed: str | None = None  # the last write error (disk trouble), for the camera's health
+        self._why: str | None = None  # why the next segment follows a stop (signal lost, disk trouble ...)
+        self._connected = False
 
     def opened(self, stream: av.video.stream.VideoStream) -> None:
         self.closed()
+        if self._connected:
+            self._why = self._why or "signal lost"
+        self._connected = True
         self._stream = stream
         self._gops.clear()  # a new connection's packets may not fit the old one's parameters
 
@@ -143,6 +148,8 @@ class Recorder:
 
     def packet(self, packet: av.Packet, t: float, dts_t: float) -> None:
         """A packet at stream time ``t`` (presentation) and ``dts_t`` (decoding), seconds."""
+        if not self.enabled:
+            self._why = "volume full"
         if not self.enabled and self._seg is not None:
             self._finish()  # paused: what was recorded so far is kept
         if self._stream is None or not self.enabled or packet.size == 0:
@@ -211,6 +218,7 @@ class Recorder:
             self._trouble(exc)
             return
         self.failed = None
+        why, self._why = self._why, None
         self.on_segment(
             Segment(
                 self.camera_id,
@@ -220,11 +228,13 @@ class Recorder:
                 path.stat().st_size,
                 file_sha256(path),
                 seg.codec,
+                why,
             )
         )
 
     def _trouble(self, exc: BaseException) -> None:
         self.failed = f"{type(exc).__name__}: {exc}"
+        self._why = "disk trouble"
         log.warning("camera %s: recording failed: %s", self.camera_id, self.failed)
         seg, self._seg = self._seg, None
         if seg is not None:

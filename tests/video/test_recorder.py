@@ -171,6 +171,7 @@ def test_a_live_stream_killed_for_seconds_leaves_one_gap(tmp_path, vtest):
         holes = index.gaps(s, "cam", segments[0].start, segments[-1].end)
     assert len(holes) == 1, [(h.start_at, h.end_at) for h in holes]
     assert 3 <= (holes[0].end_at - holes[0].start_at).total_seconds() <= 15
+    assert holes[0].reason == "signal lost"
 
 
 def test_events_mode_keeps_only_the_pre_roll_the_event_and_the_post_roll(tmp_path):
