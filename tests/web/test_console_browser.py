@@ -146,7 +146,8 @@ def test_each_role_sees_its_own_console_and_a_closed_tab_leaves_duty(browser, li
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         _sign_in(page, live_center.base, user, "#admin" if user != "admin" else "")
-        assert page.evaluate("location.hash") == f"#{landing}"  # a page it cannot use sends it home
+        # a page it cannot use sends it home (once the console has loaded its first data)
+        page.wait_for_function(f"location.hash === '#{landing}'", timeout=15_000)
         visible = [a.get_attribute("href")[1:] for a in page.query_selector_all("#nav a") if a.is_visible()]
         assert visible == pages
         for name in pages:
