@@ -140,8 +140,8 @@ class Recordings:
                     path.unlink()
                     gone += 1
                     log.warning("recording %s was not finished (its worker stopped): removed", path)
-            except OSError:
-                continue
+            except OSError as exc:  # gone meanwhile, or not ours to delete: say so, go on
+                log.warning("could not sweep %s: %s", path, exc)
         return gone
 
     # -- destruction ---------------------------------------------------------------------------

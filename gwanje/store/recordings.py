@@ -101,21 +101,6 @@ def mark_missing(session: Session, present: set[str], now: datetime | None = Non
     return n
 
 
-def last_end(session: Session, camera_id: str) -> datetime | None:
-    return utc(
-        session.scalar(
-            select(SegmentRow.end_at)
-            .where(SegmentRow.camera_id == camera_id)
-            .order_by(SegmentRow.end_at.desc())
-            .limit(1)
-        )
-    )
-
-
-def span(row: SegmentRow) -> timedelta:
-    return utc(row.end_at) - utc(row.start_at)
-
-
 def expired(
     session: Session,
     camera_ids: list[str],
