@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from gwanje.bus import Bus
 from gwanje.center.alerting import Ingested, ingest_hits
+from gwanje.center.evidence import Evidence
 from gwanje.center.playback import Playback
 from gwanje.center.presence import Presence
 from gwanje.center.public import alert_summary
@@ -75,6 +76,7 @@ class Center:
         self.on_alerts_changed: Callable[..., None] = lambda alerts, new, hits=(): None
         self.recordings = Recordings(db, site.recordings_path(), site.recording)
         self.playback = Playback(db, site.recordings_path(), Path(self.settings.data_dir) / "playback")
+        self.evidence = Evidence(db, site, self.playback)
         self.pool: WorkerPool | None = None
         if start_workers:
             from gwanje.center.worker_pool import WorkerPool  # spawns processes: only when asked
@@ -113,6 +115,7 @@ class Center:
                     self.pool.put_camera(cam)
 
     def stop(self) -> None:
+        self.evidence.close()
         if self.pool is not None:
             self.pool.stop()
         self.flush_pending()
@@ -147,10 +150,12 @@ class Center:
             }
 
     def look_after_recordings(self) -> None:
-        """Retention and the disk guard, once (the runtime calls it every minute)."""
+        """Retention, the disk guard and provisions whose period ended, once (the runtime calls it
+        every minute)."""
         self.recordings.enforce_retention(self.retention_days())
         self.recordings.guard()
         self.recordings.sweep_unfinished()
+        self.evidence.expire()
 
     def camera_names(self) -> dict[str, str]:
         with self.db.sessions() as s:

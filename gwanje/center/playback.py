@@ -99,18 +99,21 @@ class Playback:
                 rows[-1].codec if rows else None,
             )
 
+    def parts(self, camera_id: str, start: datetime, end: datetime) -> tuple[list[Part], list[str]]:
+        """The recorded files of [start, end) on the volume, oldest first, and their index paths."""
+        with self.db.sessions() as s:
+            rows = [r for r in index.segments(s, camera_id, start, end) if r.missing_at is None]
+        rows = [r for r in rows if (self.volume / r.path).is_file()]
+        return [Part(self.volume / r.path, utc(r.start_at)) for r in rows], [r.path for r in rows]
+
     def clip(self, camera_id: str, start: datetime, end: datetime) -> Clip:
         """The playable clip of [start, end) (made now, or the cached one)."""
         _check(start, end, MAX_RANGE)
-        with self.db.sessions() as s:
-            rows = [r for r in index.segments(s, camera_id, start, end) if r.missing_at is None]
-        parts = [
-            Part(self.volume / r.path, utc(r.start_at)) for r in rows if (self.volume / r.path).is_file()
-        ]
+        parts, paths = self.parts(camera_id, start, end)
         if not parts:
             raise PlaybackError("nothing recorded in that range")
         key = hashlib.sha256(
-            "|".join([camera_id, start.isoformat(), end.isoformat(), *(r.path for r in rows)]).encode()
+            "|".join([camera_id, start.isoformat(), end.isoformat(), *paths]).encode()
         ).hexdigest()[:32]
         out = self.cache / f"{key}.mp4"
         with self._lock:  # one maker at a time: two viewers of one range share the file

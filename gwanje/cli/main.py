@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gwanje.cli import analysis, calibration, center, models, users
+from gwanje.cli import analysis, calibration, center, evidence, models, users
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Gwanje (관제) CCTV control center")
 
@@ -25,3 +25,4 @@ app.command()(calibration.calibrate)
 app.command()(center.serve)
 app.command()(center.demo)
 app.add_typer(users.app, name="user")
+app.add_typer(evidence.app, name="evidence")

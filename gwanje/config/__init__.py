@@ -2,13 +2,15 @@
 
 ``site`` (the file and its loading), ``camera`` (one camera: source, place, zones, lines, ground),
 ``detection`` (motion gate, detector, tracker), ``rules`` (the analyzers), ``server`` (the center's
-own settings), ``triage`` (selective monitoring), ``alerts`` (grouping, re-raise, shelving), ``recording`` (what is kept, where, how long). Import the names from here.
+own settings), ``triage`` (selective monitoring), ``alerts`` (grouping, re-raise, shelving), ``recording`` (what is kept, where, how long), ``evidence`` (masked, signed
+exports for police and data subjects). Import the names from here.
 """
 
 from gwanje.config.alerts import SEVERITY_RANK, AlertsConfig
 from gwanje.config.base import Point, Severity, Strict, check_polygon
 from gwanje.config.camera import CameraConfig, GroundConfig, LineConfig, LocationConfig, ZoneConfig
 from gwanje.config.detection import DetectorConfig, MotionConfig, RoiConfig, TilingConfig, TrackerConfig
+from gwanje.config.evidence import EvidenceConfig, MaskingConfig, PrivacyConfig
 from gwanje.config.recording import RecordingConfig, RecordingSiteConfig
 from gwanje.config.rules import (
     AbandonConfig,
@@ -34,6 +36,9 @@ __all__ = [
     "ConfigError",
     "CrowdConfig",
     "DetectorConfig",
+    "EvidenceConfig",
+    "MaskingConfig",
+    "PrivacyConfig",
     "RecordingConfig",
     "RecordingSiteConfig",
     "FallConfig",

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from gwanje.config.base import Point, Severity, Strict, check_polygon
 from gwanje.config.detection import DetectorConfig, MotionConfig, TrackerConfig
+from gwanje.config.evidence import PrivacyConfig
 from gwanje.config.recording import RecordingConfig
 from gwanje.config.rules import (
     AbandonConfig,
@@ -127,6 +128,9 @@ class CameraConfig(Strict):
     abandoned: AbandonConfig = AbandonConfig()
     parking: ParkingConfig = ParkingConfig()
     vehicle_blobs: VehicleBlobConfig = VehicleBlobConfig()
+    privacy: PrivacyConfig = Field(
+        default_factory=PrivacyConfig, description="Fixed masks and vehicle masking in evidence exports"
+    )
     recording: RecordingConfig = Field(
         default_factory=RecordingConfig, description="Without one, the site's recording.defaults"
     )

@@ -14,6 +14,7 @@ from pydantic import Field, ValidationError, model_validator
 from gwanje.config.alerts import AlertsConfig
 from gwanje.config.base import Strict
 from gwanje.config.camera import CameraConfig
+from gwanje.config.evidence import EvidenceConfig
 from gwanje.config.recording import RecordingSiteConfig
 from gwanje.config.server import ServerConfig
 from gwanje.config.triage import TriageConfig
@@ -31,6 +32,7 @@ class SiteConfig(Strict):
     triage: TriageConfig = TriageConfig()
     alerts: AlertsConfig = AlertsConfig()
     recording: RecordingSiteConfig = RecordingSiteConfig()
+    evidence: EvidenceConfig = EvidenceConfig()
 
     @model_validator(mode="before")
     @classmethod

@@ -288,3 +288,82 @@ class HoldRow(Base):
     released_by: Mapped[str | None] = mapped_column(String(64))
     released_at: Mapped[datetime | None]
     release_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ProvisionRow(Base):
+    """A request for recorded footage (police, fire, or a data subject's own) and where it stands:
+    requested → approved / rejected → exported → handed_over → destroyed. The export's work (finding
+    people, the preview, the package) runs in the background; ``job`` says which is running."""
+
+    __tablename__ = "provisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)  # 2026-0001
+    kind: Mapped[str] = mapped_column(String(10))  # agency, subject
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    agency: Mapped[str] = mapped_column(String(40))  # police, fire, ... ("subject" for a data subject)
+    officer: Mapped[str] = mapped_column(String(200))  # the officer, or the data subject's name
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    case_number: Mapped[str] = mapped_column(String(100), default="")
+    legal_basis: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[str] = mapped_column(Text)
+    camera_ids: Mapped[list[Any]] = mapped_column(JSON)
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    persons: Mapped[str] = mapped_column(Text, default="")  # who the request is about, in words
+    period_days: Mapped[float] = mapped_column(Float)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(default=now_utc)
+    due_at: Mapped[datetime | None]  # a data subject's request: answered by then
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    subjects: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [camera id, track id] left unmasked
+    job: Mapped[str | None] = mapped_column(String(20))  # finding, preview, export
+    job_progress: Mapped[float] = mapped_column(Float, default=0.0)
+    job_error: Mapped[str | None] = mapped_column(Text)
+    found_at: Mapped[datetime | None]  # people found on every frame (the preview can be made)
+    preview_subjects: Mapped[list[Any] | None] = mapped_column(JSON)  # what the preview was made with
+    exported_at: Mapped[datetime | None]
+    package_name: Mapped[str | None] = mapped_column(String(200))
+    package_sha256: Mapped[str | None] = mapped_column(String(64))
+    package_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    hold_id: Mapped[int | None] = mapped_column(Integer)
+    link_hash: Mapped[str | None] = mapped_column(String(64))
+    link_expires_at: Mapped[datetime | None]
+    handed_over_at: Mapped[datetime | None]
+    downloads: Mapped[int] = mapped_column(Integer, default=0)
+    destroy_at: Mapped[datetime | None] = mapped_column(index=True)  # the period of use ends
+    destroyed_at: Mapped[datetime | None]
+    destroyed_by: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+
+
+class LedgerRow(Base):
+    """개인영상정보 관리대장: one row per viewing (열람), provision (제공) and destruction (파기), with
+    the standard form's fields. Append-only (database triggers refuse UPDATE and DELETE): a
+    correction is a new row (kind ``correct``) naming the row it corrects."""
+
+    __tablename__ = "video_ledger"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # view, provide, destroy, correct
+    file_name: Mapped[str] = mapped_column(String(300))
+    file_form: Mapped[str] = mapped_column(String(100))  # MP4 (H.264) ...
+    handler: Mapped[str] = mapped_column(String(64))  # the person in charge
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    recipient: Mapped[str] = mapped_column(String(300), default="")  # who received or asked
+    agency: Mapped[str | None] = mapped_column(String(40), index=True)
+    legal_basis: Mapped[str] = mapped_column(String(200), default="")
+    period: Mapped[str] = mapped_column(String(100), default="")  # period of use
+    provision_form: Mapped[str] = mapped_column(String(100), default="")  # download, on screen ...
+    destroyed_at: Mapped[datetime | None]
+    destroyed_by: Mapped[str | None] = mapped_column(String(64))
+    provision_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    camera_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    range_start: Mapped[datetime | None]
+    range_end: Mapped[datetime | None]
+    corrects_id: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -154,3 +154,22 @@ def _transcode(parts: list[Part], start: datetime, end: datetime, tmp: Path) -> 
             raise ClipError("nothing recorded in that range")
         out.mux(ostream.encode())
     return parts[0].start + timedelta(seconds=first_t or 0.0), (last_t or 0.0) - (first_t or 0.0)
+
+
+def decode_range(parts: list[Part], start: datetime, end: datetime):
+    """Every decoded frame of [start, end) as (wall time, BGR image), oldest first: what an export
+    masks and encodes (decoding starts at the keyframe before ``start``; earlier frames are dropped)."""
+    if not parts:
+        raise ClipError("nothing recorded in that range")
+    origin = parts[0].start
+    try:
+        for stream, packet, t in _packets(parts, start, end):
+            pts = packet.pts if packet.pts is not None else packet.dts
+            base = t - float(pts * stream.time_base)  # the segment's offset from the first one
+            for frame in packet.decode():
+                ft = base + frame.time if frame.time is not None else t
+                at = origin + timedelta(seconds=ft)
+                if at >= start:
+                    yield at, frame.to_ndarray(format="bgr24")
+    except (av.error.FFmpegError, OSError) as exc:
+        raise ClipError(f"could not read the recording: {exc}") from None

@@ -22,6 +22,8 @@ from gwanje.web.routes import (
     cameras,
     duty,
     events,
+    ledger,
+    provisions,
     recordings,
     shelves,
     stream,
@@ -53,7 +55,21 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
             yield
 
     app = FastAPI(title="Gwanje control center", version="0.1.0", lifespan=lifespan)
-    for module in (auth, alerts, events, cameras, stream, admin, users, walls, duty, shelves, recordings):
+    for module in (
+        auth,
+        alerts,
+        events,
+        cameras,
+        stream,
+        admin,
+        users,
+        walls,
+        duty,
+        shelves,
+        recordings,
+        provisions,
+        ledger,
+    ):
         app.include_router(module.router)
     app.include_router(recordings.holds_router)
 

@@ -55,7 +55,7 @@ def _camera_out(center: Center, row) -> dict[str, Any]:  # noqa: ANN001 - Camera
     }
 
 
-def _visible(center: Center, principal: Principal) -> set[str] | None:
+def visible_cameras(center: Center, principal: Principal) -> set[str] | None:
     """Agency liaisons see only cameras of alerts dispatched to their agency (None: all)."""
     if not principal.is_agency:
         return None
@@ -66,14 +66,14 @@ def _visible(center: Center, principal: Principal) -> set[str] | None:
 
 @router.get("")
 def list_cameras(principal: PrincipalDep, center: CenterDep) -> list[dict]:
-    visible = _visible(center, principal)
+    visible = visible_cameras(center, principal)
     with center.db.sessions() as s:
         return [_camera_out(center, r) for r in repo.all_cameras(s) if visible is None or r.id in visible]
 
 
 @router.get("/{camera_id}")
 def get_camera(camera_id: str, principal: PrincipalDep, center: CenterDep) -> dict:
-    visible = _visible(center, principal)
+    visible = visible_cameras(center, principal)
     with center.db.sessions() as s:
         try:
             row = repo.get(s, camera_id)
@@ -142,7 +142,7 @@ async def live(
     camera_id: str, principal: PrincipalDep, center: CenterDep, request: Request
 ) -> StreamingResponse:
     """The camera's annotated live view as multipart JPEG, decoded once in its worker."""
-    visible = await asyncio.to_thread(_visible, center, principal)
+    visible = await asyncio.to_thread(visible_cameras, center, principal)
     if camera_id not in center.health or (visible is not None and camera_id not in visible):
         raise HTTPException(404, f"no camera {camera_id!r}")
     await asyncio.to_thread(_audit_view, center, principal, camera_id, client_ip(request))

@@ -19,7 +19,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from gwanje.center.core import Center
 from gwanje.center.playback import PlaybackError
-from gwanje.store import audit, holds
+from gwanje.store import audit, holds, ledger
 from gwanje.store.models import HoldRow, utc
 from gwanje.web.auth import Principal
 from gwanje.web.deps import CenterDep, Staff, Supervisor, client_ip
@@ -35,6 +35,36 @@ def _camera(center: Center, camera_id: str) -> None:
 def _audit(center: Center, principal: Principal, action: str, target: str, detail: dict, ip: str) -> None:
     with center.db.sessions.begin() as s:
         audit.record(s, username=principal.username, action=action, target=target, detail=detail, ip=ip)
+
+
+def _viewed(
+    center: Center,
+    principal: Principal,
+    camera_id: str,
+    start: datetime,
+    end: datetime,
+    detail: dict,
+    file_name: str,
+    ip: str,
+) -> None:
+    """A playback is a viewing of personal video: audited, and a row of the ledger (열람)."""
+    with center.db.sessions.begin() as s:
+        audit.record(
+            s, username=principal.username, action="view_recording", target=camera_id, detail=detail, ip=ip
+        )
+        ledger.add(
+            s,
+            kind="view",
+            file_name=f"{camera_id} {start.isoformat()} ~ {end.isoformat()}",
+            handler=principal.username,
+            purpose=detail.get("purpose") or "관제 중 녹화 영상 확인",
+            recipient=principal.username,
+            provision_form="화면 열람 (녹화 재생)",
+            camera_ids=[camera_id],
+            range_start=start,
+            range_end=end,
+            note=file_name,
+        )
 
 
 def _span(start: datetime, end: datetime) -> dict:
@@ -102,7 +132,7 @@ async def clip(
         raise HTTPException(404 if "nothing recorded" in str(exc) else 422, str(exc)) from None
     detail = {**_span(start, end), "purpose": purpose.strip() or None, "transcoded": made.transcoded}
     await asyncio.to_thread(
-        _audit, center, principal, "view_recording", camera_id, detail, client_ip(request)
+        _viewed, center, principal, camera_id, start, end, detail, made.path.name, client_ip(request)
     )
     return {
         "url": f"/api/recordings/clips/{made.path.name}",
