@@ -66,6 +66,11 @@ class EvidenceError(ValueError):
     """A request that cannot go on as asked (the message says why)."""
 
 
+def recipient(row: ProvisionRow) -> str:
+    """Who receives, as the ledger's form writes it (the officer's unit, rank and name)."""
+    return f"정보주체 본인 {row.officer}" if row.kind == "subject" else row.officer
+
+
 def basis_label(code: str) -> str:
     return repo.LEGAL_BASES.get(code, (code, code))[0]
 
@@ -342,7 +347,7 @@ class Evidence:
                     file_form="MP4 (H.264), 서명된 매니페스트 (ZIP)",
                     handler=row.decided_by or "",
                     purpose=row.purpose,
-                    recipient=f"{row.agency} {row.officer}".strip(),
+                    recipient=recipient(row),
                     agency=row.agency,
                     legal_basis=basis_label(row.legal_basis),
                     period=f"~ {utc(row.destroy_at).date().isoformat()}" if row.destroy_at else "",
@@ -392,7 +397,7 @@ class Evidence:
                     file_name=row.package_name or "",
                     handler=SYSTEM,
                     purpose=row.purpose,
-                    recipient=f"{row.agency} {row.officer}".strip(),
+                    recipient=recipient(row),
                     agency=row.agency,
                     legal_basis=basis_label(row.legal_basis),
                     period=f"~ {utc(row.destroy_at).date().isoformat()}" if row.destroy_at else "",

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from gwanje.config.evidence import EvidenceConfig, PrivacyConfig
-from gwanje.evidence.masking import Finder, TrackLog, foreground, mosaic, plan, region_mask
+from gwanje.evidence.masking import Finder, TrackLog, frame_area, mosaic, plan, region_mask
 
 PICKS = 8  # frames a supervisor picks the subject on
 KST = timezone(timedelta(hours=9))
@@ -120,11 +120,9 @@ def render(
             stream.time_base = Fraction(1, 1000)
             for i, (at, image) in enumerate(_aligned(frames, n)):
                 m = masks[i]
-                area = regions
-                if config.masking.foreground and log.background is not None:
-                    fg = foreground(image, log.background, m.subject, config.masking)
-                    area = fg if area is None else (area | fg)
-                mosaic(image, m.boxes, config.masking.block, area)
+                mosaic(
+                    image, m.boxes, config.masking.block, frame_area(image, log, m, config.masking, regions)
+                )
                 shown += bool(len(m.subject))
                 hidden += _subject_masked(log, i, subjects) and not len(m.subject)
                 if watermark:

@@ -180,6 +180,9 @@ def plan(
                 for k in range(a + 1, b):
                     w = (k - a) / (b - a)
                     per_frame[k].append((tid, frames[a] * (1 - w) + frames[b] * w, False))
+            elif b - a > fill + 1:  # too long to bridge: held after it was lost and before it is back
+                for k in [*range(a + 1, a + 1 + hold), *range(b - hold, b)]:
+                    per_frame[k].append((tid, frames[a] if k <= a + hold else frames[b], False))
         for k in range(max(0, idx[0] - hold), idx[0]):
             per_frame[k].append((tid, frames[idx[0]], False))
         for k in range(idx[-1] + 1, min(n, idx[-1] + hold + 1)):
@@ -246,6 +249,16 @@ def mosaic(image: np.ndarray, boxes: np.ndarray, block: int, regions: np.ndarray
         small = cv2.resize(image, (max(1, w // block), max(1, h // block)), interpolation=cv2.INTER_AREA)
         blocky = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
         image[regions] = blocky[regions]
+
+
+def frame_area(
+    image: np.ndarray, log: TrackLog, masks: FrameMasks, settings: MaskingConfig, regions: np.ndarray | None
+) -> np.ndarray | None:
+    """What is masked on this frame besides the boxes: the fixed regions and the foreground."""
+    if not settings.foreground or log.background is None:
+        return regions
+    fg = foreground(image, log.background, masks.subject, settings)
+    return fg if regions is None else (regions | fg)
 
 
 def masked_area(shape: tuple[int, int], boxes: np.ndarray, regions: np.ndarray | None = None) -> np.ndarray:

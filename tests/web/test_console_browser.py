@@ -117,11 +117,14 @@ def test_operator_receives_acknowledges_and_resolves_a_live_event(browser, live_
 
 
 ROLE_PAGES = {
-    "kim": (["wall", "events", "cameras", "map", "playback", "stats"], "wall"),
-    "park": (["wall", "events", "cameras", "map", "playback", "stats", "supervise", "audit"], "wall"),
-    "police": (["dispatched", "stats"], "dispatched"),
+    "kim": (["wall", "events", "cameras", "map", "playback", "evidence", "stats"], "wall"),
+    "park": (
+        ["wall", "events", "cameras", "map", "playback", "evidence", "stats", "supervise", "audit"],
+        "wall",
+    ),
+    "police": (["dispatched", "evidence", "stats"], "dispatched"),
     "admin": (
-        ["wall", "events", "cameras", "map", "playback", "stats", "supervise", "audit", "admin"],
+        ["wall", "events", "cameras", "map", "playback", "evidence", "stats", "supervise", "audit", "admin"],
         "wall",
     ),
 }
@@ -242,3 +245,109 @@ def test_a_recorded_range_across_three_segments_plays_in_the_browser(browser, li
     assert errors == []
     audit = live_center.login("park").get("/api/audit", params={"action": "view_recording"}).json()
     assert {a["username"] for a in audit} == {"kim"}
+
+
+def test_evidence_provision_through_the_console(browser, live_center, tmp_path) -> None:
+    """Police file a request for the camera's recent footage, the supervisor clicks a tracked
+    person as the subject, watches the masked preview and approves; police download the package
+    and it verifies offline against the key the admin page shows."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from typer.testing import CliRunner
+
+    from gwanje.cli.main import app as cli
+
+    kim, park = live_center.login("kim"), live_center.login("park")
+    now = datetime.now(UTC)
+    window = {
+        "start": (now - timedelta(minutes=30)).isoformat(),
+        "end": (now + timedelta(minutes=10)).isoformat(),
+    }
+    deadline = time.monotonic() + 90
+    while True:  # a recorded span of 10 s and an alert of the camera to dispatch to police
+        recorded = kim.get("/api/recordings/cam-a/timeline", params=window).json()["recorded"]
+        spans = [(datetime.fromisoformat(r["start"]), datetime.fromisoformat(r["end"])) for r in recorded]
+        alerts = kim.get("/api/alerts", params={"status": "open"}).json()["items"]
+        if spans and (spans[-1][1] - spans[-1][0]).total_seconds() >= 10 and alerts:
+            break
+        assert time.monotonic() < deadline, f"no 10 s of recording or no alert: {recorded}"
+        time.sleep(2)
+    alert = alerts[0]
+    if alert["status"] == "new":
+        kim.post(f"/api/alerts/{alert['id']}/acknowledge", json={})
+    if alert["status"] != "dispatched" or alert.get("dispatched_to") != "police":
+        r = kim.post(
+            f"/api/alerts/{alert['id']}/dispatch", json={"agency": "police", "note": "영상 요청 예정"}
+        )
+        assert r.status_code == 200, r.text
+    seoul = ZoneInfo("Asia/Seoul")
+    start, end = spans[-1][1] - timedelta(seconds=8), spans[-1][1] - timedelta(seconds=1)
+    local = lambda t: t.astimezone(seoul).strftime("%Y-%m-%dT%H:%M:%S")  # noqa: E731
+
+    errors: list[str] = []
+    police = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ko-KR", accept_downloads=True)
+    police.on("pageerror", lambda e: errors.append(str(e)))
+    _sign_in(police, live_center.base, "police", "#evidence")
+    police.wait_for_selector("#page-evidence:not([hidden])")
+    police.click("#ev-new")
+    police.fill("#ev-form input[name=officer]", "오산경찰서 형사과 김경위")
+    police.fill("#ev-form input[name=case_number]", "2026-형-0142")
+    police.fill("#ev-form input[name=purpose]", "폭행 사건 피의자 동선 확인")
+    police.check("#ev-cameras input[value=cam-a]")
+    police.fill("#ev-form input[name=start]", local(start))
+    police.fill("#ev-form input[name=end]", local(end))
+    police.screenshot(path=ARTIFACTS / "10-evidence-request-form.png")
+    police.click("#ev-form button[type=submit]")
+    police.wait_for_selector("#ev-detail:not([hidden]) h3")
+    number = police.inner_text("#ev-detail h3").split()[-1]
+    pid = next(r["id"] for r in park.get("/api/provisions").json() if r["number"] == number)
+
+    sup = browser.new_page(viewport={"width": 1400, "height": 1100}, locale="ko-KR")
+    sup.on("pageerror", lambda e: errors.append(str(e)))
+    _sign_in(sup, live_center.base, "park", "#evidence")
+    sup.click(f"#ev-body tr[data-id='{pid}']")
+    person = sup.locator("#ev-picks .ev-person").first
+    person.wait_for(timeout=120_000)
+    track = int(person.get_attribute("data-track"))
+    person.click()
+    sup.wait_for_selector("#ev-picks .ev-person.chosen")
+    sup.click("#ev-apply")
+    sup.wait_for_selector("#ev-approve:not([disabled])", timeout=120_000)
+    sup.locator("#ev-detail button.secondary").first.click()
+    sup.wait_for_function(
+        "() => { const v = document.querySelector('#ev-preview video'); return v && v.readyState >= 2; }",
+        timeout=20_000,
+    )
+    sup.wait_for_timeout(800)
+    sup.screenshot(path=ARTIFACTS / "11-evidence-review.png", full_page=True)
+    sup.click("#ev-approve")
+    deadline = time.monotonic() + 120
+    while park.get(f"/api/provisions/{pid}").json()["state"] != "exported":
+        assert time.monotonic() < deadline, park.get(f"/api/provisions/{pid}").json()
+        time.sleep(0.5)
+
+    police.click(f"#ev-body tr[data-id='{pid}']")
+    police.wait_for_selector("#ev-download", timeout=20_000)
+    with police.expect_download() as got:
+        police.click("#ev-download")
+    package = tmp_path / "package.zip"
+    got.value.save_as(package)
+    police.wait_for_function("document.querySelector('#ev-detail').textContent.includes('제공 완료')")
+    police.screenshot(path=ARTIFACTS / "12-evidence-police-download.png")
+
+    admin = browser.new_page(viewport={"width": 1400, "height": 900}, locale="ko-KR")
+    admin.on("pageerror", lambda e: errors.append(str(e)))
+    _sign_in(admin, live_center.base, "admin", "#admin")
+    admin.wait_for_function("document.querySelector('#admin-key-fp').textContent.length > 20")
+    fingerprint = admin.inner_text("#admin-key-fp")
+    result = CliRunner().invoke(cli, ["evidence", "verify", str(package), "--key", fingerprint])
+    assert result.exit_code == 0 and result.output.startswith("OK"), result.output
+    sup.reload()
+    sup.wait_for_selector("#ledger-body tr")
+    sup.screenshot(path=ARTIFACTS / "13-evidence-ledger.png", full_page=True)
+    kinds = {r["kind"] for r in park.get("/api/ledger").json()}
+    assert {"view", "provide"} <= kinds
+    manifest = park.get(f"/api/provisions/{pid}").json()
+    assert manifest["subjects"] == [{"camera_id": "cam-a", "track_id": track}]
+    assert errors == []

@@ -13,6 +13,7 @@ import { loadAudit } from "./pages/audit.js";
 import { loadCameras, renderCameras } from "./pages/cameras.js";
 import { loadDispatched } from "./pages/dispatched.js";
 import { loadEvents, reloadEventsSoon } from "./pages/events.js";
+import { loadEvidence, stopEvidence } from "./pages/evidence.js";
 import { renderMap } from "./pages/map.js";
 import { loadPlayback, stopPlayback } from "./pages/playback.js";
 import { loadStats } from "./pages/stats.js";
@@ -30,6 +31,7 @@ const PAGES = {
   cameras: () => loadCameras().then(renderCameras),
   map: renderMap,
   playback: () => { const r = state.replay; state.replay = null; return loadPlayback(r); },
+  evidence: loadEvidence,
   stats: loadStats,
   supervise: loadSupervision,
   audit: loadAudit,
@@ -49,6 +51,7 @@ function route() {
   if (!state.user) return;
   const page = currentPage();
   if (page !== "playback" && !$("#page-playback").hidden) stopPlayback();
+  if (page !== "evidence") stopEvidence();
   for (const p of Object.keys(PAGES)) $(`#page-${p}`).hidden = p !== page;
   document.querySelectorAll("#nav a").forEach((a) => a.classList.toggle("active", a.getAttribute("href") === `#${page}`));
   Promise.resolve(PAGES[page]()).catch((e) => { if (e.message !== "401") banner(e.message); });

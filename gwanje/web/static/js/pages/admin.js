@@ -37,7 +37,9 @@ async function reset(username) {
 export async function loadUsers() {
   $("#user-role").replaceChildren(...ROLES.map((r) => h("option", { value: r }, roleName(r))));
   $("#user-agency").replaceChildren(h("option", { value: "" }, t("admin.none")), ...AGENCIES.map((a) => h("option", { value: a }, t(`agency.${a}`))));
-  const users = await api("/api/users");
+  const [users, key] = await Promise.all([api("/api/users"), api("/api/provisions/key/public")]);
+  $("#admin-key-fp").textContent = key.fingerprint;
+  $("#admin-key-pem").textContent = key.pem;
   $("#users-body").replaceChildren(...users.map((u) => h("tr", { "data-user": u.username, class: u.active ? "" : "muted" },
     h("td", {}, u.username), h("td", {}, u.display_name),
     h("td", {}, roleSelect(u.role, (e) => change(u.username, { role: e.target.value, agency: e.target.value === "agency" ? "police" : null }))),

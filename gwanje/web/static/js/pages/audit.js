@@ -10,7 +10,8 @@ const ACTIONS = ["login", "logout", "login_failed", "login_throttled", "view_liv
   "incident_report", "shelve", "unshelve", "shift_start", "shift_end", "wall_pin", "wall_dismiss",
   "camera_add", "camera_change", "camera_remove", "user_add", "user_change", "user_disable", "user_enable",
   "user_password_reset", "event_ingest", "view_recording", "recording_search", "recording_destroy", "hold_create",
-  "hold_release"];
+  "hold_release", "evidence_request", "evidence_subjects", "evidence_preview", "evidence_approve", "evidence_reject",
+  "evidence_export", "evidence_link", "evidence_download", "evidence_destroy", "evidence_outcome", "ledger_export", "ledger_correct"];
 
 export async function loadAudit() {
   const select = $("#audit-action");

@@ -1,0 +1,60 @@
+"""The signed package: every field and file named when changed, a foreign key caught by --key."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import zipfile
+
+from gwanje.evidence.package import fingerprint, load_or_create_key, seal, verify, zip_package
+
+
+def make(tmp_path, name="pkg"):
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "cam-1.mp4").write_bytes(os.urandom(5000))
+    key = load_or_create_key(tmp_path / "keys")
+    seal(folder, {"request": {"number": "2026-0001", "case_number": "A-1"}, "cameras": []}, key)
+    return folder, key
+
+
+def test_the_key_is_made_once_and_private(tmp_path) -> None:
+    key = load_or_create_key(tmp_path / "keys")
+    assert stat.S_IMODE((tmp_path / "keys" / "evidence_ed25519.pem").stat().st_mode) == 0o600
+    assert fingerprint(load_or_create_key(tmp_path / "keys").public_key()) == fingerprint(key.public_key())
+
+
+def test_folder_and_zip_verify_and_each_change_is_named(tmp_path) -> None:
+    folder, key = make(tmp_path)
+    assert verify(folder).ok
+    z = zip_package(folder, tmp_path / "pkg.zip")
+    assert verify(z, fingerprint(key.public_key())).ok
+    assert verify(z, fingerprint(key.public_key())[:19]).ok  # the start of it is enough
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["request"]["case_number"] = "A-2"
+    manifest["extra"] = 1
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    problems = verify(folder).problems
+    assert "manifest field /request/case_number was changed" in problems
+    assert "manifest field /extra was added" in problems
+    (folder / "cam-1.mp4").unlink()
+    (folder / "note.txt").write_text("x")
+    problems = verify(folder).problems
+    assert "file cam-1.mp4 is missing" in problems and "file note.txt is not in the manifest" in problems
+
+
+def test_a_broken_signature_or_foreign_key_fails(tmp_path) -> None:
+    folder, key = make(tmp_path)
+    sig = json.loads((folder / "signature.json").read_text())
+    sig["fields"]["/request/number"] = "0" * 64
+    (folder / "signature.json").write_text(json.dumps(sig))
+    assert any("signature" in p for p in verify(folder).problems)
+    other, _ = make(tmp_path, "other")
+    assert verify(other).ok
+    res = verify(other, "0000" * 16)
+    assert not res.ok and "not by the expected" in res.problems[0]
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("x/readme", "hello")
+    assert not verify(bad).ok and "manifest.json is missing" in verify(bad).problems
