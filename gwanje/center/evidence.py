@@ -237,7 +237,8 @@ class Evidence:
                 progress=lambda p, k=k: progress((k + p) / n),
             )
         with self.db.sessions.begin() as s:
-            repo.get(s, row.id).preview_subjects = subjects
+            live = repo.get(s, row.id)
+            live.preview_subjects, live.preview_made_at = subjects, self.clock()
 
     def start_export(self, provision_id: int, username: str) -> Future:
         return self._run(provision_id, "export", lambda r, p: self._export(r, p, username))

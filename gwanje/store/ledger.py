@@ -84,6 +84,7 @@ def search(
     end: datetime | None = None,
     agency: str | None = None,
     kind: str | None = None,
+    provision_id: int | None = None,
     limit: int = 10_000,
 ) -> list[LedgerRow]:
     q = select(LedgerRow).order_by(LedgerRow.id)
@@ -95,6 +96,8 @@ def search(
         q = q.where(LedgerRow.agency == agency)
     if kind:
         q = q.where(LedgerRow.kind == kind)
+    if provision_id is not None:
+        q = q.where(LedgerRow.provision_id == provision_id)
     return list(session.scalars(q.limit(limit)))
 
 

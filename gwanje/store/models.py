@@ -324,6 +324,7 @@ class ProvisionRow(Base):
     job_error: Mapped[str | None] = mapped_column(Text)
     found_at: Mapped[datetime | None]  # people found on every frame (the preview can be made)
     preview_subjects: Mapped[list[Any] | None] = mapped_column(JSON)  # what the preview was made with
+    preview_made_at: Mapped[datetime | None]
     exported_at: Mapped[datetime | None]
     package_name: Mapped[str | None] = mapped_column(String(200))
     package_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -58,3 +58,18 @@ def test_a_broken_signature_or_foreign_key_fails(tmp_path) -> None:
     with zipfile.ZipFile(bad, "w") as zf:
         zf.writestr("x/readme", "hello")
     assert not verify(bad).ok and "manifest.json is missing" in verify(bad).problems
+
+
+def test_the_cli_says_ok_or_failed_in_one_go_and_one_line_for_bad_input(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from gwanje.cli.main import app
+
+    folder, key = make(tmp_path)
+    ok = CliRunner().invoke(app, ["evidence", "verify", str(folder), "--key", fingerprint(key.public_key())])
+    assert ok.exit_code == 0 and ok.output.startswith("OK: request 2026-0001")
+    (folder / "cam-1.mp4").write_bytes(b"changed")
+    bad = CliRunner().invoke(app, ["evidence", "verify", str(folder)])
+    assert bad.exit_code == 1 and "FAILED" in bad.output and "file cam-1.mp4" in bad.output
+    gone = CliRunner().invoke(app, ["evidence", "verify", str(tmp_path / "nope.zip")])
+    assert gone.exit_code == 2 and len(gone.output.strip().splitlines()) == 1

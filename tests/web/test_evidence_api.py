@@ -116,6 +116,9 @@ def test_police_request_to_verified_package_and_destruction(center, pets, tmp_pa
     assert r.status_code == 200, r.text
     req = wait(park, pid)
     assert req["preview_ready"] and req["subjects"] == [{"camera_id": "cam-1", "track_id": subject}]
+    r = park.post(f"/api/provisions/{pid}/approve")
+    assert r.status_code == 409 and "preview" in r.json()["detail"]  # not before they have seen it
+    assert park.get(f"/api/provisions/{pid}").json()["state"] == "requested"
     preview = park.get(f"/api/provisions/{pid}/preview", params={"camera_id": "cam-1"}).json()
     assert park.get(preview["url"]).headers["content-type"] == "video/mp4"
 

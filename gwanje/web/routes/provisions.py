@@ -324,6 +324,8 @@ def _decide(
         except repo.ProvisionError as exc:
             code = 403 if "filed" in str(exc) else 409
             raise HTTPException(code, str(exc)) from None
+        if approve and not _saw_preview(s, provision_id, principal.username):  # raising undoes the approval
+            raise HTTPException(409, "open the masked preview of every camera before approving")
         if row.job is not None:
             raise HTTPException(409, f"request {row.number} is busy ({row.job})")
         audit.record(
@@ -337,6 +339,21 @@ def _decide(
     if approve:
         center.evidence.start_export(provision_id, principal.username)
     return _out(center, _load(center, provision_id, principal), principal)
+
+
+def _saw_preview(s, provision_id: int, username: str) -> bool:  # noqa: ANN001
+    """Whether the approver opened the current preview of every camera (the ledger's viewing rows)."""
+    row = repo.get(s, provision_id)
+    since = row.preview_made_at
+    if since is None:
+        return False
+    seen = {
+        c
+        for v in ledger.search(s, kind="view", start=utc(since), provision_id=provision_id)
+        if v.handler == username
+        for c in v.camera_ids
+    }
+    return set(row.camera_ids) <= seen
 
 
 @router.post("/{provision_id}/link")

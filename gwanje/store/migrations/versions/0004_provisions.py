@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("job_error", sa.Text()),
         sa.Column("found_at", TZ),
         sa.Column("preview_subjects", sa.JSON()),
+        sa.Column("preview_made_at", TZ),
         sa.Column("exported_at", TZ),
         sa.Column("package_name", sa.String(200)),
         sa.Column("package_sha256", sa.String(64)),
