@@ -18,11 +18,11 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from gwanje.center.playback import Playback
+from gwanje.center.provision_records import README, build_manifest, ledger_fields
 from gwanje.config import PrivacyConfig, SiteConfig
 from gwanje.evidence.export import ExportError, Found, find, render
 from gwanje.evidence.masking import TrackLog
@@ -43,36 +43,10 @@ from gwanje.video.clips import ClipError, decode_range
 
 log = logging.getLogger(__name__)
 SYSTEM = "system"
-README = """Gwanje evidence package / 관제 증거 영상 패키지
-
-이 폴더의 영상은 개인정보 보호법에 따라 제공된 것으로, 요청 목적 외 사용과 재제공이 금지됩니다.
-무결성 확인: gwanje evidence verify <이 폴더 또는 zip> --key <센터 공개키 지문>
-
-manifest.json lists the request, its legal basis, the approver, the cameras and range, the masking
-settings, the software version and the SHA-256 of every file; signature.json signs every field
-of it with the center's Ed25519 key (public_key.pem). Check it offline with
-`gwanje evidence verify PACKAGE --key FINGERPRINT` (the fingerprint the center's admin page shows).
-"""
-
-
-def software_version() -> str:
-    try:
-        return version("gwanje")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 class EvidenceError(ValueError):
     """A request that cannot go on as asked (the message says why)."""
-
-
-def recipient(row: ProvisionRow) -> str:
-    """Who receives, as the ledger's form writes it (the officer's unit, rank and name)."""
-    return f"정보주체 본인 {row.officer}" if row.kind == "subject" else row.officer
-
-
-def basis_label(code: str) -> str:
-    return repo.LEGAL_BASES.get(code, (code, code))[0]
 
 
 class Evidence:
@@ -279,34 +253,18 @@ class Evidence:
                 }
             )
         destroy_at = exported_at + timedelta(days=row.period_days)
-        manifest = {
-            "request": {
-                "number": row.number,
-                "kind": row.kind,
-                "agency": row.agency,
-                "officer": row.officer,
-                "case_number": row.case_number,
-                "purpose": row.purpose,
-                "persons": row.persons,
-                "requested_by": row.requested_by,
-                "requested_at": utc(row.requested_at).isoformat(),
-            },
-            "legal_basis": {"code": row.legal_basis, "text": basis_label(row.legal_basis)},
-            "approved_by": row.decided_by,
-            "approved_at": utc(row.decided_at).isoformat() if row.decided_at else None,
-            "exported_by": username,
-            "exported_at": exported_at.isoformat(),
-            "period_of_use_until": destroy_at.isoformat(),
-            "range": {"start": utc(row.start_at).isoformat(), "end": utc(row.end_at).isoformat()},
-            "cameras": cameras,
-            "masking": {
+        manifest = build_manifest(
+            row,
+            cameras,
+            masking={
                 **self.config.masking.model_dump(),
-                "subjects": [{"camera_id": c, "track_id": t} for c, t in row.subjects],
                 "privacy": {c: self.privacy(c).model_dump() for c in row.camera_ids},
                 "encoder": {"codec": "libx264", "crf": self.config.crf, "preset": self.config.preset},
             },
-            "software": {"name": "gwanje", "version": software_version()},
-        }
+            exported_by=username,
+            exported_at=exported_at,
+            destroy_at=destroy_at,
+        )
         seal(folder, manifest, self.key, README)
         zipped = zip_package(folder, self.work / f"{name}.zip")
         with self.db.sessions.begin() as s:
@@ -347,16 +305,8 @@ class Evidence:
                     file_name=row.package_name or "",
                     file_form="MP4 (H.264), 서명된 매니페스트 (ZIP)",
                     handler=row.decided_by or "",
-                    purpose=row.purpose,
-                    recipient=recipient(row),
-                    agency=row.agency,
-                    legal_basis=basis_label(row.legal_basis),
-                    period=f"~ {utc(row.destroy_at).date().isoformat()}" if row.destroy_at else "",
                     provision_form="다운로드 (기한부 링크)",
-                    provision_id=row.id,
-                    camera_ids=list(row.camera_ids),
-                    range_start=row.start_at,
-                    range_end=row.end_at,
+                    **ledger_fields(row),
                     note=f"요청 {row.number}, 사건 {row.case_number}, 내려받은 사람 {username}",
                 )
             audit.record(
@@ -372,21 +322,21 @@ class Evidence:
             return row
 
     def expire(self, now: datetime | None = None) -> list[str]:
-        """Destroy the packages whose period of use has ended; returns their request numbers."""
+        """Destroy the packages whose period of use has ended; returns their request numbers. The
+        rows, ledger and audit are committed before the files go; files a crash left behind are
+        removed on the next round."""
         now = now or self.clock()
         with self.db.sessions() as s:
             due = [r.id for r in repo.due_for_destruction(s, now)]
+            leftovers = [(r.number, r.package_name) for r in repo.listing(s, state="destroyed")]
+        for number, package in leftovers:
+            self._remove_files(number, package)
         done = []
         for pid in due:
             with self.db.sessions.begin() as s:
                 row = repo.get(s, pid, lock=True)
                 if row.state not in ("exported", "handed_over"):
                     continue
-                package = self.package_path(row)
-                if package is not None:
-                    package.unlink(missing_ok=True)
-                    shutil.rmtree(package.with_suffix(""), ignore_errors=True)
-                shutil.rmtree(self.folder(row), ignore_errors=True)
                 row.state, row.destroyed_at, row.destroyed_by = "destroyed", now, SYSTEM
                 row.link_hash = None
                 if row.hold_id is not None:
@@ -397,17 +347,9 @@ class Evidence:
                     kind="destroy",
                     file_name=row.package_name or "",
                     handler=SYSTEM,
-                    purpose=row.purpose,
-                    recipient=recipient(row),
-                    agency=row.agency,
-                    legal_basis=basis_label(row.legal_basis),
-                    period=f"~ {utc(row.destroy_at).date().isoformat()}" if row.destroy_at else "",
                     destroyed_at=now,
                     destroyed_by=SYSTEM,
-                    provision_id=row.id,
-                    camera_ids=list(row.camera_ids),
-                    range_start=row.start_at,
-                    range_end=row.end_at,
+                    **ledger_fields(row),
                     note=f"이용기간 만료로 파기 (요청 {row.number})",
                 )
                 audit.record(
@@ -417,5 +359,13 @@ class Evidence:
                     target=row.number,
                     detail={"package": row.package_name, "rule": "period of use ended"},
                 )
-                done.append(row.number)
+                number, package = row.number, row.package_name
+            self._remove_files(number, package)
+            done.append(number)
         return done
+
+    def _remove_files(self, number: str, package: str | None) -> None:
+        if package:
+            (self.work / package).unlink(missing_ok=True)
+            shutil.rmtree(self.work / package.removesuffix(".zip"), ignore_errors=True)
+        shutil.rmtree(self.work / number, ignore_errors=True)
