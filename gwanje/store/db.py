@@ -1,6 +1,13 @@
 """Engine and sessions: SQLite in WAL mode by default, PostgreSQL when the URL says so.
 
 ``open_database`` brings the schema up to date with Alembic before anything else touches it.
+
+Reads use ``db.sessions()``, changes ``db.sessions.begin()``. On SQLite a change takes the
+database's write lock when it begins (``BEGIN IMMEDIATE``): what it reads cannot be changed by
+another writer before it commits, so two actions on one alert (or one request) run one after the
+other and the second sees the first's result (a 409), as ``SELECT ... FOR UPDATE`` gives on
+PostgreSQL. Without it the driver begins a transaction only at the first write, both read the
+same old state and both "win".
 """
 
 from __future__ import annotations
@@ -26,7 +33,11 @@ def database_url(data_dir: Path) -> str:
     return os.environ.get("GWANJE_DATABASE_URL") or f"sqlite:///{(data_dir / 'gwanje.db').resolve()}"
 
 
+WRITE = "gwanje_write"  # execution option of the engine behind changes
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
+    dbapi_conn.isolation_level = None  # the driver's own BEGIN off: _sqlite_begin emits ours
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     # NORMAL in WAL mode: a commit survives the process being killed (it is in the OS's cache);
@@ -35,6 +46,24 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API conne
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+
+
+def _sqlite_begin(conn) -> None:  # noqa: ANN001 - SQLAlchemy connection
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+
+
+class Sessions:
+    """``sessions()`` a session to read in; ``sessions.begin()`` a transaction that changes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(engine.execution_options(**{WRITE: True}), expire_on_commit=False)
+
+    def __call__(self) -> Session:
+        return self._read()
+
+    def begin(self):  # noqa: ANN201 - the session's context manager
+        return self._write.begin()
 
 
 def make_engine(url: str) -> Engine:
@@ -47,6 +76,7 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.get_backend_name() != "postgresql":
         raise StoreError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
@@ -68,7 +98,7 @@ def upgrade(engine: Engine) -> None:
 @dataclass
 class Database:
     engine: Engine
-    sessions: sessionmaker[Session]
+    sessions: Sessions
 
     @property
     def is_sqlite(self) -> bool:
@@ -86,4 +116,4 @@ def open_database(url: str, migrate: bool = True) -> Database:
     except Exception as exc:
         engine.dispose()
         raise StoreError(f"cannot open the database {engine.url.render_as_string()}: {exc}") from exc
-    return Database(engine, sessionmaker(engine, expire_on_commit=False))
+    return Database(engine, Sessions(engine))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
 import queue
 import signal
 import threading
@@ -38,6 +39,7 @@ from gwanje.workers.messages import (
 )
 
 log = logging.getLogger(__name__)
+ORPHAN_EXIT_S = 4.0  # a worker whose center is gone is out within this (cameras get 3 s to finish)
 
 
 class CameraThread:
@@ -223,14 +225,17 @@ def worker_main(
     cameras: dict[str, CameraThread] = {}
     paused = False  # recording, for every camera of the worker
     parent = multiprocessing.parent_process()
-    while True:
+    orphaned = threading.Event()
+    if parent is not None:
+        threading.Thread(target=_watch_parent, args=(parent, orphaned), daemon=True).start()
+    while not orphaned.is_set():
         try:
-            msg = commands.get(timeout=1.0)
+            msg = commands.get(timeout=0.5)
         except queue.Empty:
-            if parent is not None and not parent.is_alive():
-                log.warning("the center is gone; worker %d stops", worker)
-                break
             continue
+        except (EOFError, OSError):  # the center's end of the pipe is gone
+            orphaned.set()
+            break
         if isinstance(msg, Stop):
             break
         if isinstance(msg, PauseRecording):
@@ -250,5 +255,23 @@ def worker_main(
             cameras[camera.id].pause_recording(paused)
     for cam in cameras.values():
         cam.stop()
+    deadline = time.monotonic() + (3.0 if orphaned.is_set() else 10.0)
     for cam in cameras.values():
-        cam.thread.join(10)
+        cam.thread.join(max(0.1, deadline - time.monotonic()))
+    if orphaned.is_set():
+        # nobody reads our queues any more: exiting normally would wait for ever on their feeder
+        # threads, blocked writing into a full pipe (the worker then held its memory for good)
+        log.warning("the center is gone; worker %d stops", worker)
+        for q in (out, live):
+            q.cancel_join_thread()
+        os._exit(0)
+
+
+def _watch_parent(parent, orphaned: threading.Event) -> None:  # noqa: ANN001 - BaseProcess
+    """Notice the center's death within half a second; if the main loop cannot wind the worker
+    down in time (a camera thread stuck in a call), leave anyway."""
+    while parent.is_alive():
+        time.sleep(0.5)
+    orphaned.set()
+    time.sleep(ORPHAN_EXIT_S)
+    os._exit(3)
