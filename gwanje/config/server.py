@@ -97,6 +97,25 @@ class ServerConfig(Strict):
         description="Checklist per event type ('default' for the rest); a step is {ko, en} or one text",
     )
     session_hours: float = Field(12.0, gt=0, le=168, description="A login lasts this long (one shift)")
+    idle_minutes: float = Field(
+        30.0,
+        ge=0,
+        le=24 * 60,
+        description="A session nothing has used this long ends (an open console keeps itself in use; 0: off)",
+    )
+    sessions_per_user: int = Field(
+        5, ge=1, le=100, description="Signing in again beyond this ends the oldest"
+    )
+    streams_per_session: int = Field(
+        32, ge=1, le=1000, description="Live views and event streams one session may hold open at once"
+    )
+    agency_live_after_close_s: float = Field(
+        0.0,
+        ge=0,
+        le=7 * 86400,
+        description="An agency liaison keeps a camera's live view this long after the last alert "
+        "dispatched to them there is closed",
+    )
     login_attempts: int = Field(5, ge=1, description="Failed logins allowed per user and address ...")
     login_window_s: float = Field(300.0, gt=0, description="... within this many seconds")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (set when served over HTTPS)")

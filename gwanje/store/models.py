@@ -221,6 +221,7 @@ class SessionRow(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime | None]  # the last request (idle timeout)
 
 
 class AuditRow(Base):

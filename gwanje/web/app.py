@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from gwanje.center.runtime import running_center
 from gwanje.config import SiteConfig
 from gwanje.web.auth import LoginThrottle
+from gwanje.web.deps import StreamSlots
 from gwanje.web.limits import BodyLimit
 from gwanje.web.routes import (
     admin,
@@ -48,6 +49,7 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
             app.state.triage = runtime.triage
             app.state.throttle = LoginThrottle(settings.login_attempts, settings.login_window_s)
             app.state.principal_cache = {}
+            app.state.streams = StreamSlots(settings.streams_per_session)
             # what start-up made lives as long as the server: keep the collector from re-walking it
             # on every full collection (those pauses showed as 100 ms stalls in bench/server.py)
             gc.collect()

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
 from gwanje.center.core import Center
-from gwanje.web.auth import CSRF_HEADER, SESSION_COOKIE, Principal, csrf_ok, principal_for
+from gwanje.web.auth import CSRF_HEADER, SESSION_COOKIE, Principal, csrf_ok, principal_for, touch
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _CACHE_S = 5.0  # a session found valid is trusted this long without asking the store again
+TOUCH_S = 60.0  # a session's last use is written at most this often
+RECHECK_S = 2.0  # an open stream asks again this often whether its session still holds
 
 
 def get_center(request: Request) -> Center:
@@ -33,9 +37,12 @@ def current_principal(request: Request, center: CenterDep) -> Principal:
         principal = hit[0]
     else:
         with center.db.sessions() as s:
-            principal = principal_for(s, token)
+            principal = principal_for(s, token, idle(center))
         if principal is None:
             raise HTTPException(401, "sign in first")
+        if time.time() - principal.seen_at > TOUCH_S:
+            with center.db.sessions.begin() as s:
+                touch(s, principal.token_hash)
         now = time.monotonic()
         if len(cache) > 1000:  # sessions come and go: keep only the entries still fresh
             for key in [k for k, (_, until) in cache.items() if until <= now]:
@@ -47,6 +54,48 @@ def current_principal(request: Request, center: CenterDep) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def idle(center: Center) -> timedelta:
+    return timedelta(minutes=center.settings.idle_minutes)
+
+
+async def still_allowed(center: Center, request: Request, principal: Principal, also=None) -> bool:  # noqa: ANN001
+    """For an open stream: whether its session still holds (not logged out, expired, idle, the
+    account disabled or its role changed) and, with ``also``, whatever else the stream rests on."""
+
+    def check() -> bool:
+        with center.db.sessions() as s:
+            now = principal_for(s, request.cookies.get(SESSION_COOKIE), idle(center))
+        same = now is not None and (now.user_id, now.role, now.agency) == (
+            principal.user_id,
+            principal.role,
+            principal.agency,
+        )
+        return same and (also is None or also())
+
+    return await asyncio.to_thread(check)
+
+
+class StreamSlots:
+    """How many streams each session holds open (at most ``limit`` each)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._open: dict[str, int] = {}
+
+    def take(self, principal: Principal) -> None:
+        n = self._open.get(principal.token_hash, 0)
+        if n >= self.limit:
+            raise HTTPException(429, f"at most {self.limit} open live views and streams per session")
+        self._open[principal.token_hash] = n + 1
+
+    def give(self, principal: Principal) -> None:
+        n = self._open.get(principal.token_hash, 1) - 1
+        if n <= 0:
+            self._open.pop(principal.token_hash, None)
+        else:
+            self._open[principal.token_hash] = n
 
 
 def require(*roles: str):

@@ -44,7 +44,9 @@ def login(body: LoginIn, request: Request, response: Response, center: CenterDep
         if user is None:
             audit.record(s, username=body.username, action="login_failed", ip=ip)
         else:
-            token, csrf = open_session(s, user, center.settings.session_hours)
+            token, csrf = open_session(
+                s, user, center.settings.session_hours, center.settings.sessions_per_user
+            )
             audit.record(s, username=user.username, action="login", ip=ip)
             who = {
                 "username": user.username,
@@ -56,6 +58,9 @@ def login(body: LoginIn, request: Request, response: Response, center: CenterDep
         throttle.failed(body.username, ip)
         raise HTTPException(401, "wrong username or password")
     throttle.succeeded(body.username, ip)
+    cache = request.app.state.principal_cache  # the account's oldest session may have been ended
+    for key in [k for k, (p, _) in cache.items() if p.username == who["username"]]:
+        cache.pop(key, None)
     secure = center.settings.secure_cookies
     max_age = int(center.settings.session_hours * 3600)
     response.set_cookie(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Request
@@ -15,8 +17,9 @@ from gwanje.store import alerts as alert_repo
 from gwanje.store import audit
 from gwanje.store import cameras as repo
 from gwanje.store.events import NotFound
+from gwanje.store.models import now_utc, utc
 from gwanje.web.auth import Principal
-from gwanje.web.deps import Admin, CenterDep, PrincipalDep, client_ip
+from gwanje.web.deps import RECHECK_S, Admin, CenterDep, PrincipalDep, client_ip, still_allowed
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])
 BOUNDARY = "gwanjeframe"
@@ -55,13 +58,17 @@ def _camera_out(center: Center, row) -> dict[str, Any]:  # noqa: ANN001 - Camera
     }
 
 
-def visible_cameras(center: Center, principal: Principal) -> set[str] | None:
-    """Agency liaisons see only cameras of alerts dispatched to their agency (None: all)."""
+def visible_cameras(center: Center, principal: Principal, *, ever: bool = False) -> set[str] | None:
+    """Agency liaisons see only cameras of alerts dispatched to their agency and still open (or
+    closed less than ``server.agency_live_after_close_s`` ago); ``ever``: of any alert ever
+    dispatched to them (what they may ask footage of). None: all."""
     if not principal.is_agency:
         return None
+    grace = timedelta(seconds=center.settings.agency_live_after_close_s)
+    now = now_utc()
     with center.db.sessions() as s:
         _, rows = alert_repo.query(s, alert_repo.Filter(agency=principal.agency), limit=1000)
-        return {a.camera_id for a in rows}
+        return {a.camera_id for a in rows if ever or a.closed_at is None or now - utc(a.closed_at) < grace}
 
 
 @router.get("")
@@ -145,21 +152,33 @@ async def live(
     visible = await asyncio.to_thread(visible_cameras, center, principal)
     if camera_id not in center.health or (visible is not None and camera_id not in visible):
         raise HTTPException(404, f"no camera {camera_id!r}")
+    slots = request.app.state.streams
+    slots.take(principal)
     await asyncio.to_thread(_audit_view, center, principal, camera_id, client_ip(request))
     period = 1.0 / center.settings.live_fps
 
+    def still_visible() -> bool:
+        shown = visible_cameras(center, principal)
+        return camera_id in center.health and (shown is None or camera_id in shown)
+
     async def frames():
+        """Ends within RECHECK_S of the session ending or the camera no longer being the viewer's."""
         seen = -1
-        while not await request.is_disconnected():
-            view = center.live.get(camera_id)
-            if view is not None and view.seq != seen and view.jpeg:
-                seen = view.seq
-                yield (
-                    f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(view.jpeg)}\r\n\r\n".encode()
-                    + view.jpeg
-                    + b"\r\n"
-                )
-            await asyncio.sleep(period / 2)
+        checked = time.monotonic()
+        try:
+            while not await request.is_disconnected():
+                if time.monotonic() - checked >= RECHECK_S:
+                    if not await still_allowed(center, request, principal, still_visible):
+                        return
+                    checked = time.monotonic()
+                view = center.live.get(camera_id)
+                if view is not None and view.seq != seen and view.jpeg:
+                    seen = view.seq
+                    head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(view.jpeg)}\r\n\r\n"
+                    yield head.encode() + view.jpeg + b"\r\n"
+                await asyncio.sleep(period / 2)
+        finally:
+            slots.give(principal)
 
     return StreamingResponse(
         frames(),

@@ -162,7 +162,7 @@ async def file_request(body: RequestIn, principal: PrincipalDep, center: CenterD
     unknown = sorted(set(body.camera_ids) - set(known))
     if unknown:
         raise HTTPException(422, f"no camera {', '.join(unknown)}")
-    visible = await asyncio.to_thread(visible_cameras, center, principal)
+    visible = await asyncio.to_thread(lambda: visible_cameras(center, principal, ever=True))
     if visible is not None:
         hidden = sorted(set(body.camera_ids) - visible)
         if hidden:

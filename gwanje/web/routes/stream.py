@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from gwanje.bus import Message
 from gwanje.web.auth import Principal
-from gwanje.web.deps import CenterDep, PrincipalDep
+from gwanje.web.deps import RECHECK_S, CenterDep, PrincipalDep, still_allowed
 
 router = APIRouter(prefix="/api", tags=["stream"])
 HEARTBEAT_S = 15.0
@@ -38,20 +39,32 @@ def _filter(principal: Principal):
 
 @router.get("/stream")
 async def stream(principal: PrincipalDep, center: CenterDep, request: Request) -> StreamingResponse:
+    """Closes itself within ``RECHECK_S`` of its session ending (logout, expiry, idle, the account
+    disabled or its role changed)."""
+    slots = request.app.state.streams
+    slots.take(principal)
     sub = center.bus.subscribe(_filter(principal))
 
     async def messages():
         center.presence.stream_opened(principal.username, principal.role)
+        checked = quiet = time.monotonic()
         try:
             yield b"retry: 2000\n\n"
             yield b"event: hello\ndata: {}\n\n"
             while True:
+                if time.monotonic() - checked >= RECHECK_S:
+                    if not await still_allowed(center, request, principal):
+                        yield b"event: signed_out\ndata: {}\n\n"
+                        break
+                    checked = time.monotonic()
                 try:
-                    msg = await asyncio.wait_for(sub.queue.get(), HEARTBEAT_S)
+                    msg = await asyncio.wait_for(sub.queue.get(), RECHECK_S)
                 except TimeoutError:
                     if await request.is_disconnected():
                         break
-                    yield b": keep-alive\n\n"
+                    if time.monotonic() - quiet >= HEARTBEAT_S:
+                        quiet = time.monotonic()
+                        yield b": keep-alive\n\n"
                     continue
                 if sub.missed:
                     yield f"event: missed\ndata: {sub.missed}\n\n".encode()
@@ -64,6 +77,7 @@ async def stream(principal: PrincipalDep, center: CenterDep, request: Request) -
         finally:
             center.bus.unsubscribe(sub)
             center.presence.stream_closed(principal.username)
+            slots.give(principal)
 
     return StreamingResponse(
         messages(),

@@ -9,6 +9,8 @@ export function connectStream(handlers) {
   state.stream = es;
   es.addEventListener("hello", () => setConn(true));
   es.onerror = () => setConn(false);
+  // the server ends the stream when the session ends (logout elsewhere, expiry, idle, disabled)
+  es.addEventListener("signed_out", () => { closeStream(); document.dispatchEvent(new Event("gwanje:signed-out")); });
   for (const [kind, handle] of Object.entries(handlers)) {
     es.addEventListener(kind, (m) => handle(m.data ? JSON.parse(m.data) : null));
   }
