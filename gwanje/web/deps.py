@@ -72,6 +72,9 @@ async def still_allowed(center: Center, request: Request, principal: Principal, 
             principal.role,
             principal.agency,
         )
+        if same and now is not None and time.time() - now.seen_at > TOUCH_S:
+            with center.db.sessions.begin() as s:  # an open console is a session in use
+                touch(s, now.token_hash)
         return same and (also is None or also())
 
     return await asyncio.to_thread(check)
