@@ -72,6 +72,9 @@ def _serve(site: SiteConfig, banner: str) -> None:
             port=site.server.port,
             log_level="warning",
             timeout_graceful_shutdown=3,
+            # X-Forwarded-For only from the site's own proxies (uvicorn believes loopback's by default)
+            proxy_headers=bool(site.server.trusted_proxies),
+            forwarded_allow_ips=",".join(site.server.trusted_proxies) or None,
         )
     )
     out.print(banner)

@@ -119,6 +119,10 @@ class ServerConfig(Strict):
     login_attempts: int = Field(5, ge=1, description="Failed logins allowed per user and address ...")
     login_window_s: float = Field(300.0, gt=0, description="... within this many seconds")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (set when served over HTTPS)")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies whose X-Forwarded-For is believed; nobody else's is",
+    )
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Larger request bodies are refused (413)")
     map: MapConfig = MapConfig()
 

@@ -369,3 +369,16 @@ class LedgerRow(Base):
     range_end: Mapped[datetime | None]
     corrects_id: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class LoginFailureRow(Base):
+    """Failed logins of one account (``user:NAME``) or from one address (``ip:ADDR``): how many
+    in the current run, and until when the next try waits (kept across restarts)."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    first_at: Mapped[datetime] = mapped_column(default=now_utc)
+    last_at: Mapped[datetime] = mapped_column(default=now_utc)
+    locked_until: Mapped[datetime | None]

@@ -13,7 +13,6 @@ from fastapi.staticfiles import StaticFiles
 
 from gwanje.center.runtime import running_center
 from gwanje.config import SiteConfig
-from gwanje.web.auth import LoginThrottle
 from gwanje.web.deps import StreamSlots
 from gwanje.web.limits import BodyLimit
 from gwanje.web.routes import (
@@ -47,7 +46,6 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
         async with running_center(site, db_url=db_url, start_workers=start_workers) as runtime:
             app.state.center = runtime.center
             app.state.triage = runtime.triage
-            app.state.throttle = LoginThrottle(settings.login_attempts, settings.login_window_s)
             app.state.principal_cache = {}
             app.state.streams = StreamSlots(settings.streams_per_session)
             # what start-up made lives as long as the server: keep the collector from re-walking it

@@ -1,4 +1,4 @@
-"""Sessions, CSRF and login throttling.
+"""Sessions and CSRF (failed logins are counted in ``gwanje.store.throttle``).
 
 The session cookie (HttpOnly, SameSite=Strict) carries a random token; the store keeps only its
 SHA-256. Every state-changing request must also send the session's CSRF token in the
@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -122,39 +119,3 @@ def close_session(session: Session, token: str | None) -> None:
 
 def csrf_ok(principal: Principal, header: str | None) -> bool:
     return bool(header) and secrets.compare_digest(principal.csrf_token, header or "")
-
-
-class LoginThrottle:
-    """Failed logins per (user, address) and per address; too many within the window → refuse."""
-
-    def __init__(self, attempts: int, window_s: float) -> None:
-        self.attempts, self.window_s = attempts, window_s
-        self._fails: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        q = self._fails[key]
-        while q and now - q[0] > self.window_s:
-            q.popleft()
-        return q
-
-    def retry_after(self, username: str, ip: str) -> float:
-        """Seconds until this user may try again from this address (0 = now)."""
-        now = time.monotonic()
-        with self._lock:
-            waits = []
-            for key, limit in (((username.lower(), ip), self.attempts), (("*", ip), self.attempts * 4)):
-                q = self._recent(key, now)
-                if len(q) >= limit:
-                    waits.append(self.window_s - (now - q[0]))
-            return max(waits, default=0.0)
-
-    def failed(self, username: str, ip: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._fails[(username.lower(), ip)].append(now)
-            self._fails[("*", ip)].append(now)
-
-    def succeeded(self, username: str, ip: str) -> None:
-        with self._lock:
-            self._fails.pop((username.lower(), ip), None)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from gwanje.store import audit
+from gwanje.center.core import Center
+from gwanje.store import audit, throttle
+from gwanje.store.models import UserRow
 from gwanje.store.users import authenticate
 from gwanje.web.auth import CSRF_COOKIE, SESSION_COOKIE, close_session, open_session
 from gwanje.web.deps import CenterDep, PrincipalDep, client_ip
@@ -26,24 +30,56 @@ def health(center: CenterDep) -> dict:
     return {"status": "ok", "database": center.db.engine.dialect.name}
 
 
+def _policy(center: Center) -> throttle.Policy:
+    st = center.settings
+    return throttle.Policy(st.login_attempts, st.login_attempts * 4, timedelta(seconds=st.login_window_s))
+
+
+def _worth_a_row(*counts: int) -> bool:
+    """Failed and refused logins are audited at the 1st, 2nd, 4th, 8th ... of a run (each row
+    says how many so far), not one row each: unauthenticated tries cannot flood the audit."""
+    return any(n > 0 and n & (n - 1) == 0 for n in counts)
+
+
+def _refuse(center: Center, username: str, ip: str, wait: float) -> HTTPException:
+    with center.db.sessions.begin() as s:
+        known = s.scalar(select(UserRow.id).where(UserRow.username == username)) is not None
+        n = throttle.fail(s, "refused:" + throttle.account_key(username), 1 << 30, _policy(center))
+        m = throttle.fail(s, "refused:" + throttle.address_key(ip), 1 << 30, _policy(center))
+        if _worth_a_row(m, n if known else 0):
+            audit.record(s, username=username, action="login_throttled", ip=ip, detail={"refused": max(n, m)})
+    return HTTPException(
+        429,
+        f"too many failed logins; try again in {int(wait) + 1} s",
+        headers={"Retry-After": str(int(wait) + 1)},
+    )
+
+
 @router.post("/auth/login")
 def login(body: LoginIn, request: Request, response: Response, center: CenterDep) -> dict:
+    """Failed logins make the account wait (after ``login_attempts``, doubling each time) and
+    the address wait (after four times that over all accounts). A waiting address is still let
+    in with the right password of an account nobody has been failing on: one attacker behind a
+    shared address cannot lock everyone out."""
     ip = client_ip(request)
-    throttle = request.app.state.throttle
-    wait = throttle.retry_after(body.username, ip)
-    if wait > 0:
-        with center.db.sessions.begin() as s:
-            audit.record(s, username=body.username, action="login_throttled", ip=ip)
-        raise HTTPException(
-            429,
-            f"too many failed logins; try again in {int(wait) + 1} s",
-            headers={"Retry-After": str(int(wait) + 1)},
-        )
+    policy = _policy(center)
+    account, address = throttle.account_key(body.username), throttle.address_key(ip)
+    with center.db.sessions.begin() as s:
+        account_wait = throttle.wait_s(s, account, policy)
+        address_wait = throttle.wait_s(s, address, policy)
+        attacked = throttle.failures(s, account, policy) > 0
+    if account_wait > 0 or (address_wait > 0 and attacked):
+        raise _refuse(center, body.username, ip, max(account_wait, address_wait))
     with center.db.sessions.begin() as s:
         user = authenticate(s, body.username, body.password)
         if user is None:
-            audit.record(s, username=body.username, action="login_failed", ip=ip)
+            n = throttle.fail(s, account, policy.attempts, policy)
+            m = throttle.fail(s, address, policy.address_attempts, policy)
+            known = s.scalar(select(UserRow.id).where(UserRow.username == body.username)) is not None
+            if _worth_a_row(m, n if known else 0):
+                audit.record(s, username=body.username, action="login_failed", ip=ip, detail={"failures": n})
         else:
+            throttle.clear(s, account)
             token, csrf = open_session(
                 s, user, center.settings.session_hours, center.settings.sessions_per_user
             )
@@ -55,9 +91,9 @@ def login(body: LoginIn, request: Request, response: Response, center: CenterDep
                 "display_name": user.display_name,
             }
     if user is None:
-        throttle.failed(body.username, ip)
+        if address_wait > 0:
+            raise _refuse(center, body.username, ip, address_wait)
         raise HTTPException(401, "wrong username or password")
-    throttle.succeeded(body.username, ip)
     cache = request.app.state.principal_cache  # the account's oldest session may have been ended
     for key in [k for k, (p, _) in cache.items() if p.username == who["username"]]:
         cache.pop(key, None)
