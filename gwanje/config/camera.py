@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from pydantic import Field, field_validator, model_validator
 
@@ -96,7 +97,15 @@ class GroundConfig(Strict):
 class CameraConfig(Strict):
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
     name: str = ""
-    url: str = Field(..., description="File path, rtsp://, rtsps://, http(s):// MJPEG")
+    url: str = Field(
+        ...,
+        description="File path, rtsp://, rtsps://, http(s):// MJPEG; credentials written in it "
+        "(rtsp://user:pass@host/...) are moved to username and password",
+    )
+    username: str | None = Field(
+        None, max_length=200, description="The camera's login, kept apart from the URL"
+    )
+    password: str | None = Field(None, max_length=200, description="Never shown by the API (*** instead)")
     transport: Literal["tcp", "udp"] = "tcp"
     analysis_fps: float = Field(5.0, gt=0, le=60)
     low_light: Literal["off", "auto", "clahe"] = Field(
@@ -134,6 +143,39 @@ class CameraConfig(Strict):
     recording: RecordingConfig = Field(
         default_factory=RecordingConfig, description="Without one, the site's recording.defaults"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _credentials_apart(cls, data: object) -> object:
+        """rtsp://user:pass@host/... → url rtsp://host/..., username, password."""
+        if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+            return data
+        parts = urlsplit(data["url"])
+        if not parts.scheme or "@" not in parts.netloc:
+            return data
+        userinfo, host = parts.netloc.rsplit("@", 1)
+        user, _, password = userinfo.partition(":")
+        out = {**data, "url": urlunsplit(parts._replace(netloc=host))}
+        if user and user != "***":
+            out.setdefault("username", unquote(user))
+            if password:
+                out.setdefault("password", unquote(password))
+        return out
+
+    def source_url(self) -> str:
+        """The URL with its credentials, for opening the stream (never for showing)."""
+        if not self.username:
+            return self.url
+        parts = urlsplit(self.url)
+        auth = quote(self.username, safe="") + (":" + quote(self.password, safe="") if self.password else "")
+        return urlunsplit(parts._replace(netloc=f"{auth}@{parts.netloc}"))
+
+    def shown_url(self) -> str:
+        """The URL as people see it: ``rtsp://***@host/...`` when it has credentials."""
+        if not self.username:
+            return self.url
+        parts = urlsplit(self.url)
+        return urlunsplit(parts._replace(netloc=f"***@{parts.netloc}"))
 
     @model_validator(mode="after")
     def _crowd_needs_ground(self) -> CameraConfig:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
 
 import av
 
@@ -33,6 +34,14 @@ LIVE_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://", "rtmp://", "udp://
 
 class SourceError(RuntimeError):
     """A source that cannot be opened or read; the message says which and why, in one line."""
+
+
+def redact(url: str) -> str:
+    """The URL without its password and user (``rtsp://***@host/...``), for messages and logs."""
+    parts = urlsplit(url)
+    if not parts.scheme or "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
 
 
 def is_live(url: str) -> bool:
@@ -99,6 +108,7 @@ class VideoSource:
         recorder: Recorder | None = None,
     ) -> None:
         self.camera_id, self.url = camera_id, url
+        self.shown = redact(url)  # what messages say: never the credentials
         self.live = is_live(url)
         self.analysis_fps = analysis_fps
         self.transport = transport
@@ -157,19 +167,21 @@ class VideoSource:
                 timeout=(self.open_timeout_s, self.open_timeout_s),
             )
         except av.error.FileNotFoundError:
-            raise SourceError(f"video not found: {self.url}") from None
+            raise SourceError(f"video not found: {self.shown}") from None
         except av.error.InvalidDataError:
             if self.live and time.monotonic() - started >= self.open_timeout_s * 0.9:
-                raise SourceError(f"timed out after {self.open_timeout_s:g} s opening {self.url}") from None
+                raise SourceError(f"timed out after {self.open_timeout_s:g} s opening {self.shown}") from None
             what = "stream" if self.live else "video"
-            raise SourceError(f"not a readable {what} (unknown or corrupt format): {self.url}") from None
+            raise SourceError(f"not a readable {what} (unknown or corrupt format): {self.shown}") from None
         except av.error.ExitError:
-            raise SourceError(f"timed out after {self.open_timeout_s:g} s opening {self.url}") from None
+            raise SourceError(f"timed out after {self.open_timeout_s:g} s opening {self.shown}") from None
         except (av.error.FFmpegError, OSError) as exc:
-            raise SourceError(f"cannot open {self.url}: {_describe(exc)}") from None
+            raise SourceError(
+                f"cannot open {self.shown}: {_describe(exc).replace(self.url, self.shown)}"
+            ) from None
         if not container.streams.video:
             container.close()
-            raise SourceError(f"no video stream in {self.url}")
+            raise SourceError(f"no video stream in {self.shown}")
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         if stream.average_rate:
@@ -227,7 +239,7 @@ class VideoSource:
                         break
                 error = None
             except (av.error.FFmpegError, OSError) as exc:
-                error = _describe(exc)
+                error = _describe(exc).replace(self.url, self.shown)
             finally:
                 container.close()
             offset = last_t + 1.0 / (self.source_fps or self.analysis_fps)
@@ -236,7 +248,7 @@ class VideoSource:
             if not self.live:
                 if error is not None:
                     self._set(status=CameraStatus.OFFLINE, last_error=error)
-                    raise SourceError(f"error reading {self.url}: {error}")
+                    raise SourceError(f"error reading {self.shown}: {error}")
                 if self.loop:
                     continue
                 self._set(status=CameraStatus.OFFLINE, last_error="end of file")

@@ -127,7 +127,7 @@ class CameraThread:
         live = is_live(cam.url)
         self.source = src = VideoSource(
             cam.id,
-            cam.url,
+            cam.source_url(),
             analysis_fps=cam.analysis_fps,
             transport=cam.transport,
             open_timeout_s=cam.open_timeout_s,

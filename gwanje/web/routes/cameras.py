@@ -6,6 +6,7 @@ import asyncio
 import time
 from datetime import timedelta
 from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import APIRouter, Body, HTTPException, Request
 from fastapi.responses import StreamingResponse
@@ -17,7 +18,7 @@ from gwanje.store import alerts as alert_repo
 from gwanje.store import audit
 from gwanje.store import cameras as repo
 from gwanje.store.events import NotFound
-from gwanje.store.models import now_utc, utc
+from gwanje.store.models import CameraRow, now_utc, utc
 from gwanje.web.auth import Principal
 from gwanje.web.deps import RECHECK_S, Admin, CenterDep, PrincipalDep, client_ip, still_allowed
 
@@ -50,12 +51,25 @@ def _camera_out(center: Center, row) -> dict[str, Any]:  # noqa: ANN001 - Camera
     return {
         "id": row.id,
         "name": row.name,
-        "url": cfg.get("url"),
+        "url": _shown(cfg),
         "enabled": row.enabled,
         "location": cfg.get("location") or {},
         "zones": [{"name": z.name, "polygon": z.polygon, "rules": z.rules} for z in row.zones],
         "health": _health(center, row.id),
     }
+
+
+def _shown(cfg: dict) -> str | None:
+    url = cfg.get("url")
+    if not url or not cfg.get("username"):
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc))
+
+
+def _redacted(cfg: dict) -> dict:
+    """A camera's config as shown: the password as *** (the URL never carries credentials)."""
+    return {**cfg, "password": "***"} if cfg.get("password") else cfg
 
 
 def visible_cameras(center: Center, principal: Principal, *, ever: bool = False) -> set[str] | None:
@@ -90,7 +104,7 @@ def get_camera(camera_id: str, principal: PrincipalDep, center: CenterDep) -> di
             raise HTTPException(404, f"no camera {camera_id!r}")
         out = _camera_out(center, row)
         if not principal.is_agency:
-            out["config"] = row.config
+            out["config"] = _redacted(row.config)
         return out
 
 
@@ -105,8 +119,15 @@ def put_camera(
 ) -> dict:
     if config.get("id", camera_id) != camera_id:
         raise HTTPException(422, f"the body's id {config.get('id')!r} is not the URL's {camera_id!r}")
+    with center.db.sessions() as s:
+        stored = s.get(CameraRow, camera_id)
+        old = dict(stored.config) if stored is not None else {}
+    body = {**config, "id": camera_id}
+    if body.get("password") == "***" or "***@" in str(body.get("url", "")):  # as shown: keep what is stored
+        body["password"] = old.get("password")
+        body.setdefault("username", old.get("username"))
     try:
-        camera = CameraConfig.model_validate({**config, "id": camera_id})
+        camera = CameraConfig.model_validate(body)
     except ValidationError as exc:
         msgs = [
             f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {'unknown key' if e['type'] == 'extra_forbidden' else e['msg']}"
@@ -120,7 +141,7 @@ def put_camera(
             username=principal.username,
             action="camera_add" if created else "camera_change",
             target=camera_id,
-            detail={"url": camera.url, "enabled": enabled},
+            detail={"url": camera.shown_url(), "enabled": enabled},
             ip=client_ip(request),
         )
         out = _camera_out(center, row)
