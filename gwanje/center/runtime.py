@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gwanje.bus import Bus
+from gwanje.center import audit_chain
 from gwanje.center.core import Center
 from gwanje.center.escalation import escalate_forever
 from gwanje.center.triage_service import TriageService, triage_forever
@@ -30,6 +31,16 @@ async def recordings_forever(center: Center, every_s: float = RECORDINGS_EVERY_S
             await asyncio.to_thread(center.look_after_recordings)
         except Exception:
             log.exception("looking after the recordings failed")
+        await asyncio.sleep(every_s)
+
+
+async def audit_checkpoints_forever(center: Center, every_s: float = audit_chain.CHECKPOINT_S) -> None:
+    """Sign the audit chain's head now and every ``every_s`` (until cancelled)."""
+    while True:
+        try:
+            await asyncio.to_thread(audit_chain.checkpoint, center.db, center.evidence.key)
+        except Exception:
+            log.exception("signing the audit chain's head failed")
         await asyncio.sleep(every_s)
 
 
@@ -56,6 +67,7 @@ async def running_center(
         asyncio.create_task(escalate_forever(center)),
         asyncio.create_task(triage_forever(triage)),
         asyncio.create_task(recordings_forever(center)),
+        asyncio.create_task(audit_checkpoints_forever(center)),
     ]
     try:
         yield Runtime(center, triage)
@@ -63,4 +75,8 @@ async def running_center(
         for task in tasks:
             task.cancel()
         await asyncio.to_thread(center.stop)
+        try:
+            await asyncio.to_thread(audit_chain.checkpoint, db, center.evidence.key)
+        except Exception:
+            log.exception("signing the audit chain's head at stop failed")
         db.close()

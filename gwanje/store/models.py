@@ -225,11 +225,18 @@ class SessionRow(Base):
 
 
 class AuditRow(Base):
-    """Append-only (database triggers refuse UPDATE and DELETE): logins, video views, changes."""
+    """Append-only (database triggers refuse UPDATE, DELETE and, on PostgreSQL, TRUNCATE): logins,
+    video views, changes. Each row carries a sequence number without gaps and the SHA-256 chain
+    (``hash`` of this row's content and the previous row's ``hash``), so an edited, removed,
+    inserted or reordered row shows (``gwanje audit verify``)."""
 
     __tablename__ = "audit"
+    __table_args__ = (Index("uq_audit_seq", "seq", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
     username: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(60))
@@ -382,3 +389,17 @@ class LoginFailureRow(Base):
     first_at: Mapped[datetime] = mapped_column(default=now_utc)
     last_at: Mapped[datetime] = mapped_column(default=now_utc)
     locked_until: Mapped[datetime | None]
+
+
+class AuditCheckpointRow(Base):
+    """The audit chain's head at a moment, signed with the center's Ed25519 key: rows cut off the
+    end of the chain after it (or the chain rewritten before it) show against it."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=now_utc)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    key_fingerprint: Mapped[str] = mapped_column(String(100))
+    signature: Mapped[str] = mapped_column(String(200))

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 
+from gwanje.center import audit_chain
 from gwanje.store import alerts as alert_repo
 from gwanje.store import audit
 from gwanje.store import cameras as camera_repo
@@ -94,6 +95,8 @@ def audit_trail(
         return [
             {
                 "id": r.id,
+                "seq": r.seq,
+                "hash": r.hash,
                 "at": utc(r.at).isoformat(),
                 "username": r.username,
                 "action": r.action,
@@ -103,6 +106,29 @@ def audit_trail(
             }
             for r in audit.recent(s, limit=limit, action=action)
         ]
+
+
+@router.get("/audit/head")
+def audit_head(principal: Supervisor, center: CenterDep) -> dict:
+    """The audit chain's head, signed now with the center's key: keep it somewhere else, and a
+    later check shows whether anything up to it was changed or cut off."""
+    audit_chain.checkpoint(center.db, center.evidence.key)
+    with center.db.sessions() as s:
+        cp = audit.checkpoints(s)[-1] if audit.checkpoints(s) else None
+    if cp is None:
+        return {
+            "seq": 0,
+            "hash": audit.GENESIS,
+            "signature": None,
+            "key_fingerprint": center.evidence.fingerprint,
+        }
+    return {
+        "seq": cp.seq,
+        "hash": cp.hash,
+        "signature": cp.signature,
+        "key_fingerprint": cp.key_fingerprint,
+        "at": utc(cp.at).isoformat(),
+    }
 
 
 @router.get("/system")
