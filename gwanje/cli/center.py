@@ -24,12 +24,25 @@ DEMO_USERS = [  # username, password, role, agency, name: printed by `gwanje dem
 
 
 def _site(
-    config: Path, data_dir: Path | None, host: str | None, port: int | None, workers: int | None
+    config: Path,
+    data_dir: Path | None,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    certfile: Path | None = None,
+    keyfile: Path | None = None,
 ) -> SiteConfig:
     site = load_config(config)
     changes = {
         k: v
-        for k, v in {"data_dir": data_dir, "host": host, "port": port, "workers": workers}.items()
+        for k, v in {
+            "data_dir": data_dir,
+            "host": host,
+            "port": port,
+            "workers": workers,
+            "certfile": certfile,
+            "keyfile": keyfile,
+        }.items()
         if v is not None
     }
     if changes:
@@ -74,6 +87,8 @@ def _serve(site: SiteConfig, banner: str) -> None:
             timeout_graceful_shutdown=3,
             # X-Forwarded-For only from the site's own proxies (uvicorn believes loopback's by default)
             proxy_headers=bool(site.server.trusted_proxies),
+            ssl_certfile=str(site.server.certfile) if site.server.certfile else None,
+            ssl_keyfile=str(site.server.keyfile) if site.server.keyfile else None,
             forwarded_allow_ips=",".join(site.server.trusted_proxies) or None,
         )
     )
@@ -91,17 +106,26 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
     workers: Annotated[int | None, typer.Option(help="Camera worker processes")] = None,
+    certfile: Annotated[Path | None, typer.Option(help="TLS certificate (PEM): serve HTTPS")] = None,
+    keyfile: Annotated[Path | None, typer.Option(help="TLS private key (PEM)")] = None,
 ) -> None:
     """Run the control center: camera workers, API and console."""
     try:
-        site = _site(config, data_dir, host, port, workers)
+        site = _site(config, data_dir, host, port, workers, certfile, keyfile)
+        tls = site.server.certfile, site.server.keyfile
+        if (tls[0] is None) != (tls[1] is None):
+            raise ConfigError("TLS needs both --certfile and --keyfile")
+        for f in tls:
+            if f is not None and not Path(f).is_file():
+                raise ConfigError(f"no such file: {f}")
         open_database(database_url(site.server.data_dir)).close()  # fail here, clearly, not in the server
     except (ConfigError, StoreError) as exc:
         raise fail(str(exc)) from None
     s = site.server
     _serve(
         site,
-        f"Gwanje control center on http://{s.host}:{s.port}/  ({len(site.cameras)} cameras in the config; Ctrl-C stops)",
+        f"Gwanje control center on {'https' if s.certfile else 'http'}://{s.host}:{s.port}/  "
+        f"({len(site.cameras)} cameras in the config; Ctrl-C stops)",
     )
 
 

@@ -119,6 +119,15 @@ class ServerConfig(Strict):
     login_attempts: int = Field(5, ge=1, description="Failed logins allowed per user and address ...")
     login_window_s: float = Field(300.0, gt=0, description="... within this many seconds")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (set when served over HTTPS)")
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "::1"],
+        description="Host names the center answers to (others get 400: DNS rebinding); add the "
+        "name and address operators use; '*' for any. `host` is added when it is not 0.0.0.0",
+    )
+    certfile: Path | None = Field(
+        None, description="TLS certificate (PEM): serve HTTPS, Secure cookies, HSTS"
+    )
+    keyfile: Path | None = Field(None, description="TLS private key (PEM)")
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses of reverse proxies whose X-Forwarded-For is believed; nobody else's is",

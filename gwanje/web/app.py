@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from gwanje.center.runtime import running_center
 from gwanje.config import SiteConfig
-from gwanje.web.deps import StreamSlots
+from gwanje.web.deps import Admin, StreamSlots
 from gwanje.web.limits import BodyLimit
 from gwanje.web.routes import (
     admin,
@@ -30,6 +30,7 @@ from gwanje.web.routes import (
     users,
     walls,
 )
+from gwanje.web.security import SecurityHeaders, policy
 
 STATIC = Path(__file__).parent / "static"
 # front-end libraries installed from the npm registry by `make install` (package.json)
@@ -54,7 +55,15 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
             gc.freeze()
             yield
 
-    app = FastAPI(title="Gwanje control center", version="0.1.0", lifespan=lifespan)
+    # no public /docs or /openapi.json: the API's description is for administrators (below)
+    app = FastAPI(
+        title="Gwanje control center",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
     for module in (
         auth,
         alerts,
@@ -89,5 +98,13 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
             {"detail": detail if detail != "Not Found" else f"no such path: {request.url.path}"}, 404
         )
 
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def openapi(principal: Admin) -> JSONResponse:
+        return JSONResponse(app.openapi())
+
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    hosts = list(settings.allowed_hosts)
+    if settings.host not in ("0.0.0.0", "::", *hosts):
+        hosts.append(settings.host)
+    app.add_middleware(SecurityHeaders, allowed_hosts=hosts, csp=policy(settings.map.tile_url))
     return app

@@ -41,7 +41,7 @@ class RunningCenter:
     log: Path
 
     def login(self, username: str = "admin", timeout: float = 30.0) -> httpx.Client:
-        c = httpx.Client(base_url=self.base, timeout=timeout)
+        c = httpx.Client(base_url=self.base, timeout=timeout, verify=False)  # a test's self-signed TLS
         r = c.post("/api/auth/login", json={"username": username, "password": PASSWORD})
         r.raise_for_status()
         c.headers["X-CSRF-Token"] = r.json()["csrf"]
@@ -58,7 +58,12 @@ def run_center(
     site = {
         "site": "test",
         "cameras": cameras,
-        "server": {"port": port, "data_dir": str(data_dir), "workers": workers, **server},
+        "server": {
+            "port": port,
+            "data_dir": str(data_dir),
+            "workers": workers,
+            **{k: str(v) if isinstance(v, Path) else v for k, v in server.items()},
+        },
     }
     config = folder / "site.yaml"
     config.write_text(yaml.safe_dump(site, allow_unicode=True), encoding="utf-8")
@@ -78,14 +83,14 @@ def run_center(
         proc = subprocess.Popen(
             [*GWANJE, "serve", "--config", str(config)], env=env, stdout=fh, stderr=subprocess.STDOUT
         )
-    base = f"http://127.0.0.1:{port}"
+    base = f"{'https' if server.get('certfile') else 'http'}://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited with {proc.returncode}: {log.read_text(errors='replace')}")
             try:
-                if httpx.get(base + "/api/health", timeout=2).status_code == 200:
+                if httpx.get(base + "/api/health", timeout=2, verify=False).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

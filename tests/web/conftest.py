@@ -53,7 +53,14 @@ def center(db_url: str, tmp_path: Path):
             create_user(s, username=name, password=PASSWORD, role=role, agency=agency)
     db.close()
     site = SiteConfig.model_validate(
-        {"cameras": [CAMERA], "server": {"data_dir": str(tmp_path / "data"), "max_body_bytes": 64_000}}
+        {
+            "cameras": [CAMERA],
+            "server": {
+                "data_dir": str(tmp_path / "data"),
+                "max_body_bytes": 64_000,
+                "allowed_hosts": ["testserver", "127.0.0.1", "localhost"],  # TestClient's host name
+            },
+        }
     )
     app = create_app(site, db_url=db_url, start_workers=False)
     made: list[TestClient] = []

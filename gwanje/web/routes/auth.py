@@ -97,7 +97,7 @@ def login(body: LoginIn, request: Request, response: Response, center: CenterDep
     cache = request.app.state.principal_cache  # the account's oldest session may have been ended
     for key in [k for k, (p, _) in cache.items() if p.username == who["username"]]:
         cache.pop(key, None)
-    secure = center.settings.secure_cookies
+    secure = center.settings.secure_cookies or center.settings.certfile is not None
     max_age = int(center.settings.session_hours * 3600)
     response.set_cookie(
         SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="strict", secure=secure, path="/"

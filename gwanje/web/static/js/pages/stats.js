@@ -6,10 +6,18 @@ import { camName, typeName } from "../format.js";
 import { t } from "../i18n.js";
 import { STAFF, state } from "../state.js";
 
+// a colour set through the style object, not a style attribute (the Content-Security-Policy
+// refuses inline styles)
+function swatch(colour) {
+  const i = h("i");
+  i.style.background = colour;
+  return i;
+}
+
 export async function loadStats() {
   const s = await api(`/api/stats?days=${$("#stats-days").value}`);
   const legend = stackedColumns($("#chart-days"), s.days, s.by_type_day, typeName);
-  $("#legend").replaceChildren(...legend.map((l) => h("span", {}, h("i", { style: `background:${l.colour}` }), l.name)));
+  $("#legend").replaceChildren(...legend.map((l) => h("span", {}, swatch(l.colour), l.name)));
   horizontalBars($("#chart-cameras"), Object.entries(s.by_camera).map(([k, v]) => [camName(k), v]));
   const sec = (v) => (v == null ? t("stats.none") : `${v.toFixed(1)} ${t("stats.sec")}`);
   $("#response").replaceChildren(h("dl", { class: "facts" },
