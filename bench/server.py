@@ -78,7 +78,7 @@ def ingest_http(kind: str, seconds: float) -> tuple[float, float]:
     with (
         tempfile.TemporaryDirectory() as tmp,
         database(kind, Path(tmp)) as url,
-        run_center(Path(tmp) / "c", [], db_url=url, workers=1) as center,
+        run_center(Path(tmp) / "c", OTHER_SYSTEMS, db_url=url, workers=1) as center,
     ):
         clients = [center.login("admin") for _ in range(8)]
 
@@ -218,6 +218,13 @@ def _previous_ingest_rows() -> list[str]:
     return [ln for ln in old if ln.startswith("| Center.ingest") or ln.startswith("| HTTP POST")]
 
 
+# posted events must name cameras the center has (issue 16): these stand for another system's
+OTHER_SYSTEMS = [
+    {"id": "bench", "url": "/nonexistent/bench.mp4"},
+    {"id": "other-system", "url": "/nonexistent/o.mp4"},
+]
+
+
 def demo_cameras() -> list[dict]:
     site = yaml.safe_load((ROOT / "configs" / "demo.yaml").read_text(encoding="utf-8"))
     return site["cameras"]
@@ -264,7 +271,10 @@ def main() -> None:
             lines.append(f"| HTTP POST /api/events, single events, 8 clients | {kind} | {single:,.0f} |")
             lines.append(f"| HTTP POST /api/events, 100 per request | {kind} | {batched:,.0f} |")
             print("\n".join(lines[-2:]), flush=True)
-    with tempfile.TemporaryDirectory() as tmp, run_center(Path(tmp), demo_cameras(), workers=2) as center:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        run_center(Path(tmp), demo_cameras() + OTHER_SYSTEMS, workers=2) as center,
+    ):
         time.sleep(10)  # cameras connect and models compile
         result = asyncio.run(console_load(center.base, args.clients, args.seconds, browser=False))
         with_browser = asyncio.run(

@@ -128,6 +128,13 @@ class ServerConfig(Strict):
         None, description="TLS certificate (PEM): serve HTTPS, Secure cookies, HSTS"
     )
     keyfile: Path | None = Field(None, description="TLS private key (PEM)")
+    event_future_s: float = Field(
+        300.0,
+        ge=0,
+        le=86400,
+        description="Posted events may start at most this far in the future (clock skew)",
+    )
+    event_past_days: float = Field(7.0, gt=0, le=3650, description="... and at most this long ago")
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses of reverse proxies whose X-Forwarded-For is believed; nobody else's is",

@@ -221,6 +221,10 @@ def false_alarm_counts(session: Session) -> dict[tuple[str, str], int]:
     return {(r.camera_id, r.rule): r.count for r in session.scalars(select(FalseAlarmRow))}
 
 
+class Closed(ValueError):
+    """A change to an alert that is resolved or a false alarm (its record is final)."""
+
+
 def tick_sop(session: Session, alert_id: str, position: int, *, username: str, done: bool) -> AlertSopStepRow:
     step = session.scalar(
         select(AlertSopStepRow).where(
@@ -229,6 +233,9 @@ def tick_sop(session: Session, alert_id: str, position: int, *, username: str, d
     )
     if step is None:
         raise NotFound(f"alert {alert_id!r} has no SOP step {position}")
+    alert = session.get(AlertRow, alert_id)
+    if alert is not None and alert.status not in OPEN:
+        raise Closed(f"alert {alert_id!r} is {alert.status}: its checklist is closed too")
     step.done_by, step.done_at = (username, now_utc()) if done else (None, None)
     return step
 

@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from gwanje.center.runtime import running_center
 from gwanje.config import SiteConfig
 from gwanje.web.deps import Admin, StreamSlots
-from gwanje.web.limits import BodyLimit
+from gwanje.web.limits import BodyLimit, InputSanity
 from gwanje.web.routes import (
     admin,
     alerts,
@@ -102,6 +102,7 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
     def openapi(principal: Admin) -> JSONResponse:
         return JSONResponse(app.openapi())
 
+    app.add_middleware(InputSanity)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     hosts = list(settings.allowed_hosts)
     if settings.host not in ("0.0.0.0", "::", *hosts):

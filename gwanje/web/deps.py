@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from pydantic import AfterValidator, AwareDatetime
 
 from gwanje.center.core import Center
 from gwanje.web.auth import CSRF_HEADER, SESSION_COOKIE, Principal, csrf_ok, principal_for, touch
@@ -16,6 +17,22 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _CACHE_S = 5.0  # a session found valid is trusted this long without asking the store again
 TOUCH_S = 60.0  # a session's last use is written at most this often
 RECHECK_S = 2.0  # an open stream asks again this often whether its session still holds
+
+
+def _plausible(value: AwareDatetime):  # noqa: ANN202
+    """A time a control center can mean: 1970-2200, and one that converts to UTC."""
+    from datetime import UTC
+
+    try:
+        utc_value = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("that time is out of range") from None
+    if not 1970 <= utc_value.year <= 2200:
+        raise ValueError("that time is out of range (1970-2200)")
+    return utc_value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 
 
 def get_center(request: Request) -> Center:

@@ -14,6 +14,7 @@ from gwanje.store import events as repo
 from gwanje.store.db import open_database
 
 pytestmark = pytest.mark.slow
+CAM_X = {"id": "cam-x", "url": "/nonexistent/cam-x.mp4"}  # posted events name a camera the center has
 
 
 def test_kill_minus_nine_loses_no_acknowledged_event(db_url: str, tmp_path) -> None:
@@ -21,7 +22,7 @@ def test_kill_minus_nine_loses_no_acknowledged_event(db_url: str, tmp_path) -> N
 
     acknowledged: list[str] = []
     stop = threading.Event()
-    with run_center(tmp_path / "center", [], db_url=db_url, workers=1) as center:
+    with run_center(tmp_path / "center", [CAM_X], db_url=db_url, workers=1) as center:
         client = center.login("admin", timeout=5)
 
         def post(k: int) -> None:
@@ -53,7 +54,7 @@ def test_kill_minus_nine_loses_no_acknowledged_event(db_url: str, tmp_path) -> N
         stored = set(repo.ids_present(s, acknowledged))
     db.close()
     assert stored == set(acknowledged)
-    with run_center(tmp_path / "again", [], db_url=db_url, workers=1) as center:
+    with run_center(tmp_path / "again", [CAM_X], db_url=db_url, workers=1) as center:
         assert len(center.login("admin").get("/api/events", params={"limit": 1000}).json()) >= len(
             acknowledged
         )

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 pytestmark = pytest.mark.slow
+CAM_X = {"id": "cam-x", "url": "/nonexistent/cam-x.mp4"}  # posted events name a camera the center has
 TRIALS = 6
 
 
@@ -33,7 +34,7 @@ def _parallel(clients: list[httpx.Client], calls: list[tuple[str, dict]]) -> lis
 def test_parallel_actions_on_one_alert_have_one_winner(db_url: str, tmp_path) -> None:
     from support.center_process import run_center
 
-    with run_center(tmp_path / "center", [], db_url=db_url, workers=1) as center:
+    with run_center(tmp_path / "center", [CAM_X], db_url=db_url, workers=1) as center:
         admin = center.login("admin")
         staff = [center.login(u) for u in ("kim", "park") for _ in range(4)]
         for trial in range(TRIALS):

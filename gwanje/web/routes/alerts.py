@@ -160,6 +160,8 @@ def tick(
             repo.tick_sop(s, alert_id, position, username=principal.username, done=body.done)
         except repo.NotFound as exc:
             raise HTTPException(404, str(exc)) from None
+        except repo.Closed as exc:
+            raise HTTPException(409, str(exc)) from None
         action = "sop_tick" if body.done else "sop_untick"
         out = _audited_detail(s, principal, request, action, f"{alert_id}#{position}", alert_id)
     center.alert_changed(_summary_of(out))

@@ -4,7 +4,7 @@ systems. What a person handles is the alert they belong to (routes/alerts.py).""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -17,7 +17,7 @@ from gwanje.store import alerts as alert_repo
 from gwanje.store import audit
 from gwanje.store import events as repo
 from gwanje.web.auth import Principal
-from gwanje.web.deps import CenterDep, PrincipalDep, Supervisor, client_ip
+from gwanje.web.deps import CenterDep, Moment, PrincipalDep, Supervisor, client_ip
 
 router = APIRouter(prefix="/api/events", tags=["events"])
 
@@ -90,7 +90,7 @@ class EventIn(BaseModel):
     type: EventType
     severity: Severity = Severity.MEDIUM
     zone: str | None = Field(None, max_length=100)
-    started_at: datetime | None = None
+    started_at: Moment | None = None
     confidence: float = Field(1.0, ge=0, le=1)
     boxes: list[tuple[float, float, float, float]] = Field(default_factory=list, max_length=100)
     details: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
@@ -105,6 +105,18 @@ def post_events(
     if len(items) > 1000:
         raise HTTPException(413, "at most 1000 events per request")
     now = datetime.now(UTC)
+    unknown = sorted({e.camera_id for e in items} - set(center.camera_names()))
+    if unknown:
+        raise HTTPException(422, f"no camera {', '.join(unknown)}: events only for cameras the center has")
+    st = center.settings
+    early, late = now - timedelta(days=st.event_past_days), now + timedelta(seconds=st.event_future_s)
+    for e in items:
+        if e.started_at is not None and not early <= e.started_at <= late:
+            raise HTTPException(
+                422,
+                f"started_at {e.started_at.isoformat()} is implausible: events start between "
+                f"{st.event_past_days:g} days ago and {st.event_future_s:g} s from now",
+            )
     events = [
         Event(
             event_id=e.id or uuid.uuid4().hex[:16],

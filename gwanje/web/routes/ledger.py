@@ -11,10 +11,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from gwanje.store import audit, ledger
-from gwanje.web.deps import CenterDep, Supervisor, client_ip
+from gwanje.web.deps import CenterDep, Moment, Supervisor, client_ip
 
 router = APIRouter(prefix="/api/ledger", tags=["evidence"])
 
@@ -28,8 +28,8 @@ def _rows(center, start, end, agency, kind):  # noqa: ANN001, ANN202
         return ledger.search(s, start=start, end=end, agency=agency or None, kind=kind)
 
 
-Start = Annotated[AwareDatetime | None, Query(alias="from")]
-End = Annotated[AwareDatetime | None, Query(alias="to")]
+Start = Annotated[Moment | None, Query(alias="from")]
+End = Annotated[Moment | None, Query(alias="to")]
 Agency = Annotated[str | None, Query(max_length=40)]
 Kind = Annotated[str | None, Query(max_length=10)]
 

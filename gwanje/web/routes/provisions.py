@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from gwanje.center.core import Center
 from gwanje.center.evidence import EvidenceError
@@ -24,7 +24,7 @@ from gwanje.store import audit, ledger
 from gwanje.store import provisions as repo
 from gwanje.store.models import ProvisionRow, now_utc, utc
 from gwanje.web.auth import Principal
-from gwanje.web.deps import CenterDep, PrincipalDep, Staff, Supervisor, client_ip
+from gwanje.web.deps import CenterDep, Moment, PrincipalDep, Staff, Supervisor, client_ip
 from gwanje.web.routes.cameras import visible_cameras
 
 router = APIRouter(prefix="/api/provisions", tags=["evidence"])
@@ -131,8 +131,8 @@ class RequestIn(BaseModel):
     legal_basis: str = Field(..., max_length=20)
     purpose: str = Field(..., min_length=1, max_length=2000)
     camera_ids: list[str] = Field(..., min_length=1, max_length=16)
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Moment
+    end: Moment
     persons: str = Field("", max_length=2000)
     period_days: float | None = Field(None, gt=0, le=3650)
 

@@ -15,14 +15,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from gwanje.center.core import Center
 from gwanje.center.playback import PlaybackError
 from gwanje.store import audit, holds, ledger
 from gwanje.store.models import HoldRow, utc
 from gwanje.web.auth import Principal
-from gwanje.web.deps import CenterDep, Staff, Supervisor, client_ip
+from gwanje.web.deps import CenterDep, Moment, Staff, Supervisor, client_ip
 
 router = APIRouter(prefix="/api/recordings", tags=["recordings"])
 
@@ -90,8 +90,8 @@ async def timeline(
     principal: Staff,
     center: CenterDep,
     request: Request,
-    start: Annotated[AwareDatetime, Query()],
-    end: Annotated[AwareDatetime, Query()],
+    start: Annotated[Moment, Query()],
+    end: Annotated[Moment, Query()],
 ) -> dict:
     """Recorded spans, gaps (with why), missing files and events of a camera in [start, end)."""
     await asyncio.to_thread(_camera, center, camera_id)
@@ -120,8 +120,8 @@ async def clip(
     principal: Staff,
     center: CenterDep,
     request: Request,
-    start: Annotated[AwareDatetime, Query()],
-    end: Annotated[AwareDatetime, Query()],
+    start: Annotated[Moment, Query()],
+    end: Annotated[Moment, Query()],
     purpose: Annotated[str, Query(max_length=300)] = "",
 ) -> dict:
     """Make (or reuse) the playable MP4 of [start, end) and say where it is; audited."""
@@ -177,8 +177,8 @@ def _hold(row: HoldRow) -> dict:
 
 class HoldIn(BaseModel):
     camera_ids: list[str] = Field(..., min_length=1, max_length=50)
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Moment
+    end: Moment
     case_number: str = Field(..., min_length=1, max_length=100)
     reason: str = Field(..., min_length=1, max_length=1000)
 

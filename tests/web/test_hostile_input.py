@@ -1,0 +1,63 @@
+"""Hostile input gets a clear 422 (never a 500) on both databases: NUL and control characters
+anywhere, NaN and Infinity, integers beyond 64 bits, times out of range or implausible; events
+only for cameras the center has; a closed alert's checklist is final."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from web.conftest import PASSWORD
+
+
+def test_nul_and_control_characters_are_refused(center) -> None:
+    anonymous = center.client()
+    r = anonymous.post("/api/auth/login", json={"username": "kim\u0000", "password": PASSWORD})
+    assert r.status_code == 422 and "control characters" in r.json()["detail"]
+    admin = center.client("admin")
+    for path in ("/api/cameras/cam%00x", "/api/alerts?q=a%00b", "/api/events?camera=%01"):
+        r = admin.get(path)
+        assert r.status_code == 422, (path, r.status_code)
+    r = admin.post("/api/events", json={"camera_id": "cam-1", "type": "fire", "zone": "a\u0000b"})
+    assert r.status_code == 422
+    ok = admin.post("/api/events", json={"camera_id": "cam-1", "type": "fire", "zone": "1층\t로비"})
+    assert ok.status_code == 201  # tabs and newlines are text
+
+
+def test_non_finite_numbers_and_huge_integers_are_refused(center) -> None:
+    admin = center.client("admin")
+    for raw in (
+        b'{"camera_id": "cam-1", "type": "fire", "details": {"x": NaN}}',
+        b'{"camera_id": "cam-1", "type": "fire", "boxes": [[0, 0, Infinity, 1]]}',
+        b'{"camera_id": "cam-1", "type": "fire", "details": {"n": 99999999999999999999999}}',
+    ):
+        r = admin.post("/api/events", content=raw, headers={"content-type": "application/json"})
+        assert r.status_code == 422, (raw, r.text)
+    assert admin.post("/api/alerts/x/sop/99999999999999999999", json={"done": True}).status_code in (404, 422)
+
+
+def test_times_must_be_plausible(center) -> None:
+    admin = center.client("admin")
+    for when in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59+00:00", "1900-01-01T00:00:00+00:00"):
+        r = admin.post("/api/events", json={"camera_id": "cam-1", "type": "fire", "started_at": when})
+        assert r.status_code == 422, when
+    future = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    r = admin.post("/api/events", json={"camera_id": "cam-1", "type": "fire", "started_at": future})
+    assert r.status_code == 422 and "implausible" in r.json()["detail"]
+    r = center.client("park").get(
+        "/api/ledger", params={"from": "0001-01-01T00:00:00+05:00", "to": "2026-01-01T00:00:00+00:00"}
+    )
+    assert r.status_code == 422
+
+
+def test_events_only_for_known_cameras(center) -> None:
+    r = center.client("admin").post("/api/events", json={"camera_id": "nowhere", "type": "fire"})
+    assert r.status_code == 422 and "nowhere" in r.json()["detail"]
+
+
+def test_a_closed_alerts_checklist_is_final(center) -> None:
+    admin, kim = center.client("admin"), center.client("kim")
+    alert_id = admin.post("/api/events", json={"camera_id": "cam-1", "type": "fire"}).json()["created"][0]
+    assert kim.post(f"/api/alerts/{alert_id}/sop/0", json={"done": True}).status_code == 200
+    kim.post(f"/api/alerts/{alert_id}/false_alarm", json={"note": "연기 아님"})
+    r = kim.post(f"/api/alerts/{alert_id}/sop/1", json={"done": True})
+    assert r.status_code == 409 and "closed" in r.json()["detail"]
