@@ -80,9 +80,26 @@ def authenticate(session: Session, username: str, password: str) -> UserRow | No
     return user
 
 
-def _check_password(password: str) -> None:
-    if len(password) < 8:
-        raise UserError("password: at least 8 characters")
+def check_password(password: str, username: str | None = None) -> None:
+    """KISA's rule for passwords: at least 10 characters of two kinds (lower case, upper case,
+    digits, others), or 8 of three; and not just the account's name."""
+    kinds = sum(
+        (
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        )
+    )
+    if not ((len(password) >= 10 and kinds >= 2) or (len(password) >= 8 and kinds >= 3)):
+        raise UserError(
+            "password: at least 10 characters of two kinds (letters, digits, symbols ...) or 8 of three"
+        )
+    if username and password.lower().strip() == username.lower():
+        raise UserError("password: not the user name")
+
+
+_check_password = check_password
 
 
 def _check_agency(role: Role, agency: str | None) -> None:
@@ -133,11 +150,41 @@ def update_user(
 
 def set_password(session: Session, username: str, password: str) -> UserRow:
     """A new password (an admin's reset); the user's sessions end."""
-    _check_password(password)
+    _check_password(password, username)
     user = get_user(session, username)
     user.password_hash = hash_password(password)
     end_sessions(session, user)
     return user
+
+
+def change_own_password(
+    session: Session, username: str, current: str, new: str, keep_session: str | None = None
+) -> UserRow:
+    """The user's own change (the current password first); their other sessions end."""
+    user = authenticate(session, username, current)
+    if user is None:
+        raise UserError("the current password is wrong")
+    _check_password(new, username)
+    if new == current:
+        raise UserError("the new password is the old one")
+    user.password_hash = hash_password(new)
+    query = delete(SessionRow).where(SessionRow.user_id == user.id)
+    if keep_session:
+        query = query.where(SessionRow.token_hash != keep_session)
+    session.execute(query)
+    return user
+
+
+def remove_user(session: Session, username: str) -> UserRow:
+    """Remove an account (its sessions go with it; the audit keeps what it did, by name)."""
+    user = get_user(session, username)
+    end_sessions(session, user)
+    session.delete(user)
+    return user
+
+
+def list_users(session: Session) -> list[UserRow]:
+    return list(session.scalars(select(UserRow).order_by(UserRow.username)))
 
 
 def end_sessions(session: Session, user: UserRow) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from gwanje.center.core import Center
 from gwanje.store import audit, throttle
 from gwanje.store.models import UserRow
-from gwanje.store.users import authenticate
+from gwanje.store.users import UserError, authenticate, change_own_password
 from gwanje.web.auth import CSRF_COOKIE, SESSION_COOKIE, close_session, open_session
 from gwanje.web.deps import CenterDep, PrincipalDep, client_ip
 
@@ -119,6 +119,28 @@ def logout(principal: PrincipalDep, request: Request, response: Response, center
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
     return {"ok": True}
+
+
+class PasswordChange(BaseModel):
+    current: str = Field(..., min_length=1, max_length=256)
+    new: str = Field(..., min_length=1, max_length=256)
+
+
+@router.post("/auth/password")
+def change_password(
+    body: PasswordChange, principal: PrincipalDep, center: CenterDep, request: Request
+) -> dict:
+    """A user changes their own password; their other sessions end (this one stays)."""
+    with center.db.sessions.begin() as s:
+        try:
+            change_own_password(s, principal.username, body.current, body.new, principal.token_hash)
+        except UserError as exc:
+            raise HTTPException(422, str(exc)) from None
+        audit.record(s, username=principal.username, action="password_change", ip=client_ip(request))
+    cache = request.app.state.principal_cache
+    for key in [k for k, (p, _) in cache.items() if p.username == principal.username]:
+        cache.pop(key, None)
+    return {"changed": True}
 
 
 @router.get("/auth/me")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gwanje.store import audit
 from gwanje.store.models import UserRow
-from gwanje.store.users import Role, UserError, create_user, set_password, update_user
+from gwanje.store.users import Role, UserError, create_user, remove_user, set_password, update_user
 from gwanje.web.deps import Admin, CenterDep, client_ip
 
 router = APIRouter(prefix="/api/users", tags=["users"])
@@ -130,3 +130,25 @@ def reset_password(
         )
     request.app.state.principal_cache.clear()
     return {"username": username, "reset": True}
+
+
+@router.delete("/{username}")
+def remove(username: str, principal: Admin, center: CenterDep, request: Request) -> dict:
+    """Remove an account: its sessions end; the audit keeps what it did, by name."""
+    if username == principal.username:
+        raise HTTPException(409, "you cannot remove your own account")
+    with center.db.sessions.begin() as s:
+        try:
+            user = remove_user(s, username)
+        except LookupError as exc:
+            raise HTTPException(404, str(exc.args[0])) from None
+        audit.record(
+            s,
+            username=principal.username,
+            action="user_remove",
+            target=username,
+            detail={"role": user.role},
+            ip=client_ip(request),
+        )
+    request.app.state.principal_cache.clear()
+    return {"username": username, "removed": True}

@@ -1,0 +1,73 @@
+"""Accounts by CLI and API: list, disable, enable, change a password (the user's own and an
+admin's reset), remove (the audit keeps the history), the password rule; all audited."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+from web.conftest import PASSWORD
+
+from gwanje.cli.main import app
+from gwanje.store.users import UserError, check_password
+
+
+def test_the_password_rule() -> None:
+    for weak in ("short1!", "alllowercase", "12345678901", "Abcdefg1"[:7]):
+        try:
+            check_password(weak)
+        except UserError:
+            continue
+        raise AssertionError(f"{weak!r} accepted")
+    for good in ("correct horse battery", "Abcdef12", "gwanje-operator"):
+        check_password(good)
+
+
+def test_a_user_changes_their_own_password_and_other_sessions_end(center) -> None:
+    kim, other_tab = center.client("kim"), center.client("kim")
+    r = kim.post("/api/auth/password", json={"current": "wrong", "new": "brand new secret"})
+    assert r.status_code == 422 and "current password" in r.json()["detail"]
+    assert kim.post("/api/auth/password", json={"current": PASSWORD, "new": "short"}).status_code == 422
+    r = kim.post("/api/auth/password", json={"current": PASSWORD, "new": "brand new secret"})
+    assert r.status_code == 200
+    assert kim.get("/api/auth/me").status_code == 200  # this session stays
+    assert other_tab.get("/api/auth/me").status_code == 401  # the others end
+    fresh = center.client()
+    assert (
+        fresh.post("/api/auth/login", json={"username": "kim", "password": "brand new secret"}).status_code
+        == 200
+    )
+    actions = [a["action"] for a in center.client("park").get("/api/audit").json() if a["username"] == "kim"]
+    assert "password_change" in actions
+
+
+def test_admins_remove_accounts_and_the_audit_keeps_their_history(center) -> None:
+    admin, kim = center.client("admin"), center.client("kim")
+    assert admin.delete("/api/users/admin").status_code == 409
+    assert kim.delete("/api/users/park").status_code == 403
+    r = admin.delete("/api/users/kim")
+    assert r.status_code == 200 and r.json()["removed"]
+    assert kim.get("/api/auth/me").status_code == 401
+    assert admin.delete("/api/users/kim").status_code == 404
+    audit = admin.get("/api/audit", params={"limit": 500}).json()
+    assert any(a["username"] == "kim" and a["action"] == "login" for a in audit)  # history kept
+    assert any(a["action"] == "user_remove" and a["target"] == "kim" for a in audit)
+
+
+def test_the_cli_manages_accounts(tmp_path) -> None:
+    folder = ["--data-dir", str(tmp_path)]
+    run = CliRunner().invoke
+    env = {"GWANJE_PASSWORD": PASSWORD}
+    assert run(app, ["user", "add", "choi", "--role", "operator", *folder], env=env).exit_code == 0
+    listed = run(app, ["user", "list", *folder])
+    assert listed.exit_code == 0 and "choi" in listed.output and "operator" in listed.output
+    assert run(app, ["user", "disable", "choi", *folder]).exit_code == 0
+    assert "no" in run(app, ["user", "list", *folder]).output
+    assert run(app, ["user", "enable", "choi", *folder]).exit_code == 0
+    bad = run(app, ["user", "passwd", "choi", "--password", "weak", *folder])
+    assert bad.exit_code == 2 and "password" in bad.output
+    assert run(app, ["user", "passwd", "choi", "--password", "another fine one", *folder]).exit_code == 0
+    assert run(app, ["user", "remove", "choi", *folder]).exit_code == 0
+    gone = run(app, ["user", "disable", "choi", *folder])
+    assert gone.exit_code == 2 and "no user" in gone.output
+    assert "choi" not in run(app, ["user", "list", *folder]).output
+    check = run(app, ["audit", "verify", *folder])
+    assert check.exit_code == 0 and "OK" in check.output
