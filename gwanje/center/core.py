@@ -240,11 +240,18 @@ class Center:
             self._on_events([])
 
     def _on_worker_restart(self, camera_ids: list[str]) -> None:
-        """A worker died: no hit of its cameras goes on (their pipelines start afresh)."""
+        """A worker died: its cameras show offline at once (until the new worker reports), and
+        no hit of theirs goes on (their pipelines start afresh)."""
+        for cid in camera_ids:
+            self.health[cid] = Health(
+                CameraState(cid, CameraStatus.OFFLINE, last_error="its worker stopped; restarting")
+            )
+            self.live.pop(cid, None)
+        self.on_cameras_changed()
         self.recordings.worker_restarted(camera_ids)
         try:
             with self.db.sessions.begin() as s:
-                alert_repo.settle_open_hits(s, camera_ids)
+                alert_repo.settle_open_hits(s, camera_ids, reason="worker restarted")
         except Exception:
             log.exception("settling the hits of a restarted worker's cameras failed")
 

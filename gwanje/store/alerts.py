@@ -21,6 +21,7 @@ from gwanje.store.models import (
     AlertRow,
     AlertSopStepRow,
     CameraRow,
+    EventRow,
     FalseAlarmRow,
     now_utc,
     utc,
@@ -133,9 +134,19 @@ def end_hits(session: Session, ends: Sequence[tuple[str, datetime]]) -> list[Ale
     return rows
 
 
-def settle_open_hits(session: Session, camera_ids: Sequence[str] | None = None) -> int:
+def settle_open_hits(
+    session: Session, camera_ids: Sequence[str] | None = None, reason: str = "center restarted"
+) -> int:
     """No hit of these cameras (all, by default) is going on any more: their pipelines started
-    again (a center start, a worker restart). Returns the alerts changed."""
+    again (a center start, a worker restart). Hits still open get their end now, with the reason
+    in their details. Returns the alerts changed."""
+    now = now_utc()
+    hits = select(EventRow).where(EventRow.ended_at.is_(None))
+    if camera_ids is not None:
+        hits = hits.where(EventRow.camera_id.in_(list(camera_ids)))
+    for hit in session.scalars(hits.limit(10_000)):
+        hit.ended_at = max(now, utc(hit.started_at))
+        hit.details = {**(hit.details or {}), "ended_by": reason}
     q = update(AlertRow).where(AlertRow.open_hits > 0)
     if camera_ids is not None:
         q = q.where(AlertRow.camera_id.in_(list(camera_ids)))
