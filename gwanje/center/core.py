@@ -97,7 +97,13 @@ class Center:
     # -- start / stop ------------------------------------------------------------------------
     def start(self) -> None:
         with self.db.sessions.begin() as s:
-            camera_repo.seed(s, self.site.cameras)
+            added, skipped = camera_repo.seed(s, self.site.cameras)
+            for cid in added:
+                audit.record(
+                    s, username="system", action="camera_add", target=cid, detail={"from": "site YAML"}
+                )
+            for cid in skipped:
+                log.warning("camera %s is in the site YAML but was removed through the API: not started", cid)
             rows = camera_repo.all_cameras(s)
             configs = [(camera_repo.to_config(r), r.enabled) for r in rows]
             # the pipelines start afresh: no hit from before this start is still going on

@@ -1,16 +1,19 @@
 """Camera repository: the cameras and their zones as the center knows them now.
 
-A site YAML seeds the table on first start; after that the API and console change it and the
-workers are told (no restart)."""
+A site YAML seeds the table with the cameras the store does not know; after that the API and
+console change them and the workers are told (no restart). The store wins over the YAML: a
+camera changed through the API keeps its changes, and one removed through the API is remembered
+(``removed_cameras``) and not brought back by the YAML at the next start."""
 
 from __future__ import annotations
 
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from gwanje.config import CameraConfig
 from gwanje.store.events import NotFound
-from gwanje.store.models import CameraRow, ZoneRow, now_utc
+from gwanje.store.models import CameraRow, RemovedCameraRow, ZoneRow, now_utc
 
 
 def to_config(row: CameraRow) -> CameraConfig:
@@ -32,6 +35,7 @@ def get(session: Session, camera_id: str) -> CameraRow:
 
 def put(session: Session, camera: CameraConfig, *, enabled: bool = True) -> tuple[CameraRow, bool]:
     """Create or replace a camera (and its zones); returns the row and whether it is new."""
+    session.execute(sa_delete(RemovedCameraRow).where(RemovedCameraRow.id == camera.id))
     row = session.get(CameraRow, camera.id)
     created = row is None
     if row is None:
@@ -48,17 +52,22 @@ def put(session: Session, camera: CameraConfig, *, enabled: bool = True) -> tupl
     return row, created
 
 
-def delete(session: Session, camera_id: str) -> None:
+def delete(session: Session, camera_id: str, *, username: str = "system") -> None:
     session.delete(get(session, camera_id))
+    session.merge(RemovedCameraRow(id=camera_id, removed_at=now_utc(), removed_by=username))
     session.flush()
 
 
-def seed(session: Session, cameras: list[CameraConfig]) -> int:
-    """Add the config's cameras the store does not know yet; returns how many were added."""
+def seed(session: Session, cameras: list[CameraConfig]) -> tuple[list[str], list[str]]:
+    """Add the config's cameras the store does not know yet; returns (the ids added, the ids
+    left out because they were removed through the API)."""
     known = set(session.scalars(select(CameraRow.id)))
-    added = 0
+    removed = set(session.scalars(select(RemovedCameraRow.id)))
+    added, skipped = [], []
     for cam in cameras:
-        if cam.id not in known:
+        if cam.id in removed:
+            skipped.append(cam.id)
+        elif cam.id not in known:
             put(session, cam)
-            added += 1
-    return added
+            added.append(cam.id)
+    return added, skipped

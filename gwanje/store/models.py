@@ -403,3 +403,14 @@ class AuditCheckpointRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
     key_fingerprint: Mapped[str] = mapped_column(String(100))
     signature: Mapped[str] = mapped_column(String(200))
+
+
+class RemovedCameraRow(Base):
+    """A camera removed through the API: the site YAML does not bring it back at the next start
+    (the store wins over the YAML after the first start); a PUT of the camera does."""
+
+    __tablename__ = "removed_cameras"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    removed_at: Mapped[datetime] = mapped_column(default=now_utc)
+    removed_by: Mapped[str] = mapped_column(String(64))

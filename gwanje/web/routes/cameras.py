@@ -154,7 +154,7 @@ def put_camera(
 def delete_camera(camera_id: str, principal: Admin, center: CenterDep, request: Request) -> dict:
     with center.db.sessions.begin() as s:
         try:
-            repo.delete(s, camera_id)
+            repo.delete(s, camera_id, username=principal.username)
         except NotFound as exc:
             raise HTTPException(404, str(exc)) from None
         audit.record(

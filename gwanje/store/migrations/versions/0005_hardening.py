@@ -1,7 +1,8 @@
 """Hardening: sessions remember when they were last used (idle timeout); failed logins are
 counted in the store (the throttle survives a restart); the audit becomes a hash chain (sequence,
 previous hash, hash; rows already there are chained in id order) with signed checkpoints, and
-PostgreSQL refuses TRUNCATE of the audit and the ledger.
+PostgreSQL refuses TRUNCATE of the audit and the ledger; cameras removed through the API are
+remembered so the YAML does not bring them back.
 
 Revision ID: 0005
 Revises: 0004
@@ -36,6 +37,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("hash", sa.String(64)))
     _chain_existing_rows()
     op.create_index("uq_audit_seq", "audit", ["seq"], unique=True)
+    op.create_table(
+        "removed_cameras",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("removed_at", TZ, nullable=False),
+        sa.Column("removed_by", sa.String(64), nullable=False),
+    )
     op.create_table(
         "audit_checkpoints",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -104,6 +111,7 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS audit_no_truncate ON audit")
         op.execute("DROP TRIGGER IF EXISTS video_ledger_no_truncate ON video_ledger")
     op.drop_table("audit_checkpoints")
+    op.drop_table("removed_cameras")
     op.drop_table("login_failures")
     with op.batch_alter_table("sessions") as batch:
         batch.drop_column("last_seen_at")
