@@ -123,3 +123,15 @@ def test_calibrate_refuses_bad_points():
         gwanje("calibrate", "--image-points", "0,0;1,1;2,2;3,3", "--ground-points", "0,0;1,0;1,1;0,1"),
         "degenerate",
     )
+
+
+def test_demo_without_its_clip_says_what_is_missing(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from gwanje.cli.main import app
+
+    config = tmp_path / "demo.yaml"
+    config.write_text("cameras:\n  - id: cam-1\n    url: /nonexistent/vtest.avi\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["demo", "--config", str(config), "--data-dir", str(tmp_path / "d")])
+    assert result.exit_code == 2
+    assert "/nonexistent/vtest.avi" in result.output and "opencv-doc" in result.output

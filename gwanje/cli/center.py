@@ -141,6 +141,12 @@ def demo(
         db = open_database(database_url(site.server.data_dir))
     except (ConfigError, StoreError) as exc:
         raise fail(str(exc)) from None
+    missing = sorted({c.url for c in site.cameras if "://" not in c.url and not Path(c.url).is_file()})
+    if missing:
+        raise fail(
+            f"the demo's clip is missing: {', '.join(missing)} (Debian's opencv-doc ships it: "
+            "`bash scripts/debian-packages.sh demo`, or `make demo`, which runs it)"
+        )
     site = _h264_cameras(site, Path(site.server.data_dir) / "media")
     with db.sessions.begin() as s:
         for name, password, role, agency, display in DEMO_USERS:
