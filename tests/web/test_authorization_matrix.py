@@ -97,6 +97,7 @@ def _operations(app) -> set[tuple[str, str]]:
     return ops | {("GET", "/api/openapi.json")}
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_every_operation_has_a_line(center) -> None:
     ops = _operations(center.app)
     missing, stale = sorted(ops - set(MATRIX)), sorted(set(MATRIX) - ops)
@@ -104,6 +105,7 @@ def test_every_operation_has_a_line(center) -> None:
     assert not stale, f"lines in MATRIX for operations that are gone: {stale}"
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # rights do not depend on the database
 @pytest.mark.parametrize("who", ["anonymous", *ROLES])
 def test_the_matrix_holds(center, who: str) -> None:
     client = center.client(None if who == "anonymous" else ROLES[who])

@@ -47,7 +47,7 @@ def wait(client, pid: int, timeout: float = 180.0) -> dict:
     raise AssertionError(f"request {pid} still busy")
 
 
-def request_body(segs, **extra) -> dict:
+def request_body(segs, seconds: float = 8.0, **extra) -> dict:
     return {
         "officer": "오산경찰서 형사과 김경위",
         "contact": "031-000-0000",
@@ -56,7 +56,7 @@ def request_body(segs, **extra) -> dict:
         "purpose": "폭행 사건 피의자 동선 확인",
         "camera_ids": ["cam-1"],
         "start": (segs[0].start + timedelta(seconds=1)).isoformat(),
-        "end": (segs[0].start + timedelta(seconds=9)).isoformat(),
+        "end": (segs[0].start + timedelta(seconds=1 + seconds)).isoformat(),
         "persons": "검은 옷 남성",
         **extra,
     }
@@ -219,7 +219,7 @@ def test_police_request_to_verified_package_and_destruction(center, pets, tmp_pa
 
 def test_nobody_approves_their_own_request_and_rejections_say_why(center, pets):
     park = center.client("park")
-    r = park.post("/api/provisions", json=request_body(pets, agency="police"))
+    r = park.post("/api/provisions", json=request_body(pets, 2.0, agency="police"))
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
     wait(park, pid)
@@ -234,7 +234,9 @@ def test_nobody_approves_their_own_request_and_rejections_say_why(center, pets):
 
 def test_a_data_subjects_request_tracks_its_ten_day_deadline(center, pets):
     kim = center.client("kim")
-    body = request_body(pets, kind="subject", legal_basis="pipa35", officer="홍길동 (본인)", case_number="")
+    body = request_body(
+        pets, 2.0, kind="subject", legal_basis="pipa35", officer="홍길동 (본인)", case_number=""
+    )
     assert kim.post("/api/provisions", json={**body, "legal_basis": "pipa18_2_7"}).status_code == 422
     r = kim.post("/api/provisions", json=body)
     assert r.status_code == 201, r.text
