@@ -322,7 +322,16 @@ def test_evidence_provision_through_the_console(browser, live_center, tmp_path) 
     person.click()
     sup.wait_for_selector("#ev-picks .ev-person.chosen")
     sup.click("#ev-apply")
-    sup.wait_for_selector("#ev-approve:not([disabled])", timeout=120_000)
+    # the preview made before (nobody unmasked) was ready too: wait for the one with the subject
+    deadline = time.monotonic() + 120
+    while True:
+        now = park.get(f"/api/provisions/{pid}").json()
+        if now["subjects"] and now["job"] is None and now["preview_ready"]:
+            break
+        assert time.monotonic() < deadline, now
+        time.sleep(0.3)
+    sup.wait_for_selector("#ev-detail .ev-person.chosen", timeout=20_000)  # the page shows it again
+    sup.wait_for_selector("#ev-approve:not([disabled])", timeout=20_000)
     sup.locator("#ev-detail button.secondary").first.click()
     sup.wait_for_function(
         "() => { const v = document.querySelector('#ev-preview video'); return v && v.readyState >= 2; }",
