@@ -113,9 +113,8 @@ def test_a_forged_checkpoint_or_another_key_fails(chain, tmp_path) -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_postgresql_refuses_truncate(db_url, tmp_path) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
     db = open_database(db_url)
     try:
         with db.sessions.begin() as s:
