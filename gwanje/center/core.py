@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ from gwanje.store import audit
 from gwanje.store import cameras as camera_repo
 from gwanje.store.db import Database
 from gwanje.store.models import now_utc
+from gwanje.store.retention import forget_before
 from gwanje.workers.messages import EventOut, HealthOut, LiveFrame
 
 if TYPE_CHECKING:
@@ -162,6 +164,35 @@ class Center:
         self.recordings.guard()
         self.recordings.sweep_unfinished()
         self.evidence.expire()
+        self.forget_old_events()
+
+    def forget_old_events(self, now: datetime | None = None) -> int:
+        """Hits, snapshots and closed alerts past ``server.keep_events_days`` (unless held), a batch
+        at a time, each batch audited; the files go after the rows are committed. Returns hits gone."""
+        before = (now or now_utc()) - timedelta(days=self.settings.keep_events_days)
+        total = 0
+        while True:
+            with self.db.sessions.begin() as s:
+                done = forget_before(s, before)
+                if done.hits or done.alerts:
+                    audit.record(
+                        s,
+                        username="system",
+                        action="event_destroy",
+                        detail={
+                            "rule": f"kept {self.settings.keep_events_days:g} days",
+                            "before": before.isoformat(),
+                            "hits": done.hits,
+                            "alerts": done.alerts,
+                            "snapshots": len(done.snapshots),
+                            "held": done.held,
+                        },
+                    )
+            for rel in done.snapshots:
+                (self.snapshot_dir / rel).unlink(missing_ok=True)
+            total += done.hits
+            if done.hits < 1000 and done.alerts < 1000:
+                return total
 
     def camera_names(self) -> dict[str, str]:
         with self.db.sessions() as s:

@@ -128,6 +128,13 @@ class ServerConfig(Strict):
         None, description="TLS certificate (PEM): serve HTTPS, Secure cookies, HSTS"
     )
     keyfile: Path | None = Field(None, description="TLS private key (PEM)")
+    keep_events_days: float = Field(
+        30.0,
+        gt=0,
+        le=3650,
+        description="Hits, their snapshots and closed alerts are deleted this long after they started "
+        "(unless a legal hold covers them; open alerts are kept). The audit is never deleted",
+    )
     event_future_s: float = Field(
         300.0,
         ge=0,
