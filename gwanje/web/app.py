@@ -23,6 +23,7 @@ from gwanje.web.routes import (
     duty,
     events,
     ledger,
+    provision_handover,
     provisions,
     recordings,
     shelves,
@@ -77,6 +78,7 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
         shelves,
         recordings,
         provisions,
+        provision_handover,
         ledger,
     ):
         app.include_router(module.router)
