@@ -108,19 +108,7 @@ def export(db: Database, public: Ed25519PublicKey, out: Path) -> int:
     with db.sessions() as s, out.open("w", encoding="utf-8") as f:
         f.write(json.dumps({"kind": "header", "public_key": public_pem(public).decode()}) + "\n")
         for r in audit.rows_in_order(s):
-            row = {
-                "kind": "row",
-                "id": r.id,
-                "seq": r.seq,
-                "prev_hash": r.prev_hash,
-                "hash": r.hash,
-                "at": utc(r.at).isoformat(),
-                "username": r.username,
-                "action": r.action,
-                "target": r.target,
-                "detail": r.detail,
-                "ip": r.ip,
-            }
+            row = {"kind": "row", **audit.as_dict(r)}
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
             n += 1
         for c in audit.checkpoints(s):

@@ -10,7 +10,6 @@ deleted, the hold released, and both the destruction and its ledger row recorded
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import shutil
@@ -180,11 +179,15 @@ class Evidence:
                 raise EvidenceError(f"request {row.number} is {row.state}: the subject is fixed")
             if row.found_at is None:
                 raise EvidenceError("the people on the frames are still being found")
+            known: dict[str, set[int]] = {}
             for camera_id, track in subjects:
                 if camera_id not in row.camera_ids:
                     raise EvidenceError(f"camera {camera_id} is not in request {row.number}")
-                known = TrackLog.load(self.folder(row) / f"{camera_id}.tracks.json").track_ids()
-                if track not in known:
+                if camera_id not in known:
+                    known[camera_id] = TrackLog.load(
+                        self.folder(row) / f"{camera_id}.tracks.json"
+                    ).track_ids()
+                if track not in known[camera_id]:
                     raise EvidenceError(f"no tracked person {track} on {camera_id}")
             row.subjects = sorted([c, int(t)] for c, t in set(map(tuple, subjects)))
         return self._run(provision_id, "preview", lambda r, p: self._preview(r, p))
@@ -340,8 +343,10 @@ class Evidence:
                 row.state, row.destroyed_at, row.destroyed_by = "destroyed", now, SYSTEM
                 row.link_hash = None
                 if row.hold_id is not None:
-                    with contextlib.suppress(LookupError, holds.HoldError):  # released by hand already
+                    try:
                         holds.release(s, row.hold_id, username=SYSTEM, reason=f"provision {row.number} ended")
+                    except (LookupError, holds.HoldError) as exc:  # released by hand already
+                        log.info("request %s: its hold was not released now: %s", row.number, exc)
                 ledger.add(
                     s,
                     kind="destroy",

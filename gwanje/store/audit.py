@@ -43,10 +43,10 @@ def row_hash(row: AuditRow, prev: str) -> str:
 
 
 def _head(session: Session) -> tuple[int, str]:
+    """The head, with the right to extend the chain (PostgreSQL: held to the commit)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
-    last = session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)).first()
-    return (int(last[0]), str(last[1])) if last is not None and last[0] is not None else (0, GENESIS)
+    return head(session)
 
 
 def record(
@@ -90,6 +90,22 @@ def head(session: Session) -> tuple[int, str]:
     """(sequence, hash) of the chain's last row."""
     last = session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)).first()
     return (int(last[0]), str(last[1])) if last is not None and last[0] is not None else (0, GENESIS)
+
+
+def as_dict(row: AuditRow) -> dict[str, Any]:
+    """A row as the API shows it and the export writes it."""
+    return {
+        "id": row.id,
+        "seq": row.seq,
+        "prev_hash": row.prev_hash,
+        "hash": row.hash,
+        "at": utc(row.at).isoformat(),
+        "username": row.username,
+        "action": row.action,
+        "target": row.target,
+        "detail": row.detail,
+        "ip": row.ip,
+    }
 
 
 def rows_in_order(session: Session, batch: int = 5000) -> Iterator[AuditRow]:

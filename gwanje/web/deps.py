@@ -46,6 +46,21 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
+def audit_now(center: Center, principal: Principal, action: str, target: str, detail: dict, ip: str) -> None:
+    """One audit row in a transaction of its own (for what a route reads rather than changes)."""
+    from gwanje.store import audit
+
+    with center.db.sessions.begin() as s:
+        audit.record(s, username=principal.username, action=action, target=target, detail=detail, ip=ip)
+
+
+def forget_principals(request: Request, username: str) -> None:
+    """Drop the cached sessions of an account whose sessions just changed (ended, capped)."""
+    cache = request.app.state.principal_cache
+    for key in [k for k, (p, _) in cache.items() if p.username == username]:
+        cache.pop(key, None)
+
+
 def current_principal(request: Request, center: CenterDep) -> Principal:
     token = request.cookies.get(SESSION_COOKIE)
     cache: dict[str, tuple[Principal, float]] = request.app.state.principal_cache

@@ -4,6 +4,7 @@ should see (control characters, NaN, huge integers) with 422."""
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote
 
 
 class BodyLimit:
@@ -94,8 +95,6 @@ class InputSanity:
     async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        from urllib.parse import unquote
-
         target = unquote(scope.get("path", "")) + unquote(scope.get("query_string", b"").decode("latin-1"))
         if any(ch in _CONTROL for ch in target):
             return await _unprocessable(send, "control characters (NUL, ...) are not accepted in the address")

@@ -92,20 +92,7 @@ def audit_trail(
     action: str | None = None,
 ) -> list[dict]:
     with center.db.sessions() as s:
-        return [
-            {
-                "id": r.id,
-                "seq": r.seq,
-                "hash": r.hash,
-                "at": utc(r.at).isoformat(),
-                "username": r.username,
-                "action": r.action,
-                "target": r.target,
-                "detail": r.detail,
-                "ip": r.ip,
-            }
-            for r in audit.recent(s, limit=limit, action=action)
-        ]
+        return [audit.as_dict(r) for r in audit.recent(s, limit=limit, action=action)]
 
 
 @router.get("/audit/head")

@@ -13,7 +13,7 @@ from gwanje.store import audit, throttle
 from gwanje.store.models import UserRow
 from gwanje.store.users import UserError, authenticate, change_own_password
 from gwanje.web.auth import CSRF_COOKIE, SESSION_COOKIE, close_session, open_session
-from gwanje.web.deps import CenterDep, PrincipalDep, client_ip
+from gwanje.web.deps import CenterDep, PrincipalDep, client_ip, forget_principals
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
@@ -94,9 +94,7 @@ def login(body: LoginIn, request: Request, response: Response, center: CenterDep
         if address_wait > 0:
             raise _refuse(center, body.username, ip, address_wait)
         raise HTTPException(401, "wrong username or password")
-    cache = request.app.state.principal_cache  # the account's oldest session may have been ended
-    for key in [k for k, (p, _) in cache.items() if p.username == who["username"]]:
-        cache.pop(key, None)
+    forget_principals(request, who["username"])  # the account's oldest session may have been ended
     secure = center.settings.secure_cookies or center.settings.certfile is not None
     max_age = int(center.settings.session_hours * 3600)
     response.set_cookie(
@@ -137,9 +135,7 @@ def change_password(
         except UserError as exc:
             raise HTTPException(422, str(exc)) from None
         audit.record(s, username=principal.username, action="password_change", ip=client_ip(request))
-    cache = request.app.state.principal_cache
-    for key in [k for k, (p, _) in cache.items() if p.username == principal.username]:
-        cache.pop(key, None)
+    forget_principals(request, principal.username)
     return {"changed": True}
 
 

@@ -24,7 +24,7 @@ from gwanje.store import audit, ledger
 from gwanje.store import provisions as repo
 from gwanje.store.models import ProvisionRow, now_utc, utc
 from gwanje.web.auth import Principal
-from gwanje.web.deps import CenterDep, Moment, PrincipalDep, Staff, Supervisor, client_ip
+from gwanje.web.deps import CenterDep, Moment, PrincipalDep, Staff, Supervisor, audit_now, client_ip
 from gwanje.web.routes.cameras import visible_cameras
 
 router = APIRouter(prefix="/api/provisions", tags=["evidence"])
@@ -84,11 +84,6 @@ def _out(center: Center, row: ProvisionRow, principal: Principal) -> dict:
         "can_decide": principal.role in ("supervisor", "admin") and principal.username != row.requested_by,
     }
     return out
-
-
-def _audit(center: Center, principal: Principal, action: str, target: str, detail: dict, ip: str) -> None:
-    with center.db.sessions.begin() as s:
-        audit.record(s, username=principal.username, action=action, target=target, detail=detail, ip=ip)
 
 
 def _load(center: Center, provision_id: int, principal: Principal) -> ProvisionRow:
@@ -214,7 +209,7 @@ def picks(provision_id: int, principal: Supervisor, center: CenterDep, request: 
     out = center.evidence.picks(row)
     for p in out:
         p["image"] = f"/api/provisions/{row.id}/picks/{p['camera_id']}/{p['pick']}.jpg"
-    _audit(center, principal, "evidence_picks", row.number, {"frames": len(out)}, client_ip(request))
+    audit_now(center, principal, "evidence_picks", row.number, {"frames": len(out)}, client_ip(request))
     return out
 
 
@@ -244,7 +239,7 @@ def mark_subjects(
         center.evidence.set_subjects(row.id, [(x.camera_id, x.track_id) for x in body.subjects])
     except EvidenceError as exc:
         raise HTTPException(409, str(exc)) from None
-    _audit(
+    audit_now(
         center,
         principal,
         "evidence_subjects",

@@ -22,7 +22,7 @@ from gwanje.center.playback import PlaybackError
 from gwanje.store import audit, holds, ledger
 from gwanje.store.models import HoldRow, utc
 from gwanje.web.auth import Principal
-from gwanje.web.deps import CenterDep, Moment, Staff, Supervisor, client_ip
+from gwanje.web.deps import CenterDep, Moment, Staff, Supervisor, audit_now, client_ip
 
 router = APIRouter(prefix="/api/recordings", tags=["recordings"])
 
@@ -30,11 +30,6 @@ router = APIRouter(prefix="/api/recordings", tags=["recordings"])
 def _camera(center: Center, camera_id: str) -> None:
     if camera_id not in center.camera_names():
         raise HTTPException(404, f"no camera {camera_id!r}")
-
-
-def _audit(center: Center, principal: Principal, action: str, target: str, detail: dict, ip: str) -> None:
-    with center.db.sessions.begin() as s:
-        audit.record(s, username=principal.username, action=action, target=target, detail=detail, ip=ip)
 
 
 def _viewed(
@@ -100,7 +95,7 @@ async def timeline(
     except PlaybackError as exc:
         raise HTTPException(422, str(exc)) from None
     await asyncio.to_thread(
-        _audit, center, principal, "recording_search", camera_id, _span(start, end), client_ip(request)
+        audit_now, center, principal, "recording_search", camera_id, _span(start, end), client_ip(request)
     )
     return {
         "camera_id": camera_id,
