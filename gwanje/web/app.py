@@ -15,6 +15,7 @@ from gwanje.center.runtime import running_center
 from gwanje.config import SiteConfig
 from gwanje.web.deps import Admin, StreamSlots
 from gwanje.web.limits import BodyLimit, InputSanity
+from gwanje.web.openapi import install as install_openapi
 from gwanje.web.routes import (
     admin,
     alerts,
@@ -65,24 +66,29 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
         redoc_url=None,
         openapi_url=None,
     )
-    for module in (
-        auth,
-        alerts,
-        events,
-        cameras,
-        stream,
-        admin,
-        users,
-        walls,
-        duty,
-        shelves,
-        recordings,
-        provisions,
-        provision_handover,
-        ledger,
-    ):
-        app.include_router(module.router)
-    app.include_router(recordings.holds_router)
+    routers = [
+        module.router
+        for module in (
+            auth,
+            alerts,
+            events,
+            cameras,
+            stream,
+            admin,
+            users,
+            walls,
+            duty,
+            shelves,
+            recordings,
+            provisions,
+            provision_handover,
+            ledger,
+        )
+    ]
+    routers.append(recordings.holds_router)
+    for router in routers:
+        app.include_router(router)
+    install_openapi(app, routers)
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:

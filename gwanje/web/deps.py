@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import time
-from datetime import timedelta
-from typing import Annotated
+from datetime import datetime, timedelta
+from types import UnionType
+from typing import Annotated, Union, get_args, get_origin
 
-from fastapi import Depends, HTTPException, Request
-from pydantic import AfterValidator, AwareDatetime
+from fastapi import Depends, HTTPException, Path, Request
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, model_validator
 
 from gwanje.center.core import Center
 from gwanje.web.auth import CSRF_HEADER, SESSION_COOKIE, Principal, csrf_ok, principal_for, touch
@@ -32,7 +35,54 @@ def _plausible(value: AwareDatetime):  # noqa: ANN202
     return utc_value
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
+def _iso_text(value: object) -> object:
+    """Only ISO 8601 text: pydantic would also read ``0.5`` or ``false`` as seconds since 1970."""
+    if isinstance(value, str) and not ISO_DATE.match(value):
+        raise ValueError("a date and time in ISO 8601 with its offset, e.g. 2026-12-07T09:00:00+09:00")
+    if not isinstance(value, str | datetime):
+        raise ValueError("a date and time as text (ISO 8601)")
+    return value
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_plausible)]
+
+
+class Body(BaseModel):
+    """A request body whose numbers and yes/no fields take JSON's own types: ``false`` is not 0,
+    ``"5"`` is not 5 and ``0`` is not ``false`` (pydantic's lax mode would convert them)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_types(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                value = data.get(field.alias or name)
+                kinds = _scalar_kinds(field.annotation)
+                if value is None or not kinds:
+                    continue
+                if kinds == {bool} and not isinstance(value, bool):
+                    raise ValueError(f"{name}: true or false")
+                if kinds & {int, float} and isinstance(value, bool | str):
+                    raise ValueError(f"{name}: a number, not {json.dumps(value, ensure_ascii=False)[:40]}")
+        return data
+
+
+def _scalar_kinds(annotation: object) -> set[type]:
+    """bool, int and float in a field's type, through Optional and Annotated."""
+    if annotation in (bool, int, float):
+        return {annotation}  # type: ignore[arg-type]
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _scalar_kinds(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        return set().union(*(_scalar_kinds(a) for a in get_args(annotation)))
+    return set()
+
+
+# ids in a path: a row of the store (a 32-bit key on PostgreSQL) and a frame's place in a list
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the record's number")]
+FrameIndex = Annotated[int, Path(ge=0, le=100_000)]
 
 
 def get_center(request: Request) -> Center:

@@ -20,20 +20,29 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             return await self._refuse(send)
         seen = 0
+        too_large = False
 
         async def counted():
-            nonlocal seen
+            nonlocal seen, too_large
+            if too_large:  # what is past the limit is never read
+                return {"type": "http.request", "body": b"", "more_body": False}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise _TooLarge
+                    too_large = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
             return message
 
-        try:
-            return await self.app(scope, counted, send)
-        except _TooLarge:
-            return await self._refuse(send)
+        async def answered(message) -> None:  # noqa: ANN001
+            # a body cut at the limit is unreadable to the route (it would say 400 or 422): once
+            # the limit is passed, the answer is 413 whatever the route made of what it got
+            if not too_large:
+                return await send(message)
+            if message["type"] == "http.response.start":
+                await self._refuse(send)
+
+        return await self.app(scope, counted, answered)
 
     async def _refuse(self, send) -> None:  # noqa: ANN001
         body = b'{"detail":"request body too large"}'
@@ -48,10 +57,6 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-class _TooLarge(Exception):
-    pass
 
 
 _CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}

@@ -3,6 +3,8 @@ snapshots, and bad input that changes nothing."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from support.events import make_event
 
 from gwanje.domain import EventType
@@ -14,8 +16,9 @@ def _ingest(center, *events) -> None:
 
 
 def test_queue_lifecycle_and_409s(center) -> None:
-    fire = make_event("cam-1", EventType.FIRE, snapshot=b"\xff\xd8\xffjpeg")
-    walk = make_event("cam-1", EventType.LOITERING)
+    recent = datetime.now(UTC) - timedelta(minutes=5)  # the statistics below look back 7 days from now
+    fire = make_event("cam-1", EventType.FIRE, snapshot=b"\xff\xd8\xffjpeg", started_at=recent)
+    walk = make_event("cam-1", EventType.LOITERING, started_at=recent)
     kim = center.client("kim")
     _ingest(center, fire, walk)
     queue = kim.get("/api/alerts", params={"status": "open"}).json()
@@ -118,7 +121,8 @@ def test_bad_input_gets_4xx_and_changes_nothing(center) -> None:
     assert admin.get("/api/events/nope").status_code == 404
     assert admin.get("/api/alerts/nope").status_code == 404
     assert admin.post("/api/alerts/nope/acknowledge", json={}).status_code == 404
-    assert admin.post("/api/alerts/x/explode", json={}).status_code == 422
+    assert admin.post("/api/alerts/x/explode", json={}).status_code == 404  # no such action
+    assert admin.post("/api/alerts/x/snapshot", json={}).status_code == 405  # GET only
     assert admin.get("/api/alerts", params={"status": "bogus"}).status_code == 422
     assert admin.get("/api/alerts", params={"limit": 0}).status_code == 422
     assert admin.get("/api/cameras/nope").status_code == 404

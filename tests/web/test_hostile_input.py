@@ -61,3 +61,38 @@ def test_a_closed_alerts_checklist_is_final(center) -> None:
     kim.post(f"/api/alerts/{alert_id}/false_alarm", json={"note": "연기 아님"})
     r = kim.post(f"/api/alerts/{alert_id}/sop/1", json={"done": True})
     assert r.status_code == 409 and "closed" in r.json()["detail"]
+
+
+def test_what_the_openapi_promises_for_odd_requests(center) -> None:
+    """Row 13 by hand: the cases schemathesis first found (tests/web/test_openapi_contract.py)."""
+    admin = center.client("admin")
+    spec = admin.get("/api/openapi.json").json()
+    # a body over the limit is 413 also when it comes in chunks with no length given
+    chunks = (b'{"note": "' + b"x" * 10_000 + b'"' if i == 0 else b"x" * 10_000 for i in range(10))
+    r = admin.post("/api/shelves", content=chunks, headers={"content-type": "application/json"})
+    assert r.status_code == 413, r.text
+    # JSON types are taken as written: false is not 0, a number is not a time
+    r = admin.post("/api/incidents", json={"lat": 37.1, "lon": False, "radius_m": 300})
+    assert r.status_code == 422 and isinstance(r.json()["detail"], list)
+    r = admin.patch("/api/users/kim", json={"active": 0})
+    assert r.status_code == 422
+    assert admin.get("/api/alerts", params={"until": "0.5"}).status_code == 422
+    assert admin.get("/api/alerts", params={"until": "2026-12-07T09:00:00+09:00"}).status_code == 200
+    # a method the path does not have: 405 naming every method it has
+    r = admin.post("/api/alerts/x/snapshot", json={})
+    assert r.status_code == 405 and r.headers["allow"] == "GET"
+    r = admin.request("OPTIONS", "/api/users/kim")
+    assert r.status_code == 405 and set(r.headers["allow"].split(", ")) == {"DELETE", "PATCH"}
+    # ids past what the store keeps are refused, not a 500 (PostgreSQL integer, SQLite 64 bits)
+    for path in ("/api/shelves/2232392888508881305600", "/api/provisions/-257264137820321251328"):
+        assert admin.request("DELETE" if "shelves" in path else "GET", path).status_code == 422
+    # every 422 has the declared shape, a list of field problems or one sentence
+    declared = spec["components"]["schemas"]["InvalidInput"]["properties"]["detail"]
+    assert {"type": "string"} in declared["anyOf"]
+    r = admin.post("/api/events", json={"camera_id": "no-such-camera", "type": "fire"})
+    assert r.status_code == 422 and isinstance(r.json()["detail"], str)
+    # and every operation declares what it answers besides success
+    login = spec["paths"]["/api/auth/login"]["post"]["responses"]
+    assert {"401", "413", "422", "429"} <= set(login)
+    delete_user = spec["paths"]["/api/users/{username}"]["delete"]["responses"]
+    assert {"401", "403", "404", "409"} <= set(delete_user)

@@ -6,6 +6,7 @@ coordinates, with ``class_id``, ``confidence`` and ``data["class_name"]``.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 from dataclasses import dataclass
@@ -131,7 +132,9 @@ def compile_openvino(model: object, *, precision: str = "auto", threads: int = 0
     import openvino as ov
 
     core = ov.Core()
-    core.set_property({"CACHE_DIR": str(cache_dir() / "openvino")})
+    blobs = cache_dir() / "openvino"
+    blobs.mkdir(exist_ok=True)
+    core.set_property({"CACHE_DIR": str(blobs)})
     props: dict[str, object] = {"PERFORMANCE_HINT": "LATENCY"}
     precision = os.environ.get("GWANJE_INFERENCE_PRECISION", precision)
     if precision not in ("auto", "int8"):  # an INT8 model carries its own precision
@@ -140,7 +143,15 @@ def compile_openvino(model: object, *, precision: str = "auto", threads: int = 0
     if threads > 0:
         props["INFERENCE_NUM_THREADS"] = threads
     log.debug("compiling OpenVINO model with %s", props)
-    return core.compile_model(model, "CPU", props)
+    # Two camera workers starting together compile the same model into the same cache file, and
+    # OpenVINO's cache writer does not expect that ("cannot set permissions: No such file"): one
+    # compile at a time per cache, across processes
+    with (blobs / ".compile.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return core.compile_model(model, "CPU", props)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def installed_package_file(package: str, *parts: str) -> Path:

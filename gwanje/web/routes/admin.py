@@ -16,6 +16,7 @@ from gwanje.store import cameras as camera_repo
 from gwanje.store import stats as stats_repo
 from gwanje.store.models import utc
 from gwanje.web.deps import Admin, CenterDep, PrincipalDep, Staff, Supervisor
+from gwanje.web.openapi import PLAN_IMAGE, errors
 
 router = APIRouter(prefix="/api", tags=["center"])
 
@@ -69,7 +70,7 @@ def _status(center, camera_id: str) -> str:  # noqa: ANN001
     return h.state.status.value if h else "offline"
 
 
-@router.get("/map/plan")
+@router.get("/map/plan", responses={**errors(404), **PLAN_IMAGE})
 def plan_image(principal: Staff, center: CenterDep) -> FileResponse:
     plan = center.settings.map.plan_image
     if plan is None or not plan.is_file():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select, text
 
 from gwanje.center.core import Center
@@ -13,12 +13,13 @@ from gwanje.store import audit, throttle
 from gwanje.store.models import UserRow
 from gwanje.store.users import UserError, authenticate, change_own_password
 from gwanje.web.auth import CSRF_COOKIE, SESSION_COOKIE, close_session, open_session
-from gwanje.web.deps import CenterDep, PrincipalDep, client_ip, forget_principals
+from gwanje.web.deps import Body, CenterDep, PrincipalDep, client_ip, forget_principals
+from gwanje.web.openapi import errors
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
 
-class LoginIn(BaseModel):
+class LoginIn(Body):
     username: str = Field(..., min_length=1, max_length=64)
     password: str = Field(..., min_length=1, max_length=256)
 
@@ -55,7 +56,7 @@ def _refuse(center: Center, username: str, ip: str, wait: float) -> HTTPExceptio
     )
 
 
-@router.post("/auth/login")
+@router.post("/auth/login", responses=errors(401, 429))
 def login(body: LoginIn, request: Request, response: Response, center: CenterDep) -> dict:
     """Failed logins make the account wait (after ``login_attempts``, doubling each time) and
     the address wait (after four times that over all accounts). A waiting address is still let
@@ -119,12 +120,12 @@ def logout(principal: PrincipalDep, request: Request, response: Response, center
     return {"ok": True}
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(Body):
     current: str = Field(..., min_length=1, max_length=256)
     new: str = Field(..., min_length=1, max_length=256)
 
 
-@router.post("/auth/password")
+@router.post("/auth/password", responses=errors(403))
 def change_password(
     body: PasswordChange, principal: PrincipalDep, center: CenterDep, request: Request
 ) -> dict:

@@ -21,6 +21,7 @@ from gwanje.store.events import NotFound
 from gwanje.store.models import CameraRow, now_utc, utc
 from gwanje.web.auth import Principal
 from gwanje.web.deps import RECHECK_S, Admin, CenterDep, PrincipalDep, client_ip, still_allowed
+from gwanje.web.openapi import MJPEG, errors
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])
 BOUNDARY = "gwanjeframe"
@@ -165,7 +166,7 @@ def delete_camera(camera_id: str, principal: Admin, center: CenterDep, request: 
     return {"removed": camera_id}
 
 
-@router.get("/{camera_id}/live.mjpg")
+@router.get("/{camera_id}/live.mjpg", responses={**errors(429), **MJPEG})
 async def live(
     camera_id: str, principal: PrincipalDep, center: CenterDep, request: Request
 ) -> StreamingResponse:

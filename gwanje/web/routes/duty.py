@@ -4,12 +4,12 @@ the handover note (인수인계) the next shift reads."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gwanje.store import audit
 from gwanje.store import shifts as shift_repo
 from gwanje.store.models import ShiftRow, utc
-from gwanje.web.deps import CenterDep, Staff, client_ip
+from gwanje.web.deps import Body, CenterDep, Staff, client_ip
 
 router = APIRouter(prefix="/api/duty", tags=["duty"])
 
@@ -61,7 +61,7 @@ def start_shift(principal: Staff, center: CenterDep, request: Request) -> dict:
     return {"shift": out, "started": started}
 
 
-class EndIn(BaseModel):
+class EndIn(Body):
     note: str = Field("", max_length=4000, description="The handover note for the next shift (인수인계)")
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gwanje.center.public import hit_summary
 from gwanje.domain import Event, EventType, Severity
@@ -17,7 +17,8 @@ from gwanje.store import alerts as alert_repo
 from gwanje.store import audit
 from gwanje.store import events as repo
 from gwanje.web.auth import Principal
-from gwanje.web.deps import CenterDep, Moment, PrincipalDep, Supervisor, client_ip
+from gwanje.web.deps import Body, CenterDep, Moment, PrincipalDep, Supervisor, client_ip
+from gwanje.web.openapi import IMAGE
 
 router = APIRouter(prefix="/api/events", tags=["events"])
 
@@ -68,7 +69,7 @@ def get_event(event_id: str, principal: PrincipalDep, center: CenterDep) -> dict
         return hit_summary(_get(s, event_id, principal))
 
 
-@router.get("/{event_id}/snapshot")
+@router.get("/{event_id}/snapshot", responses=IMAGE)
 def snapshot(event_id: str, principal: PrincipalDep, center: CenterDep, request: Request) -> FileResponse:
     with center.db.sessions.begin() as s:
         row = _get(s, event_id, principal)
@@ -83,7 +84,7 @@ def snapshot(event_id: str, principal: PrincipalDep, center: CenterDep, request:
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
-class EventIn(BaseModel):
+class EventIn(Body):
     """An event from another system (or a test): stored and shown like a camera's own."""
 
     camera_id: str = Field(..., min_length=1, max_length=64)

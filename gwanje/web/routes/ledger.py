@@ -11,10 +11,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gwanje.store import audit, ledger
-from gwanje.web.deps import CenterDep, Moment, Supervisor, client_ip
+from gwanje.web.deps import Body, CenterDep, Moment, RowId, Supervisor, client_ip
+from gwanje.web.openapi import LEDGER_FILES
 
 router = APIRouter(prefix="/api/ledger", tags=["evidence"])
 
@@ -46,7 +47,7 @@ def search(
     return [ledger.as_dict(r) for r in _rows(center, start, end, agency, kind)]
 
 
-@router.get("/export.{form}")
+@router.get("/export.{form}", responses=LEDGER_FILES)
 def export(
     form: str,
     principal: Supervisor,
@@ -103,13 +104,13 @@ def stats(
         return ledger.statistics(s, year)
 
 
-class CorrectionIn(BaseModel):
+class CorrectionIn(Body):
     note: str = Field(..., min_length=1, max_length=2000)
 
 
 @router.post("/{row_id}/correct", status_code=201)
 def correct(
-    row_id: int, body: CorrectionIn, principal: Supervisor, center: CenterDep, request: Request
+    row_id: RowId, body: CorrectionIn, principal: Supervisor, center: CenterDep, request: Request
 ) -> dict:
     with center.db.sessions.begin() as s:
         try:

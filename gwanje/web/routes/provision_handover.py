@@ -8,20 +8,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gwanje.store import audit
 from gwanje.store import provisions as repo
 from gwanje.store.models import ProvisionRow
 from gwanje.web.auth import Principal
-from gwanje.web.deps import CenterDep, PrincipalDep, client_ip
+from gwanje.web.deps import Body, CenterDep, PrincipalDep, RowId, client_ip
+from gwanje.web.openapi import ZIP, errors
 from gwanje.web.routes.provisions import _iso, _load, _out
 
 router = APIRouter(prefix="/api/provisions", tags=["evidence"])
 
 
-@router.post("/{provision_id}/link")
-def issue_link(provision_id: int, principal: PrincipalDep, center: CenterDep, request: Request) -> dict:
+@router.post("/{provision_id}/link", responses=errors(409, 410))
+def issue_link(provision_id: RowId, principal: PrincipalDep, center: CenterDep, request: Request) -> dict:
     """A download link for the requesting agency's liaison (valid until the link's expiry)."""
     row = _load(center, provision_id, principal)
     _may_download(row, principal)
@@ -48,9 +49,9 @@ def _may_download(row: ProvisionRow, principal: Principal) -> None:
         raise HTTPException(410, "the download link has expired; ask the center for a new provision")
 
 
-@router.get("/{provision_id}/package")
+@router.get("/{provision_id}/package", responses={**errors(409, 410), **ZIP})
 def download(
-    provision_id: int,
+    provision_id: RowId,
     principal: PrincipalDep,
     center: CenterDep,
     request: Request,
@@ -69,14 +70,14 @@ def download(
     )
 
 
-class OutcomeIn(BaseModel):
+class OutcomeIn(Body):
     outcome: str = Field(..., max_length=40)
     note: str = Field("", max_length=2000)
 
 
-@router.post("/{provision_id}/outcome")
+@router.post("/{provision_id}/outcome", responses=errors(409))
 def record_outcome(
-    provision_id: int, body: OutcomeIn, principal: PrincipalDep, center: CenterDep, request: Request
+    provision_id: RowId, body: OutcomeIn, principal: PrincipalDep, center: CenterDep, request: Request
 ) -> dict:
     """What the footage served for (arrest assisted, case closed ...): the center's yearly figures."""
     if body.outcome not in repo.OUTCOMES:

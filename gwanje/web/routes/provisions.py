@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gwanje.center.core import Center
 from gwanje.center.evidence import EvidenceError
@@ -24,7 +24,19 @@ from gwanje.store import audit, ledger
 from gwanje.store import provisions as repo
 from gwanje.store.models import ProvisionRow, now_utc, utc
 from gwanje.web.auth import Principal
-from gwanje.web.deps import CenterDep, Moment, PrincipalDep, Staff, Supervisor, audit_now, client_ip
+from gwanje.web.deps import (
+    Body,
+    CenterDep,
+    FrameIndex,
+    Moment,
+    PrincipalDep,
+    RowId,
+    Staff,
+    Supervisor,
+    audit_now,
+    client_ip,
+)
+from gwanje.web.openapi import IMAGE, MP4, errors
 from gwanje.web.routes.cameras import visible_cameras
 
 router = APIRouter(prefix="/api/provisions", tags=["evidence"])
@@ -117,7 +129,7 @@ def list_requests(
         return [_out(center, r, principal) for r in rows]
 
 
-class RequestIn(BaseModel):
+class RequestIn(Body):
     kind: Literal["agency", "subject"] = "agency"
     agency: str | None = Field(None, description="agency requests filed by staff: police, fire, ...")
     officer: str = Field(..., min_length=1, max_length=200, description="the officer, or the data subject")
@@ -198,12 +210,12 @@ async def file_request(body: RequestIn, principal: PrincipalDep, center: CenterD
 
 
 @router.get("/{provision_id}")
-def get_request(provision_id: int, principal: PrincipalDep, center: CenterDep) -> dict:
+def get_request(provision_id: RowId, principal: PrincipalDep, center: CenterDep) -> dict:
     return _out(center, _load(center, provision_id, principal), principal)
 
 
 @router.get("/{provision_id}/picks")
-def picks(provision_id: int, principal: Supervisor, center: CenterDep, request: Request) -> list[dict]:
+def picks(provision_id: RowId, principal: Supervisor, center: CenterDep, request: Request) -> list[dict]:
     """Frames with the tracked people on them, to mark the subject on (unmasked: audited)."""
     row = _load(center, provision_id, principal)
     out = center.evidence.picks(row)
@@ -213,26 +225,28 @@ def picks(provision_id: int, principal: Supervisor, center: CenterDep, request: 
     return out
 
 
-@router.get("/{provision_id}/picks/{camera_id}/{index}.jpg")
-def pick_image(provision_id: int, camera_id: str, index: int, principal: Supervisor, center: CenterDep):
+@router.get("/{provision_id}/picks/{camera_id}/{index}.jpg", responses=IMAGE)
+def pick_image(
+    provision_id: RowId, camera_id: str, index: FrameIndex, principal: Supervisor, center: CenterDep
+):
     path = center.evidence.pick_image(_load(center, provision_id, principal), camera_id, index)
     if path is None:
         raise HTTPException(404, "no such frame")
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
-class SubjectIn(BaseModel):
+class SubjectIn(Body):
     camera_id: str = Field(..., max_length=64)
     track_id: int = Field(..., ge=0)
 
 
-class SubjectsIn(BaseModel):
+class SubjectsIn(Body):
     subjects: list[SubjectIn] = Field(default_factory=list, max_length=20)
 
 
-@router.post("/{provision_id}/subjects")
+@router.post("/{provision_id}/subjects", responses=errors(409))
 def mark_subjects(
-    provision_id: int, body: SubjectsIn, principal: Supervisor, center: CenterDep, request: Request
+    provision_id: RowId, body: SubjectsIn, principal: Supervisor, center: CenterDep, request: Request
 ) -> dict:
     row = _load(center, provision_id, principal)
     try:
@@ -252,7 +266,7 @@ def mark_subjects(
 
 @router.get("/{provision_id}/preview")
 def preview(
-    provision_id: int, principal: Supervisor, center: CenterDep, request: Request, camera_id: str
+    provision_id: RowId, principal: Supervisor, center: CenterDep, request: Request, camera_id: str
 ) -> dict:
     """Open the masked preview of one camera: a viewing (audited, and a ledger row)."""
     row = _load(center, provision_id, principal)
@@ -286,26 +300,26 @@ def preview(
     return {"url": f"/api/provisions/{row.id}/preview/{camera_id}.mp4"}
 
 
-@router.get("/{provision_id}/preview/{camera_id}.mp4")
-def preview_file(provision_id: int, camera_id: str, principal: Supervisor, center: CenterDep):
+@router.get("/{provision_id}/preview/{camera_id}.mp4", responses=MP4)
+def preview_file(provision_id: RowId, camera_id: str, principal: Supervisor, center: CenterDep):
     path = center.evidence.preview(_load(center, provision_id, principal), camera_id)
     if path is None:
         raise HTTPException(404, "no preview yet for that camera")
     return FileResponse(path, media_type="video/mp4", headers={"Cache-Control": "private, no-store"})
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(Body):
     reason: str = Field("", max_length=2000)
 
 
-@router.post("/{provision_id}/approve")
-def approve(provision_id: int, principal: Supervisor, center: CenterDep, request: Request) -> dict:
+@router.post("/{provision_id}/approve", responses=errors(409))
+def approve(provision_id: RowId, principal: Supervisor, center: CenterDep, request: Request) -> dict:
     return _decide(provision_id, principal, center, request, True, "")
 
 
-@router.post("/{provision_id}/reject")
+@router.post("/{provision_id}/reject", responses=errors(409))
 def reject(
-    provision_id: int, body: DecisionIn, principal: Supervisor, center: CenterDep, request: Request
+    provision_id: RowId, body: DecisionIn, principal: Supervisor, center: CenterDep, request: Request
 ) -> dict:
     return _decide(provision_id, principal, center, request, False, body.reason)
 

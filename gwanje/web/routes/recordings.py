@@ -15,14 +15,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gwanje.center.core import Center
 from gwanje.center.playback import PlaybackError
 from gwanje.store import audit, holds, ledger
 from gwanje.store.models import HoldRow, utc
 from gwanje.web.auth import Principal
-from gwanje.web.deps import CenterDep, Moment, Staff, Supervisor, audit_now, client_ip
+from gwanje.web.deps import Body, CenterDep, Moment, RowId, Staff, Supervisor, audit_now, client_ip
+from gwanje.web.openapi import MP4, errors
 
 router = APIRouter(prefix="/api/recordings", tags=["recordings"])
 
@@ -138,7 +139,7 @@ async def clip(
     }
 
 
-@router.get("/clips/{name}")
+@router.get("/clips/{name}", responses=MP4)
 def clip_file(name: str, principal: Staff, center: CenterDep) -> FileResponse:
     """The clip file, with range requests (the browser's <video> seeks in it)."""
     if not name.endswith(".mp4") or Path(name).name != name:
@@ -170,7 +171,7 @@ def _hold(row: HoldRow) -> dict:
     }
 
 
-class HoldIn(BaseModel):
+class HoldIn(Body):
     camera_ids: list[str] = Field(..., min_length=1, max_length=50)
     start: Moment
     end: Moment
@@ -178,7 +179,7 @@ class HoldIn(BaseModel):
     reason: str = Field(..., min_length=1, max_length=1000)
 
 
-class ReleaseIn(BaseModel):
+class ReleaseIn(Body):
     reason: str = Field(..., min_length=1, max_length=1000)
 
 
@@ -218,9 +219,9 @@ def create_hold(body: HoldIn, principal: Supervisor, center: CenterDep, request:
         return _hold(row)
 
 
-@holds_router.post("/{hold_id}/release")
+@holds_router.post("/{hold_id}/release", responses=errors(409))
 def release_hold(
-    hold_id: int, body: ReleaseIn, principal: Supervisor, center: CenterDep, request: Request
+    hold_id: RowId, body: ReleaseIn, principal: Supervisor, center: CenterDep, request: Request
 ) -> dict:
     with center.db.sessions.begin() as s:
         try:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gwanje.domain import EventType
 from gwanje.store import audit
 from gwanje.store import shelves as repo
 from gwanje.store.models import ShelfRow, now_utc, utc
-from gwanje.web.deps import CenterDep, Staff, Supervisor, client_ip
+from gwanje.web.deps import Body, CenterDep, RowId, Staff, Supervisor, client_ip
+from gwanje.web.openapi import errors
 
 router = APIRouter(prefix="/api/shelves", tags=["shelves"])
 
@@ -42,7 +43,7 @@ def list_shelves(principal: Supervisor, center: CenterDep) -> list[dict]:
         return [_public(r) for r in repo.recent(s, since=now_utc() - timedelta(days=1))]
 
 
-class ShelfIn(BaseModel):
+class ShelfIn(Body):
     camera_id: str = Field(..., min_length=1, max_length=64)
     type: EventType
     zone: str | None = Field(None, max_length=100, description="Only this zone or line (none: all)")
@@ -50,7 +51,7 @@ class ShelfIn(BaseModel):
     reason: str = Field(..., min_length=1, max_length=1000)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=errors(409))
 def shelve(body: ShelfIn, principal: Staff, center: CenterDep, request: Request) -> dict:
     with center.db.sessions.begin() as s:
         try:
@@ -78,7 +79,7 @@ def shelve(body: ShelfIn, principal: Staff, center: CenterDep, request: Request)
 
 
 @router.delete("/{shelf_id}")
-def unshelve(shelf_id: int, principal: Staff, center: CenterDep, request: Request) -> dict:
+def unshelve(shelf_id: RowId, principal: Staff, center: CenterDep, request: Request) -> dict:
     with center.db.sessions.begin() as s:
         try:
             row = repo.clear(s, shelf_id, username=principal.username)

@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from gwanje.bus import Message
 from gwanje.web.auth import Principal
 from gwanje.web.deps import RECHECK_S, CenterDep, PrincipalDep, still_allowed
+from gwanje.web.openapi import EVENT_STREAM, errors
 
 router = APIRouter(prefix="/api", tags=["stream"])
 HEARTBEAT_S = 15.0
@@ -37,7 +38,7 @@ def _filter(principal: Principal):
     return accepts
 
 
-@router.get("/stream")
+@router.get("/stream", response_class=StreamingResponse, responses={**errors(429), **EVENT_STREAM})
 async def stream(principal: PrincipalDep, center: CenterDep, request: Request) -> StreamingResponse:
     """Closes itself within ``RECHECK_S`` of its session ending (logout, expiry, idle, the account
     disabled or its role changed)."""

@@ -4,13 +4,14 @@ Every change is audited; a disabled user or a new role ends the user's sessions.
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from gwanje.store import audit
 from gwanje.store.models import UserRow
 from gwanje.store.users import Role, UserError, create_user, remove_user, set_password, update_user
-from gwanje.web.deps import Admin, CenterDep, client_ip
+from gwanje.web.deps import Admin, Body, CenterDep, client_ip
+from gwanje.web.openapi import errors
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
@@ -25,7 +26,7 @@ def _public(u: UserRow) -> dict:
     }
 
 
-class UserIn(BaseModel):
+class UserIn(Body):
     username: str = Field(..., min_length=1, max_length=64)
     password: str = Field(..., min_length=8, max_length=256)
     role: Role
@@ -33,14 +34,14 @@ class UserIn(BaseModel):
     display_name: str = Field("", max_length=100)
 
 
-class UserChange(BaseModel):
+class UserChange(Body):
     role: Role | None = None
     agency: str | None = None
     display_name: str | None = Field(None, max_length=100)
     active: bool | None = None
 
 
-class PasswordIn(BaseModel):
+class PasswordIn(Body):
     password: str = Field(..., min_length=8, max_length=256)
 
 
@@ -50,7 +51,7 @@ def users(principal: Admin, center: CenterDep) -> list[dict]:
         return [_public(u) for u in s.scalars(select(UserRow).order_by(UserRow.username))]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=errors(409))
 def add_user(body: UserIn, principal: Admin, center: CenterDep, request: Request) -> dict:
     with center.db.sessions.begin() as s:
         try:
@@ -75,7 +76,7 @@ def add_user(body: UserIn, principal: Admin, center: CenterDep, request: Request
         return _public(user)
 
 
-@router.patch("/{username}")
+@router.patch("/{username}", responses=errors(409))
 def change_user(
     username: str, body: UserChange, principal: Admin, center: CenterDep, request: Request
 ) -> dict:
@@ -132,7 +133,7 @@ def reset_password(
     return {"username": username, "reset": True}
 
 
-@router.delete("/{username}")
+@router.delete("/{username}", responses=errors(409))
 def remove(username: str, principal: Admin, center: CenterDep, request: Request) -> dict:
     """Remove an account: its sessions end; the audit keeps what it did, by name."""
     if username == principal.username:

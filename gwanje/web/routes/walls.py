@@ -4,10 +4,11 @@ supervisors, and incidents reported at a place (they raise nearby cameras)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gwanje.store import audit
-from gwanje.web.deps import CenterDep, Staff, Supervisor, client_ip
+from gwanje.web.deps import Body, CenterDep, Staff, Supervisor, client_ip
+from gwanje.web.openapi import errors
 
 router = APIRouter(prefix="/api", tags=["walls"])
 
@@ -26,12 +27,12 @@ def all_walls(principal: Supervisor, request: Request) -> dict:
     return _triage(request).overview()
 
 
-class TileIn(BaseModel):
+class TileIn(Body):
     camera_id: str = Field(..., min_length=1, max_length=64)
     pinned: bool = True
 
 
-@router.post("/walls/me/pin")
+@router.post("/walls/me/pin", responses=errors(404))
 def pin_tile(body: TileIn, principal: Staff, request: Request, center: CenterDep) -> dict:
     if not _triage(request).pin(principal.username, body.camera_id, body.pinned):
         raise HTTPException(404, f"camera {body.camera_id!r} is not on your wall")
@@ -46,7 +47,7 @@ def pin_tile(body: TileIn, principal: Staff, request: Request, center: CenterDep
     return _triage(request).wall(principal.username)
 
 
-@router.post("/walls/me/dismiss")
+@router.post("/walls/me/dismiss", responses=errors(404))
 def dismiss_tile(body: TileIn, principal: Staff, request: Request, center: CenterDep) -> dict:
     if not _triage(request).dismiss(principal.username, body.camera_id):
         raise HTTPException(404, f"camera {body.camera_id!r} is not on your wall")
@@ -61,7 +62,7 @@ def dismiss_tile(body: TileIn, principal: Staff, request: Request, center: Cente
     return _triage(request).wall(principal.username)
 
 
-class IncidentIn(BaseModel):
+class IncidentIn(Body):
     """An incident reported at a place, e.g. a 112/119 call near a camera."""
 
     lat: float = Field(..., ge=-90, le=90)
@@ -71,7 +72,7 @@ class IncidentIn(BaseModel):
     note: str = Field("", max_length=300)
 
 
-@router.post("/incidents", status_code=201)
+@router.post("/incidents", status_code=201, responses=errors(409))
 def report_incident(body: IncidentIn, principal: Staff, request: Request, center: CenterDep) -> dict:
     triage = _triage(request)
     try:
