@@ -5,10 +5,10 @@ from itertools import islice
 from pathlib import Path
 
 import pytest
+from support.shared import SHARED
 
 ROOT = Path(__file__).resolve().parent.parent
 VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
-SHARED = Path(os.environ.get("GWANJE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 PETS_GT = SHARED / "pets09_s2l1" / "gt.txt"
 
 os.environ.setdefault("GWANJE_INFERENCE_PRECISION", "f32")

@@ -1,5 +1,5 @@
 """The center's services started and stopped together: the store, the bus, the center with its
-camera workers, escalation, the triage loop and the recordings' upkeep. The web app enters this in its lifespan."""
+camera workers, escalation, the triage loop, the recordings' upkeep and the weather. The web app enters this in its lifespan."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from gwanje.center import audit_chain
 from gwanje.center.core import Center
 from gwanje.center.escalation import escalate_forever
 from gwanje.center.triage_service import TriageService, triage_forever
+from gwanje.center.weather import WeatherService, weather_forever
 from gwanje.config import SiteConfig
 from gwanje.store.db import database_url, open_database
 
@@ -48,6 +49,7 @@ async def audit_checkpoints_forever(center: Center, every_s: float = audit_chain
 class Runtime:
     center: Center
     triage: TriageService
+    weather: WeatherService
 
 
 @contextlib.asynccontextmanager
@@ -61,19 +63,29 @@ async def running_center(
     center = Center(site, db, bus, start_workers=start_workers)
     await asyncio.to_thread(center.start)
     triage = TriageService(center)
-    center.on_cameras_changed = triage.cameras_changed
+    weather = WeatherService(site)
+    await asyncio.to_thread(weather.read_cameras, db)
+    triage.weather = weather
+
+    def cameras_changed() -> None:
+        triage.cameras_changed()
+        weather.read_cameras(db)
+
+    center.on_cameras_changed = cameras_changed
     center.on_alerts_changed = triage.alerts_changed
     tasks = [
         asyncio.create_task(escalate_forever(center)),
         asyncio.create_task(triage_forever(triage)),
         asyncio.create_task(recordings_forever(center)),
         asyncio.create_task(audit_checkpoints_forever(center)),
+        asyncio.create_task(weather_forever(weather)),
     ]
     try:
-        yield Runtime(center, triage)
+        yield Runtime(center, triage, weather)
     finally:
         for task in tasks:
             task.cancel()
+        weather.close()
         await asyncio.to_thread(center.stop)
         try:
             await asyncio.to_thread(audit_chain.checkpoint, db, center.evidence.key)

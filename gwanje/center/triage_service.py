@@ -55,6 +55,7 @@ class TriageService:
         self._open_at = 0.0  # when they were last read from the store (once a minute, to self-heal)
         self.lock = threading.Lock()
         self.last_ms = 0.0
+        self.weather: Any = None  # the center's WeatherService: camera → (weight, caption, since)
 
     # -- inputs ------------------------------------------------------------------------------
     def cameras_changed(self) -> None:
@@ -232,6 +233,7 @@ class TriageService:
                 recent=self._recent_counts(now),
                 boosts=self.boosts.values(),
                 offline_since=self._health(now),
+                weather=self.weather.raises() if self.weather is not None else None,
             )
             districts = {c.id: c.district for c in index.cameras.values()}
             new = allocate(self.state, prios, operators, districts, now, self.cfg)

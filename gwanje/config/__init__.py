@@ -3,7 +3,7 @@
 ``site`` (the file and its loading), ``camera`` (one camera: source, place, zones, lines, ground),
 ``detection`` (motion gate, detector, tracker), ``rules`` (the analyzers), ``server`` (the center's
 own settings), ``triage`` (selective monitoring), ``alerts`` (grouping, re-raise, shelving), ``recording`` (what is kept, where, how long), ``evidence`` (masked, signed
-exports for police and data subjects). Import the names from here.
+exports for police and data subjects), ``weather`` (KMA's current weather and weather rules). Import the names from here.
 """
 
 from gwanje.config.alerts import SEVERITY_RANK, AlertsConfig
@@ -25,8 +25,13 @@ from gwanje.config.rules import (
 from gwanje.config.server import DEFAULT_SOP, MapConfig, ServerConfig, SopStep
 from gwanje.config.site import ConfigError, SiteConfig, load_config, parse_config
 from gwanje.config.triage import OperatorConfig, TriageConfig
+from gwanje.config.weather import TAG_WORDS, StationConfig, WeatherConfig, WeatherRule
 
 __all__ = [
+    "TAG_WORDS",
+    "StationConfig",
+    "WeatherConfig",
+    "WeatherRule",
     "DEFAULT_SOP",
     "SEVERITY_RANK",
     "AlertsConfig",

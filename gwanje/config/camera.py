@@ -23,6 +23,7 @@ from gwanje.config.rules import (
     TamperConfig,
     VehicleBlobConfig,
 )
+from gwanje.config.weather import TAG_WORDS
 
 
 class LocationConfig(Strict):
@@ -38,6 +39,20 @@ class LocationConfig(Strict):
     district: str = Field(
         "", description="The district (dong/gu) it belongs to; operators may be given districts"
     )
+    tags: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="What makes the place weather-sensitive (underpass, riverside, slope, stairs, "
+        "outdoor_gathering, bridge, coast, tunnel): weather rules raise it (weather.rules)",
+    )
+
+    @field_validator("tags")
+    @classmethod
+    def _known_tags(cls, tags: list[str]) -> list[str]:
+        unknown = sorted(set(tags) - TAG_WORDS.keys())
+        if unknown:
+            raise ValueError(f"unknown tags {unknown}: use {', '.join(TAG_WORDS)}")
+        return tags
 
 
 class ZoneConfig(Strict):

@@ -18,6 +18,7 @@ from gwanje.config.evidence import EvidenceConfig
 from gwanje.config.recording import RecordingSiteConfig
 from gwanje.config.server import ServerConfig
 from gwanje.config.triage import TriageConfig
+from gwanje.config.weather import WeatherConfig
 
 
 class ConfigError(ValueError):
@@ -33,6 +34,7 @@ class SiteConfig(Strict):
     alerts: AlertsConfig = AlertsConfig()
     recording: RecordingSiteConfig = RecordingSiteConfig()
     evidence: EvidenceConfig = EvidenceConfig()
+    weather: WeatherConfig = WeatherConfig()
 
     @model_validator(mode="before")
     @classmethod

@@ -74,7 +74,7 @@ class Boost:
 class Reason:
     """Why a camera is on a wall, for the tile's caption."""
 
-    kind: str  # event | incident | offline
+    kind: str  # event | incident | offline | weather
     since: float  # epoch seconds: when the reason began
     type: str | None = None  # the event type
     zone: str | None = None

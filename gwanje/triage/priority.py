@@ -6,6 +6,7 @@ wolf, incidents reported near it, and whether it is down.
                   (the camera's strongest event counts; acknowledged events count 40 %)
     + incidents = boost_weight × (1 − distance / radius) for each incident whose radius covers it
     + health    = offline_weight × kind weight, once offline for offline_after_s
+    + weather   = the weight of the weather rule that holds for the camera's tags
 
 Only cameras with an event, an incident nearby or a health problem get a priority; the others
 are 0 and never shown, so the cost follows what happens, not the camera count."""
@@ -84,10 +85,12 @@ def priorities(
     recent: Mapping[tuple[str, str], int] | None = None,
     boosts: Iterable[Boost] = (),
     offline_since: Mapping[str, float] | None = None,
+    weather: Mapping[str, tuple[float, str, float]] | None = None,
 ) -> dict[str, Priority]:
     """Every camera with a reason to be looked at, with its priority and that reason.
     ``false_alarms``: (camera, rule) → (false-alarm marks, events); ``recent``: (camera, rule) →
-    events started in the last ``routine_window_s``."""
+    events started in the last ``routine_window_s``; ``weather``: camera → (weight, caption,
+    since) of the weather rule that holds for it (``gwanje.weather.rules``)."""
     fa = false_alarms or {}
     rc = recent or {}
     best: dict[str, tuple[float, Reason, bool, list[str]]] = {}
@@ -132,6 +135,14 @@ def priorities(
         extra[cam_id] = (
             v + (prev[0] if prev else 0.0),
             prev[1] if prev and prev[0] > v else Reason("offline", since),
+        )
+    for cam_id, (v, caption, since) in (weather or {}).items():
+        if cam_id not in index.cameras:
+            continue
+        prev = extra.get(cam_id)
+        extra[cam_id] = (
+            v + (prev[0] if prev else 0.0),
+            prev[1] if prev and prev[0] > v else Reason("weather", since, detail=caption),
         )
     out: dict[str, Priority] = {}
     for cam_id in best.keys() | extra.keys():

@@ -31,6 +31,7 @@ from gwanje.web.routes import (
     stream,
     users,
     walls,
+    weather,
 )
 from gwanje.web.security import SecurityHeaders, policy
 
@@ -49,6 +50,7 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
         async with running_center(site, db_url=db_url, start_workers=start_workers) as runtime:
             app.state.center = runtime.center
             app.state.triage = runtime.triage
+            app.state.weather = runtime.weather
             app.state.principal_cache = {}
             app.state.streams = StreamSlots(settings.streams_per_session)
             # what start-up made lives as long as the server: keep the collector from re-walking it
@@ -83,6 +85,7 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
             provisions,
             provision_handover,
             ledger,
+            weather,
         )
     ]
     routers.append(recordings.holds_router)

@@ -50,7 +50,13 @@ class RunningCenter:
 
 @contextmanager
 def run_center(
-    folder: Path, cameras: list[dict], *, db_url: str | None = None, workers: int = 1, **server
+    folder: Path,
+    cameras: list[dict],
+    *,
+    db_url: str | None = None,
+    workers: int = 1,
+    site_extra: dict | None = None,
+    **server,
 ) -> Iterator[RunningCenter]:
     folder.mkdir(parents=True, exist_ok=True)
     data_dir = folder / "data"
@@ -64,6 +70,7 @@ def run_center(
             "workers": workers,
             **{k: str(v) if isinstance(v, Path) else v for k, v in server.items()},
         },
+        **(site_extra or {}),
     }
     config = folder / "site.yaml"
     config.write_text(yaml.safe_dump(site, allow_unicode=True), encoding="utf-8")

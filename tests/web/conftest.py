@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from support.shared import SHARED
 
 from gwanje.config import SiteConfig
 from gwanje.store.db import open_database
@@ -113,5 +114,15 @@ def live_center(tmp_path_factory, vtest_h264: Path):
     folder = tmp_path_factory.mktemp("live-center")
     escalation = {"escalate_by_type": {"intrusion": 4.0}}  # so the escalation test need not wait minutes
     camera = vtest_camera("cam-a", vtest_h264, recording={"segment_s": 4})
-    with run_center(folder, [camera], workers=1, **escalation) as running:
+    camera["location"] = {**camera["location"], "tags": ["riverside"]}
+    kma = SHARED / "weather_kma"
+    weather = {  # the demo's weather: a recorded real KMA reply, the site's places and KMA's 94
+        "stations": [
+            {"name": "오산", "lat": 37.1498, "lon": 127.0775},
+            {"name": "수원", "lat": 37.2574, "lon": 126.983},
+        ],
+        "sample_file": str(kma / "ultrasrtncst_20230626_0900_nx55_ny127_raw.xml"),
+        "stations_file": str(kma / "widget_94_stations.csv"),
+    }
+    with run_center(folder, [camera], workers=1, site_extra={"weather": weather}, **escalation) as running:
         yield running

@@ -22,6 +22,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/api/auth/password"): EVERYONE,
     ("GET", "/api/alerts"): EVERYONE,
     ("GET", "/api/alerts/counts"): EVERYONE,
+    ("GET", "/api/weather"): EVERYONE,
     ("GET", "/api/alerts/{alert_id}"): EVERYONE,
     ("GET", "/api/alerts/{alert_id}/snapshot"): EVERYONE,
     ("POST", "/api/alerts/{alert_id}/sop/{position}"): STAFF,

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support.shared import SHARED
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -369,3 +370,33 @@ def test_evidence_provision_through_the_console(browser, live_center, tmp_path) 
     manifest = park.get(f"/api/provisions/{pid}").json()
     assert manifest["subjects"] == [{"camera_id": "cam-a", "track_id": track}]
     assert errors == []
+
+
+def test_weather_panel_beside_the_map(browser, live_center) -> None:
+    """The KMA widget's form: each place with its word and temperature, details on hover, the
+    credit, and that this is a recorded sample (the center has no key); the 94 stations preset."""
+    if not (SHARED / "weather_kma").exists():
+        pytest.skip("../shared/data/weather_kma missing")
+    page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="ko-KR", bypass_csp=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _sign_in(page, live_center.base, "kim", "#map")
+    page.wait_for_selector("#weather-panel .wx-station")
+    stations = page.query_selector_all("#weather-panel .wx-station")
+    shown = [
+        (s.query_selector(".wx-name").inner_text(), s.query_selector(".wx-temp").inner_text())
+        for s in stations
+    ]
+    assert shown == [("오산", "23.6℃"), ("수원", "23.6℃")]
+    assert all(s.query_selector(".wx-word").inner_text() == "강수 없음" for s in stations)
+    assert "습도 89" in stations[0].get_attribute("title") and "풍속 5" in stations[0].get_attribute("title")
+    panel = page.inner_text("#weather-panel")
+    assert "기상청 제공" in panel and "기록된 기상청 응답" in panel and "2023" in panel
+    page.wait_for_selector(".wx-label")  # the places on the map too
+    page.screenshot(path=ARTIFACTS / "14-weather-panel.png")
+    page.select_option("#weather-preset", "kma94")
+    page.wait_for_function("document.querySelectorAll('#weather-panel .wx-station').length === 94")
+    assert page.query_selector("#weather-panel .wx-station .wx-name").inner_text() == "속초"
+    page.screenshot(path=ARTIFACTS / "15-weather-kma94.png")
+    assert errors == []
+    page.close()

@@ -49,6 +49,7 @@ export function reasonText(r, now = Date.now() / 1000) {
   const age = Math.max(0, Math.round(now - r.since));
   if (r.kind === "incident") return `${t("reason.incident")}${r.detail ? " · " + r.detail : ""}`;
   if (r.kind === "offline") return `${t("reason.offline")} ${age}${t("sec")}`;
+  if (r.kind === "weather") return r.detail || t("reason.weather");
   const what = `${typeName(r.type)}${r.detail ? " " + r.detail : ""}`;
   return `${what} ${age}${t("sec")}${r.zone ? " · " + r.zone : ""}`;
 }

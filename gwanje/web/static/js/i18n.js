@@ -133,6 +133,11 @@ const TEXTS = {
     "incident.radius": "반경", "incident.note": "신고 내용", "incident.submit": "접수", "incident.cancel": "취소",
     "incident.done": "신고를 접수했습니다",
     "error.conflict": "이미 다른 처리가 되었습니다",
+    "wx.title": "현재 날씨", "wx.updated": "최근 갱신", "wx.sample": "기록된 기상청 응답 (시연용)", "wx.observed": "관측",
+    "wx.cell": "격자", "wx.unreachable": "기상청 연결 안 됨:", "wx.since": "부터", "wx.no_key": "기상청 API 키가 설정되지 않았습니다",
+    "wx.key_refused": "기상청 API 키가 거부되었습니다 (미등록 키)", "wx.waiting": "기상청 자료를 받는 중", "wx.reh": "습도",
+    "wx.wind": "풍속", "wx.rn1": "1시간 강수량", "wx.raised": "날씨로 우선 관제 중인 카메라", "wx.no_places": "표시할 지점이 없습니다",
+    "wx.preset": "지점 목록", "wx.site": "우리 지역", "wx.kma94": "기상청 94개 지점", "reason.weather": "날씨",
     "map.incident": "신고", "map.open": "미처리", "map.none": "지도에 놓을 카메라 위치가 없습니다",
   },
   en: {
@@ -266,6 +271,11 @@ const TEXTS = {
     "incident.radius": "Radius", "incident.note": "What was reported", "incident.submit": "Report", "incident.cancel": "Cancel",
     "incident.done": "Incident reported",
     "error.conflict": "Someone has already moved it",
+    "wx.title": "Current weather", "wx.updated": "Updated", "wx.sample": "Recorded KMA reply (demo)", "wx.observed": "observed",
+    "wx.cell": "cell", "wx.unreachable": "KMA unreachable since", "wx.since": "", "wx.no_key": "No KMA API key configured",
+    "wx.key_refused": "KMA refused the API key (not registered)", "wx.waiting": "Waiting for KMA", "wx.reh": "humidity",
+    "wx.wind": "wind", "wx.rn1": "1-h rain", "wx.raised": "Cameras raised by the weather", "wx.no_places": "No places to show",
+    "wx.preset": "Places", "wx.site": "Our area", "wx.kma94": "KMA's 94 stations", "reason.weather": "weather",
     "map.incident": "Incident", "map.open": "open", "map.none": "No camera has a position to place on the map",
   },
 };

@@ -9,6 +9,7 @@ import { camName, typeName } from "../format.js";
 import { t } from "../i18n.js";
 import { viewLive } from "../live.js";
 import { state } from "../state.js";
+import { renderWeather, shownStations, stationLabel } from "../weather.js";
 
 let L = null, map = null, layer = null, mode = null, fitted = false;
 
@@ -91,6 +92,15 @@ export async function renderMap() {
         .bindPopup(() => h("div", {}, h("strong", {}, t("map.incident")), h("div", {}, i.note)))
         .addTo(layer);
       points.push([i.lat, i.lon]);
+    }
+  }
+  const weather = await renderWeather();
+  if (weather && mode !== "plan") {
+    for (const s of shownStations(weather)) {
+      L.circleMarker([s.lat, s.lon], { radius: 4, color: "#6cb4ee", weight: 1, fillOpacity: 0.8, className: "wx-marker" })
+        .bindTooltip(stationLabel(s), { permanent: true, direction: "left", className: "wx-label" })
+        .addTo(layer);
+      if (s.preset === "site") points.push([s.lat, s.lon]);  // the site's own places frame the map too
     }
   }
   if (!points.length) { layer.addLayer(L.marker([0, 0], { opacity: 0 }).bindTooltip(t("map.none"), { permanent: true })); return; }
