@@ -72,3 +72,10 @@ def db_url(request, tmp_path: Path):
 
     with database(request.param, tmp_path) as url:
         yield url
+
+
+def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001 - pytest's hook
+    """The tests on the shared live center (a real server analysing the clip without pause) run
+    last, together: started for them only, it does not take a core from every test after the
+    first that needs it (it lives until the session ends)."""
+    items.sort(key=lambda item: "live_center" in getattr(item, "fixturenames", ()))
