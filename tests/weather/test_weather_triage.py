@@ -86,3 +86,25 @@ def test_unknown_camera_tag_is_refused() -> None:
     with pytest.raises(ValidationError) as err:
         SiteConfig.model_validate({"cameras": [{"id": "c", "url": "x.mp4", "location": {"tags": ["lake"]}}]})
     assert "cameras.0.location.tags" in str(err.value)
+
+
+def test_weather_raised_cameras_wait_for_the_change_budget() -> None:
+    """Twelve underpass cameras raised by the same downpour: a 16-tile wall takes them at the pace
+    of the change budget, less the changes kept for serious alarms, like any routine reason."""
+    from gwanje.config import OperatorConfig
+    from gwanje.triage.allocate import allocate
+    from gwanje.triage.model import WallState
+
+    cfg = TriageConfig()
+    cams = [CameraInfo(f"u{i}", i * 10.0, 0.0, "road") for i in range(12)]
+    weather = {c.id: (1.0, "강수 23mm/h · 지하차도", 0.0) for c in cams}
+    prios = priorities(CameraIndex(cams), [], now=100.0, hour=12, cfg=cfg, weather=weather)
+    ops = [OperatorConfig(id="kim", tiles=16)]
+    state = WallState.empty()
+    shown = []
+    for second in range(0, 181, 10):  # three minutes
+        state = allocate(state, prios, ops, {}, 100.0 + second, cfg)
+        shown.append(sum(t is not None for t in state.walls["kim"]))
+    first_minute = cfg.change_budget - cfg.change_reserve
+    assert shown[0] <= first_minute and max(shown[:6]) == first_minute  # 4 in the first minute
+    assert shown[-1] == 12  # all up by the end, none pushed past the budget
