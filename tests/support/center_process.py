@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -16,6 +17,9 @@ from pathlib import Path
 
 import httpx
 import yaml
+
+from gwanje.store.db import open_database
+from gwanje.store.users import Role, UserError, create_user
 
 GWANJE = [sys.executable, "-m", "gwanje"]
 PASSWORD = "correct horse battery"
@@ -78,13 +82,17 @@ def run_center(
     env.pop("GWANJE_DATABASE_URL", None)
     if db_url:
         env["GWANJE_DATABASE_URL"] = db_url
-    for name, role, agency in ACCOUNTS:
-        cmd = [*GWANJE, "user", "add", name, "--role", role, "--config", str(config)]
-        done = subprocess.run(
-            cmd + (["--agency", agency] if agency else []), env=env, capture_output=True, timeout=60
-        )
-        if done.returncode != 0 and b"exists already" not in done.stderr:  # a second start on the same store
-            raise RuntimeError(f"gwanje user add {name} failed: {done.stderr.decode(errors='replace')}")
+    # the accounts, made in this process (`gwanje user add` is a 2-s process start each; its own
+    # tests are in tests/web/test_user_admin.py)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    db = open_database(db_url or f"sqlite:///{(data_dir / 'gwanje.db').resolve()}")
+    try:
+        with db.sessions.begin() as s:
+            for name, role, agency in ACCOUNTS:
+                with contextlib.suppress(UserError):  # a second start on the same store
+                    create_user(s, username=name, password=PASSWORD, role=Role(role), agency=agency)
+    finally:
+        db.close()
     log = folder / "server.log"
     with log.open("wb") as fh:
         proc = subprocess.Popen(

@@ -132,7 +132,7 @@ def test_a_live_stream_killed_for_seconds_leaves_one_gap(tmp_path, vtest):
     reader = threading.Thread(target=lambda: [pts.append(f.pts_s) for f in src.frames()], daemon=True)
     try:
         reader.start()
-        time.sleep(15)
+        time.sleep(9)  # a few 2-s segments before the outage
         server.kill()
         time.sleep(5)
         server.start()

@@ -120,7 +120,9 @@ def test_panel_follows_kma(kma: FakeKma, tmp_path: Path, monkeypatch) -> None:
         tmp_path, {"base_url": kma.url, "key_env": "GWANJE_TEST_KMA_KEY", "timeout_s": 0.5, "retries": 1}
     )
     service = client.app.state.weather
-    now = datetime(2026, 12, 7, 1, 45, tzinfo=UTC)  # 10:45 KST: observation 10:00, forecast 10:30
+    # 10:45 KST: observation 10:00, forecast 10:30; a day the center's own first poll (at the real
+    # time) cannot share its KMA hour with
+    now = datetime(2025, 6, 1, 1, 45, tzinfo=UTC)
     try:
         deadline = time.monotonic() + 10
         while len(kma.asked) < 2 and time.monotonic() < deadline:  # the center's own first poll, at start
@@ -149,13 +151,13 @@ def test_panel_follows_kma(kma: FakeKma, tmp_path: Path, monkeypatch) -> None:
         later = now.replace(hour=3)
         service.poll(later)
         w = client.get("/api/weather").json()
-        assert w["state"] == "unreachable" and w["unreachable_since"].startswith("2026-12-07T12:45")
+        assert w["state"] == "unreachable" and w["unreachable_since"].startswith("2025-06-01T12:45")
 
         kma.mode = "silent"
         service.poll(now.replace(hour=4))
         r = client.get("/api/weather")
         assert r.status_code == 200 and r.json()["state"] == "unreachable"
-        assert r.json()["unreachable_since"].startswith("2026-12-07T12:45")  # since the first failure
+        assert r.json()["unreachable_since"].startswith("2025-06-01T12:45")  # since the first failure
 
         kma.mode = "ok"
         service.poll(now.replace(hour=5))
