@@ -19,6 +19,8 @@ from pathlib import Path
 
 import av
 
+from gwanje.video.opening import open_input
+
 BROWSER_CODECS = {"h264"}
 
 
@@ -45,7 +47,7 @@ def make_clip(parts: list[Part], start: datetime, end: datetime, out: Path) -> C
     """Write the clip of [start, end) from ``parts`` (oldest first, overlapping the range) to ``out``."""
     if not parts:
         raise ClipError("nothing recorded in that range")
-    with av.open(str(parts[0].path)) as probe:
+    with open_input(str(parts[0].path)) as probe:
         codec = probe.streams.video[0].codec_context.name
     tmp = out.with_name(out.name + ".part")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -68,7 +70,7 @@ def _packets(parts: list[Part], start: datetime, end: datetime):
     pending: list = []  # from the latest keyframe, until the range starts
     started = False
     for part in parts:
-        with av.open(str(part.path)) as c:
+        with open_input(str(part.path)) as c:
             stream = c.streams.video[0]
             base = (part.start - origin).total_seconds()
             for packet in c.demux(stream):
@@ -94,7 +96,7 @@ def _packets(parts: list[Part], start: datetime, end: datetime):
 
 def _remux(parts: list[Part], start: datetime, end: datetime, tmp: Path) -> tuple[datetime, float]:
     with (
-        av.open(str(parts[0].path)) as template,
+        open_input(str(parts[0].path)) as template,
         av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out,
     ):
         ostream = out.add_stream_from_template(template.streams.video[0])

@@ -31,6 +31,7 @@ from pathlib import Path
 import av
 
 from gwanje.domain import Segment
+from gwanje.video.opening import open_input
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +260,7 @@ def probe(volume: Path, rel: str, camera_id: str) -> Segment | None:
     if start is None:
         return None
     try:
-        with av.open(str(path)) as c:
+        with open_input(str(path)) as c:
             stream = c.streams.video[0]
             duration = c.duration / 1e6 if c.duration else float(stream.duration * stream.time_base)
             codec = stream.codec_context.name

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import av
 
 from gwanje.domain import CameraState, CameraStatus, Frame
+from gwanje.video.opening import open_input
 
 if TYPE_CHECKING:
     from gwanje.video.recorder import Recorder
@@ -160,7 +161,7 @@ class VideoSource:
         fmt = "mpjpeg" if lower.startswith(("http://", "https://")) and _looks_mjpeg(lower) else None
         started = time.monotonic()
         try:
-            container = av.open(
+            container = open_input(
                 self.url,
                 format=fmt,
                 options=options,

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import av
 
+from gwanje.video.opening import open_input
+
 
 def codec_of(path: Path) -> str:
-    with av.open(str(path)) as c:
+    with open_input(str(path)) as c:
         return c.streams.video[0].codec_context.name
 
 
@@ -26,7 +28,7 @@ def h264_copy(
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(dst.name + ".part")
     with (
-        av.open(str(src)) as inp,
+        open_input(str(src)) as inp,
         av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out,
     ):
         stream = inp.streams.video[0]
