@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from gwanje.center.core import Center
+from gwanje.center.weather import WeatherService
 from gwanje.config import OperatorConfig
 from gwanje.domain import CameraStatus
 from gwanje.store import alerts as alert_repo
@@ -55,7 +56,7 @@ class TriageService:
         self._open_at = 0.0  # when they were last read from the store (once a minute, to self-heal)
         self.lock = threading.Lock()
         self.last_ms = 0.0
-        self.weather: Any = None  # the center's WeatherService: camera → (weight, caption, since)
+        self.weather: WeatherService | None = None  # camera → (weight, caption, since) of weather rules
 
     # -- inputs ------------------------------------------------------------------------------
     def cameras_changed(self) -> None:

@@ -19,7 +19,7 @@ from gwanje.config import SiteConfig, StationConfig
 from gwanje.store import cameras as camera_repo
 from gwanje.store.db import Database
 from gwanje.weather.client import KmaClient, Unreachable
-from gwanje.weather.grid import Cell, to_cell
+from gwanje.weather.grid import Cell, inside, to_cell
 from gwanje.weather.kma import KST, KmaError, Observation, observation, observation_base, parse
 from gwanje.weather.rules import raises
 
@@ -48,7 +48,6 @@ def read_stations(path: Path) -> list[StationConfig]:
 class WeatherService:
     def __init__(self, site: SiteConfig, *, transport: Any = None) -> None:
         self.cfg = site.weather
-        self.site = site
         self.lock = threading.Lock()
         self.places = self._places()
         self.camera_cells: dict[str, Cell] = {}
@@ -94,8 +93,9 @@ class WeatherService:
         cells, tags = {}, {}
         for cam_id, loc in cameras:
             lat, lon = loc.get("lat"), loc.get("lon")
-            if lat is not None and lon is not None and 32 <= lat <= 39.5 and 124 <= lon <= 132:
-                cells[cam_id] = to_cell(lat, lon)
+            cell = _cell(lat, lon) if lat is not None and lon is not None else None
+            if cell is not None:
+                cells[cam_id] = cell
             tags[cam_id] = list(loc.get("tags") or [])
         with self.lock:
             self.camera_cells, self.tags = cells, tags
@@ -230,6 +230,15 @@ class WeatherService:
             return {}
         with self.lock:
             return self._raises()
+
+
+def _cell(lat: float, lon: float) -> Cell | None:
+    """The grid cell of a camera, or None outside KMA's grid (a camera abroad, a test position)."""
+    try:
+        cell = to_cell(lat, lon)
+    except ValueError:
+        return None
+    return cell if inside(cell) else None
 
 
 def _iso(value: datetime | None) -> str | None:

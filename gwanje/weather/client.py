@@ -4,6 +4,7 @@ and every failure turned into :class:`KmaError` or :class:`Unreachable` (never a
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime
 
@@ -11,6 +12,8 @@ import httpx
 
 from gwanje.weather.grid import Cell
 from gwanje.weather.kma import KmaError, Observation, forecast_base, observation, observation_base, parse
+
+log = logging.getLogger(__name__)
 
 
 class Unreachable(Exception):
@@ -69,6 +72,7 @@ class KmaClient:
         items = parse(self._get("getUltraSrtNcst", cell, observation_base(now)))
         try:
             forecast = parse(self._get("getUltraSrtFcst", cell, forecast_base(now)))
-        except (KmaError, Unreachable):
+        except (KmaError, Unreachable) as exc:
+            log.warning("KMA forecast for cell %s not read (the sky stays unknown): %s", cell, exc)
             forecast = None
         return observation(items, forecast)

@@ -67,14 +67,15 @@ class Observation:
     def word(self) -> str | None:
         """What the KMA widget says: the precipitation type when it rains or snows, else the sky
         (from the forecast); with no forecast at hand, only that nothing falls."""
-        if self.pty:
-            return PTY_WORDS.get(self.pty)
-        return SKY_WORDS.get(self.sky, "강수 없음") if self.sky is not None else "강수 없음"
+        return self._word(PTY_WORDS, SKY_WORDS, "강수 없음")
 
     def word_en(self) -> str | None:
+        return self._word(PTY_EN, SKY_EN, "no precipitation")
+
+    def _word(self, pty_words: dict[int, str], sky_words: dict[int, str], dry: str) -> str | None:
         if self.pty:
-            return PTY_EN.get(self.pty)
-        return SKY_EN.get(self.sky, "no precipitation") if self.sky is not None else "no precipitation"
+            return pty_words.get(self.pty)
+        return sky_words.get(self.sky, dry) if self.sky is not None else dry
 
 
 def _number(raw: object) -> float | None:

@@ -141,12 +141,10 @@ def implied_codes(route: APIRoute, method: str) -> set[int]:
             codes.add(403)
     if route.param_convertors:
         codes.add(404)
-    if method in BODY_METHODS:
-        codes |= {400, 413}
-    if route.dependant.path_params or route.dependant.query_params or route.body_field is not None:
+    if method in BODY_METHODS:  # the body limit and the input checks look at any body sent
+        codes |= {400, 413, 422}
+    if route.dependant.path_params or route.dependant.query_params:
         codes.add(422)
-    if method in BODY_METHODS:
-        codes.add(422)  # the body limit and the input checks look at any body sent
     return codes
 
 

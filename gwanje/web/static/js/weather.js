@@ -35,14 +35,14 @@ export function shownStations(w) {
   return preset === "kma94" || !own.length ? w.stations.filter((s) => s.preset !== "site" || !own.length) : own;
 }
 
-export async function renderWeather(onChange) {
+export async function renderWeather() {
   const box = $("#weather-panel");
   let w;
   try { w = await api("/api/weather"); } catch (e) { box.replaceChildren(h("p", { class: "error" }, e.message)); return null; }
   if (w.state === "off") { box.hidden = true; return null; }
   box.hidden = false;
   const hasPreset = w.stations.some((s) => s.preset === "stations_file") && w.stations.some((s) => s.preset === "site");
-  const picker = hasPreset ? h("select", { id: "weather-preset", "aria-label": t("wx.preset"), onchange: (e) => { preset = e.target.value; renderWeather(onChange); } },
+  const picker = hasPreset ? h("select", { id: "weather-preset", "aria-label": t("wx.preset"), onchange: (e) => { preset = e.target.value; renderWeather(); } },
     h("option", { value: "site", selected: preset === "site" }, t("wx.site")), h("option", { value: "kma94", selected: preset === "kma94" }, t("wx.kma94"))) : null;
   const rows = shownStations(w).map((s) => h("li", { class: "wx-station", title: details(s), "data-station": s.name },
     h("span", { class: "wx-name" }, s.name),
@@ -56,6 +56,5 @@ export async function renderWeather(onChange) {
     rows.length ? h("ul", { class: "wx-list" }, ...rows) : h("p", { class: "muted" }, t("wx.no_places")),
     raised,
     h("p", { class: "wx-credit" }, w.credit)].filter(Boolean));
-  if (onChange) onChange(w);
   return w;
 }
