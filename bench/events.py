@@ -38,15 +38,18 @@ def main(names: list[str]) -> None:
         raise SystemExit(f"unknown check(s) {unknown}; known: {', '.join(CHECKS)}")
     t0 = time.time()
     store = RESULTS / "events.json"
-    rows: dict[str, list[str]] = json.loads(store.read_text()) if store.exists() else {}
+    mine: dict[str, list[str]] = {}
     for name in names or CHECKS:
         module = importlib.import_module(name)
         c0 = time.time()
         summaries: list[Summary] = (
             module.main([]) if name in ("zone_events", "crowd_density") else module.main()
         )
-        rows[name] = [s.row() for s in summaries]
+        mine[name] = [s.row() for s in summaries]
         print(f"{name}: {time.time() - c0:.0f} s", flush=True)
+    # read only now: another run of some checks may have finished meanwhile
+    rows: dict[str, list[str]] = json.loads(store.read_text()) if store.exists() else {}
+    rows.update(mine)
     store.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
     command = " ".join(["`.venv/bin/python bench/events.py", *names]) + "`"
     lines = [

@@ -72,7 +72,13 @@ class CrowdRules:
         self.last_count = 0
         self.model = CountModel.load(zone.count_model) if zone.count_model is not None else None
         self._regressed: float | None = None
-        self.density = density if self.model is None else None
+        self._pending: tuple[np.ndarray, np.ndarray] | None = None  # grey, people for the model
+        if self.model is not None and self.model.uses_density and density is None:
+            raise ValueError(
+                f"zone {zone.name!r}: its count model was fitted with the density network's count, "
+                "but the camera has no density network (crowd.method, `gwanje models train-crowd`)"
+            )
+        self.density = density if self.model is None or self.model.uses_density else None
         self.method = "regression" if self.model else "density" if self.density else "detections"
         self._image: np.ndarray | None = None
         self._shares: np.ndarray | None = None
@@ -87,8 +93,7 @@ class CrowdRules:
             return
         grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
         keep = class_mask(detections, self.zone.classes)
-        people = np.column_stack([detections.xyxy[keep], detections.confidence[keep]])
-        self._regressed = self.model.count(grey, people)
+        self._pending = grey, np.column_stack([detections.xyxy[keep], detections.confidence[keep]])
 
     def thresholds(self) -> list[float]:
         return [self.config.caution, self.config.warning, self.config.danger]
@@ -96,14 +101,15 @@ class CrowdRules:
     def update(self, detections: sv.Detections, t: float) -> list[RuleHit]:
         people = detections.xyxy[class_mask(detections, self.zone.classes)]
         count, _, raw = density(self.plane, self.zone.polygon, people)
+        if self.model is not None and self._pending is not None:
+            grey, boxes = self._pending
+            net = self._network_count(t) if self.model.uses_density else None
+            self._regressed, self._pending = self.model.count(grey, boxes, net), None
         if self._regressed is not None:
             count = round(self._regressed)
             raw = self._regressed / self.area_m2
         elif self.density is not None and self._image is not None:
-            cells = self.density.at(self._image, t)
-            if self._shares is None or self._shares.shape != cells.shape:
-                self._shares = polygon_shares(self.zone.polygon, self._image.shape[:2])
-            estimate = float((cells * self._shares).sum())
+            estimate = self._network_count(t)
             count, raw = round(estimate), estimate / self.area_m2
         self._samples.append((t, raw))
         while self._samples and t - self._samples[0][0] > self.config.window_s:
@@ -114,6 +120,14 @@ class CrowdRules:
         while self._smoothed and t - self._smoothed[0][0] > self.config.trend_window_s:
             self._smoothed.popleft()
         return self._levels(d, count, t) + self._rising(d, count, t)
+
+    def _network_count(self, t: float) -> float:
+        """The density network's count in the zone on the latest frame."""
+        assert self.density is not None and self._image is not None
+        cells = self.density.at(self._image, t)
+        if self._shares is None or self._shares.shape != cells.shape:
+            self._shares = polygon_shares(self.zone.polygon, self._image.shape[:2])
+        return float((cells * self._shares).sum())
 
     def _levels(self, d: float, count: int, t: float) -> list[RuleHit]:
         th = self.thresholds()

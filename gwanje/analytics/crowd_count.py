@@ -4,8 +4,10 @@ In a dense crowd the detector sees the front row and a few heads; the rest hide 
 The count is then regressed, per camera, from cues that grow with the crowd (after Chen et al.,
 BMVC 2012): detector counts at several scores, the foreground area against an empty-scene
 reference, and edge pixels, each weighted by a perspective map so a far person counts as much as a
-near one. A site fits the model once on frames with known counts (``fit_count_model``, as
-``bench/mall_count.py`` does) and stores it in a ``.npz`` file named by the zone's ``count_model``.
+near one. Where the camera has the crowd density network, its count in the zone can be one more
+input (``densities``): the general network, refined on the camera's own frames. A site fits the model
+once on frames with known counts (``fit_count_model``, as ``bench/mall_count.py`` does) and stores it
+in a ``.npz`` file named by the zone's ``count_model``.
 
 The reference background is the median of the fitting frames (people move; the floor stays), so a
 lasting change of light or furniture needs a new fit. Perspective weights are the ground area of
@@ -30,6 +32,7 @@ FEATURES = [f"{kind}_{s}" for s in SCORES for kind in ("n", "conf")] + [
     "fg_edges_weighted",
     "edges_weighted",
 ]
+DENSITY = "density_net"  # the density network's count in the zone, where the fit used it
 DIFF = 25  # grey-level change from the reference that is foreground
 _OPEN = np.ones((3, 3), np.uint8)
 
@@ -92,14 +95,25 @@ class CountModel:
     weights: np.ndarray  # perspective map, float32
     mask: np.ndarray  # the zone, bool
     alpha: float
+    uses_density: bool = False  # fitted with the density network's count as one more input
 
-    def count(self, grey: np.ndarray, people: np.ndarray) -> float:
+    @property
+    def features(self) -> list[str]:
+        return FEATURES + [DENSITY] if self.uses_density else FEATURES
+
+    def count(self, grey: np.ndarray, people: np.ndarray, density: float | None = None) -> float:
+        """People in the zone; ``density`` is the network's count there, needed by a model
+        fitted with it."""
         if grey.shape != self.background.shape:
             raise ValueError(
                 f"frame is {grey.shape[1]}x{grey.shape[0]} but the count model was fitted on "
                 f"{self.background.shape[1]}x{self.background.shape[0]}"
             )
         x = frame_features(grey, people, self.mask, self.weights, self.background)
+        if self.uses_density:
+            if density is None:
+                raise ValueError("this count model was fitted with the density network's count")
+            x = np.append(x, density)
         return max(0.0, float(((x - self.mean) / self.scale) @ self.coef + self.intercept))
 
     def save(self, path: Path) -> None:
@@ -113,14 +127,15 @@ class CountModel:
             weights=self.weights.astype(np.float32),
             mask=self.mask,
             alpha=self.alpha,
-            features=np.asarray(FEATURES),
+            features=np.asarray(self.features),
         )
 
     @classmethod
     def load(cls, path: Path) -> CountModel:
         try:
             with np.load(path) as z:
-                if list(z["features"]) != FEATURES:
+                features = list(z["features"])
+                if features not in (FEATURES, FEATURES + [DENSITY]):
                     raise ValueError("it was made with other features; fit it again")
                 return cls(
                     z["coef"],
@@ -131,6 +146,7 @@ class CountModel:
                     z["weights"],
                     z["mask"].astype(bool),
                     float(z["alpha"]),
+                    features[-1] == DENSITY,
                 )
         except (OSError, KeyError, ValueError) as exc:
             raise ValueError(f"count model {path}: {exc}") from None
@@ -149,11 +165,15 @@ def fit_count_model(
     polygon: list[tuple[float, float]],
     weights: np.ndarray | None = None,
     folds: int = 5,
+    densities: np.ndarray | None = None,
 ) -> CountModel:
     """Fit on frames with known counts; the ridge penalty is chosen by cross-validation over
-    contiguous blocks (neighbouring frames look alike, so random folds would flatter it)."""
+    contiguous blocks (neighbouring frames look alike, so random folds would flatter it).
+    ``densities``: the density network's count in the zone on each frame, as one more input."""
     if len(greys) != len(people) or len(greys) != len(counts) or len(greys) < 2 * folds:
         raise ValueError(f"need as many frames, detections and counts, at least {2 * folds}")
+    if densities is not None and len(densities) != len(greys):
+        raise ValueError("need a density network count for every frame")
     shape = greys[0].shape
     mask = zone_mask(shape, polygon)
     weights = np.ones(shape, np.float32) if weights is None else np.asarray(weights, np.float32)
@@ -161,6 +181,8 @@ def fit_count_model(
     x = np.stack(
         [frame_features(g, p, mask, weights, background) for g, p in zip(greys, people, strict=True)]
     )
+    if densities is not None:
+        x = np.column_stack([x, np.asarray(densities, np.float64)])
     y = np.asarray(counts, np.float64)
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
     z = (x - mean) / scale
@@ -176,4 +198,4 @@ def fit_count_model(
             best = (err, float(alpha))
     assert best is not None
     coef, icpt = _ridge(z, y, best[1])
-    return CountModel(coef, icpt, mean, scale, background, weights, mask, best[1])
+    return CountModel(coef, icpt, mean, scale, background, weights, mask, best[1], densities is not None)

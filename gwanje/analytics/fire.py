@@ -21,13 +21,14 @@ import supervision as sv
 from gwanje.analytics.hits import RuleHit, new_event_id
 from gwanje.config import FireConfig
 from gwanje.domain import EventType, Severity
+from gwanje.vision.colour import SceneColour
 from gwanje.vision.shrink import shrink
 
 Box = tuple[float, float, float, float]
 
 
 def flame_colour(image: np.ndarray, config: FireConfig) -> np.ndarray:
-    b, g, r = (image[..., i].astype(np.int16) for i in range(3))
+    b, g, r = (image[..., i].astype(np.float32) for i in range(3))
     return (r >= config.min_red) & (r >= g) & (g > b) & (r - b >= config.min_red_minus_blue)
 
 
@@ -38,13 +39,17 @@ class FireDetector:
         self.config = config
         self._history: deque[tuple[float, np.ndarray, np.ndarray]] = deque()  # (t, lit, grey)
         self._lit_count = np.zeros((0, 0), np.int32)  # per pixel: frames of the history it is lit in
+        self.scene = SceneColour(config.settle_s) if config.relative_colour else None
 
     def update(self, image: np.ndarray, t: float) -> list[tuple[Box, float]]:
         """(box in the frame's pixels, brightness change while lit) per flame region."""
         c = self.config
         small, scale = shrink(image, c.width)
+        if self.scene is not None:
+            # a 3x3 mean first: the correction may multiply colour fourfold, and pixel noise with it
+            small = self.scene.normalise(cv2.blur(small, (3, 3)), t)
         lit = flame_colour(small, c)
-        grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
+        grey = cv2.cvtColor(small.astype(np.float32), cv2.COLOR_BGR2GRAY)
         if self._history and self._history[-1][1].shape != lit.shape:
             self._history.clear()
         if not self._history:

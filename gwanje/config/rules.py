@@ -125,6 +125,12 @@ class FireConfig(Strict):
 
     enabled: bool = True
     width: int = Field(320, ge=64, le=1920, description="Width the frame is shrunk to for the fire test")
+    relative_colour: bool = Field(
+        True,
+        description="Judge flame colour on the picture brought to neutral white balance, full brightness "
+        "and normal colourfulness (gwanje.vision.colour), so a colour cast or a grey picture does not hide a fire",
+    )
+    settle_s: float = Field(5.0, gt=0, description="How slowly those corrections follow the scene (seconds)")
     min_red: int = Field(170, ge=0, le=255, description="Flame pixels are at least this red")
     min_red_minus_blue: int = Field(80, ge=0, le=255)
     window_s: float = Field(3.0, gt=0, description="Seconds of history a flame region is judged on")

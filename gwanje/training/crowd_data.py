@@ -18,9 +18,14 @@ import numpy as np
 import torch
 
 from gwanje.training.crowd_net import Backbone
-from gwanje.vision.density import STRIDE, cell_shares, padded
+from gwanje.vision.density import MULTIPLE, STRIDE, cell_shares, padded
 
 SIGMA_PX = 4.0  # each head is a Gaussian this wide (pixels) before summing into cells
+# Internet crowd pictures come at every scale; a camera sees its people at one. Each ShanghaiTech
+# picture is therefore also seen shrunk and enlarged, so the head learns people of many sizes
+# (trained at scale 1 alone, it counted a third of Mall's people; with these, two thirds to four
+# fifths: bench/results/crowd_density.md). A camera's own frames stay at the camera's scale.
+PICTURE_SCALES = (0.5, 0.7, 1.0, 1.4)
 
 
 @dataclass
@@ -32,6 +37,7 @@ class CrowdImage:
     path: Path
     points: np.ndarray  # (N, 2) x y pixels
     roi: np.ndarray | None = None
+    scales: tuple[float, ...] = (1.0,)  # each a training sample of the picture resized by it
 
     @property
     def count(self) -> int:
@@ -47,6 +53,7 @@ class Sample:
     f16: torch.Tensor  # (256, H/16, W/16) float16
     target: torch.Tensor  # (H/8, W/8) people per cell
     roi: torch.Tensor  # (H/8, W/8) share of each cell inside the ROI
+    scale: float = 1.0  # the picture was resized by this
 
 
 def shanghaitech_a(root: Path) -> list[CrowdImage]:
@@ -61,7 +68,7 @@ def shanghaitech_a(root: Path) -> list[CrowdImage]:
         info = sio.loadmat(truth / f"GT_{path.stem}.mat")["image_info"][0, 0][0, 0]
         # each internet picture is its own scene
         points = np.asarray(info[0], np.float32).reshape(-1, 2)
-        out.append(CrowdImage(path.stem, "shanghaitech_a", path, points))
+        out.append(CrowdImage(path.stem, "shanghaitech_a", path, points, scales=PICTURE_SCALES))
     if not out:
         raise ValueError(f"{images}: no IMG_n.jpg images")
     return out
@@ -143,7 +150,8 @@ def prepare(
     backbone: Backbone | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> list[Sample]:
-    """Read each picture once, run the frozen backbone on it and keep features and targets."""
+    """Read each picture once, run the frozen backbone on it at each of its scales and keep
+    features and targets (one sample per picture and scale)."""
     backbone = backbone or Backbone().eval()
     samples = []
     with torch.no_grad():
@@ -151,18 +159,36 @@ def prepare(
             bgr = cv2.imread(str(item.path), cv2.IMREAD_COLOR)
             if bgr is None:
                 raise ValueError(f"cannot read {item.path}")
-            x = to_tensor(bgr)
-            shape = (x.shape[2], x.shape[3])
-            f8, f16 = backbone(x)
-            samples.append(
-                Sample(
-                    item,
-                    f8[0].half(),
-                    f16[0].half(),
-                    torch.from_numpy(density_cells(item.points, shape)),
-                    torch.from_numpy(cell_shares(item.roi, bgr.shape[:2])),
+            for scale in item.scales:
+                picture, points, roi = resized(bgr, item.points, item.roi, scale)
+                x = to_tensor(picture)
+                shape = (x.shape[2], x.shape[3])
+                f8, f16 = backbone(x)
+                samples.append(
+                    Sample(
+                        item,
+                        f8[0].half(),
+                        f16[0].half(),
+                        torch.from_numpy(density_cells(points, shape)),
+                        torch.from_numpy(cell_shares(roi, picture.shape[:2])),
+                        scale,
+                    )
                 )
-            )
             if on_progress:
                 on_progress(i)
     return samples
+
+
+def resized(
+    bgr: np.ndarray, points: np.ndarray, roi: np.ndarray | None, scale: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The picture, its head points and its ROI resized by ``scale`` (sides at least 16 pixels)."""
+    if scale == 1.0:
+        return bgr, points, roi
+    h, w = bgr.shape[:2]
+    nh, nw = max(MULTIPLE, round(h * scale)), max(MULTIPLE, round(w * scale))
+    smaller = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    picture = cv2.resize(bgr, (nw, nh), interpolation=smaller)
+    if roi is not None:
+        roi = cv2.resize(roi.astype(np.uint8), (nw, nh), interpolation=cv2.INTER_NEAREST).astype(bool)
+    return picture, points * np.float32([nw / w, nh / h]), roi

@@ -88,3 +88,50 @@ def test_perspective_weights_grow_with_distance():
     w = perspective_from_ground(plane, (480, 640))
     assert w[120, 320] > 3 * w[460, 320]
     assert np.median(w) == pytest.approx(1.0, rel=0.05)
+
+
+class _FixedNetwork:
+    """Stands in for the density network: people spread evenly over the picture's 8x8 cells."""
+
+    def __init__(self, people: float) -> None:
+        self.people = people
+
+    def density(self, image: np.ndarray) -> np.ndarray:
+        rows, cols = image.shape[0] // 8, image.shape[1] // 8
+        return np.full((rows, cols), self.people / (rows * cols), np.float32)
+
+
+def test_a_count_model_can_be_refined_by_the_density_network(mall, tmp_path: Path):
+    """Fitted with the network's count as one more input, the model follows it; it is saved as
+    such, refuses to count without it, and a zone whose camera has no network says so."""
+    from gwanje.analytics.crowd import DensityMaps
+
+    greys, counts = mall
+    train = [i for i in greys if i < 800]
+    zone = [(0, 0), (639, 0), (639, 479), (0, 479)]
+    noise = np.random.default_rng(0).normal(0, 0.5, len(train))
+    model = fit_count_model(
+        [greys[i] for i in train], [NO_PEOPLE] * len(train), counts[train], zone, densities=counts[train] + noise
+    )
+    assert model.uses_density
+    model.save(tmp_path / "m.npz")
+    again = CountModel.load(tmp_path / "m.npz")
+    assert again.uses_density and again.features[-1] == "density_net"
+    g = greys[992]
+    assert again.count(g, NO_PEOPLE, 20.0) < again.count(g, NO_PEOPLE, 40.0) - 10
+    with pytest.raises(ValueError, match="density network"):
+        again.count(g, NO_PEOPLE)
+
+    plane = GroundPlane.from_points(
+        [(0, 0), (640, 0), (640, 480), (0, 480)], [(0, 0), (8, 0), (8, 6), (0, 6)]
+    )
+    cfg = ZoneConfig(name="mall", polygon=zone, rules=["crowd"], count_model=tmp_path / "m.npz")
+    with pytest.raises(ValueError, match="no density network"):
+        CrowdRules(cfg, CrowdConfig(), plane)
+    for people in (15.0, 45.0):
+        rules = CrowdRules(cfg, CrowdConfig(), plane, DensityMaps(_FixedNetwork(people), 1.0))
+        assert rules.method == "regression"
+        empty = sv.Detections.empty()
+        rules.observe(cv2.cvtColor(g, cv2.COLOR_GRAY2BGR), empty)
+        rules.update(empty, 0.0)
+        assert abs(rules.last_count - people) < 6, (people, rules.last_count)

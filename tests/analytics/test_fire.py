@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import supervision as sv
 
@@ -7,8 +8,8 @@ from gwanje.config import FireConfig
 EMPTY = sv.Detections.empty()
 
 
-def play(frames, dt=0.2):
-    rule, hits = FireRules(FireConfig()), []
+def play(frames, dt=0.2, config=None):
+    rule, hits = FireRules(config or FireConfig()), []
     for i, image in enumerate(frames):
         rule.observe(image, None)
         hits += rule.update(EMPTY, i * dt)
@@ -56,3 +57,48 @@ def test_real_fire_footage_alarms(shared):
         )
     ]
     assert [h.phase for h in play(frames)] == ["start"]
+
+
+def _house6(shared, n=30):
+    from gwanje.video.source import VideoSource
+
+    source = VideoSource("h", str(shared("fire_furg") / "house6.mp4"), analysis_fps=5)
+    return [f.image for _, f in zip(range(n), source.frames(), strict=False)]
+
+
+def _faded_purple(image):
+    """A camera whose white balance casts the picture purple and whose colours are faint."""
+    img = image.astype(np.float32) * np.float32([1.35, 0.75, 1.0])
+    grey = img.mean(axis=2, keepdims=True)
+    return np.clip(grey + 0.5 * (img - grey), 0, 255).astype(np.uint8)
+
+
+def test_real_fire_through_a_colour_cast_alarms_only_with_the_scene_relative_colour(shared):
+    """house6 cast purple and faded: no pixel passes the fixed flame-colour test, so the rule
+    without the correction stays silent; brought back to neutral, the fire alarms."""
+    frames = [_faded_purple(f) for f in _house6(shared)]
+    assert play(frames, config=FireConfig(relative_colour=False)) == []
+    assert [h.phase for h in play(frames)] == ["start"]
+
+
+def test_scene_colour_undoes_a_cast_slowly_and_never_paints_a_grey_picture():
+    from gwanje.vision.colour import SceneColour
+
+    rng = np.random.default_rng(1)
+    scene = rng.integers(60, 200, (120, 160, 1)).repeat(3, axis=2).astype(np.uint8)  # grey
+    scene = np.clip(scene + rng.normal(0, 2, scene.shape), 0, 255).astype(np.uint8)
+    grey = SceneColour()
+    out = grey.normalise(cv2.blur(scene, (3, 3)), 0.0)  # as the fire rule gives it
+    assert np.abs(out[..., 2] - out[..., 0]).max() < 40  # noise stays noise
+    # a cast appears: the gains move toward it over seconds, not at once
+    colour = SceneColour()
+    colour.normalise(scene, 0.0)
+    cast = np.clip(scene * np.float32([1.4, 1.0, 0.7]), 0, 255).astype(np.uint8)
+    colour.normalise(cast, 1.0)
+    first = colour.gains
+    assert first is not None and 0.8 < first.channels[0] / first.channels[2] < 0.95
+    for t in range(2, 40):
+        out = colour.normalise(cast, float(t))
+    settled = colour.gains
+    assert settled is not None and settled.channels[0] / settled.channels[2] < 0.6
+    assert abs(float(out[..., 0].mean()) - float(out[..., 2].mean())) < 6  # neutral again

@@ -41,6 +41,29 @@ def test_cell_shares_follow_the_mask_and_pad_to_sixteen():
     assert half[:2, :2].min() == 1.0 and half[:, 3:].max() == 0.0
 
 
+def test_each_scale_of_a_picture_is_a_sample_with_its_heads_moved(tmp_path):
+    """A picture with scales (0.5, 1.0, 1.4) gives three samples; the heads follow the resize, so
+    each sample's target still holds every head, where the resized picture shows it; the ROI too."""
+    img = np.full((96, 128, 3), 40, np.uint8)
+    pts = np.array([[20, 30], [100, 70], [64, 10]], np.float32)
+    cv2.imwrite(str(tmp_path / "p.png"), img)
+    roi = np.zeros((96, 128), bool)
+    roi[:, :64] = True
+    item = CrowdImage("p", "synthetic", tmp_path / "p.png", pts, roi, scales=(0.5, 1.0, 1.4))
+    small, same, large = prepare([item])
+    assert [s.target.shape for s in (small, same, large)] == [(6, 8), (12, 16), (18, 24)]  # 134x179 padded to 144x192
+    for s in (small, same, large):
+        assert float(s.target.sum()) == pytest.approx(3.0, abs=1e-3)
+        assert s.image is item
+    # the head at (100, 70) lands in the cell that holds it at each scale
+    for s, k in ((small, 0.5), (large, 1.4)):
+        row, col = int(70 * k) // 8, int(100 * k) // 8
+        assert float(s.target[row - 1 : row + 2, col - 1 : col + 2].sum()) > 0.9
+    # the ROI (left half) resized with the picture: left cells in, right cells out
+    assert [s.scale for s in (small, same, large)] == [0.5, 1.0, 1.4]
+    assert float(large.roi[:16, 0].min()) == 1.0 and float(large.roi[:, 12:].max()) == 0.0
+
+
 def test_head_learns_where_people_are_on_a_synthetic_scene(tmp_path):
     """Bright blobs as people on a dark floor: after a short training the head counts them on
     pictures it did not see, and the exported file agrees with PyTorch."""

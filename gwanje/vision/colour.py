@@ -1,0 +1,103 @@
+"""A camera's picture brought to a neutral colour, a full brightness range and a normal colourfulness,
+so colour tests with fixed thresholds (the fire rule's flame colour) mean the same on every camera.
+
+Cameras differ: a white balance set for daylight casts a sodium-lit street orange and a fluorescent
+room green, a fisheye or a smoky room comes out nearly grey, a night picture never gets bright.
+Three gains are estimated from the picture itself, once every ``every_s`` seconds on every second
+pixel, and followed slowly (a time constant of ``settle_s``; a scene's light changes over minutes, a
+flame in seconds); every frame only has them applied:
+
+- **white balance**, per channel, grey world: the mean of each channel over the pixels that are
+  neither clipped nor black is taken to be grey (higher Minkowski powers, "shades of grey", let a
+  bright flame steer the balance and hid FURG house6's own fire for 15 s);
+- **brightness**, one gain that takes the picture's 99.5th percentile of its brightest channel to
+  ``bright_level`` (never below 1: an overexposed picture is not darkened);
+- **colourfulness**, one gain on each pixel's distance from its grey that takes the picture's 99th
+  percentile of red minus blue (after the two above) to ``chroma_level`` (never below 1).
+
+Each gain is capped at ``max_gain``: a grey scene is not painted, only a faint one is restored.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+MINKOWSKI_P = 1.0  # grey world: a flame, small and bright, does not steer it as higher powers let it
+CHROMA_PERCENTILE = 99.9
+SAMPLE_STEP = 2  # statistics from every second pixel of every second row
+
+
+@dataclass(frozen=True)
+class Gains:
+    channels: np.ndarray  # (3,) B G R white-balance gains
+    brightness: float
+    chroma: float
+
+
+class SceneColour:
+    """``normalise(small, t)``: the picture with the camera's current gains applied (float32 BGR)."""
+
+    def __init__(
+        self,
+        settle_s: float = 5.0,
+        max_gain: float = 2.5,
+        bright_level: float = 240.0,
+        chroma_level: float = 120.0,
+        max_chroma_gain: float = 4.0,
+        every_s: float = 1.0,
+    ) -> None:
+        self.every_s = every_s
+        self.settle_s, self.max_gain, self.max_chroma_gain = settle_s, max_gain, max_chroma_gain
+        self.bright_level, self.chroma_level = bright_level, chroma_level
+        self._gains: Gains | None = None
+        self._t: float | None = None
+
+    @property
+    def gains(self) -> Gains | None:
+        return self._gains
+
+    def normalise(self, image: np.ndarray, t: float) -> np.ndarray:
+        if self._gains is None or self._t is None or not 0 <= t - self._t < self.every_s:
+            self._estimate(image[::SAMPLE_STEP, ::SAMPLE_STEP].reshape(-1, 3).astype(np.float32), t)
+        g = self._gains
+        assert g is not None
+        lit = image.astype(np.float32) * (g.channels * g.brightness)
+        grey = lit.mean(axis=2, keepdims=True)
+        return np.clip(grey + (lit - grey) * g.chroma, 0, 255, out=lit)
+
+    def _estimate(self, pixels: np.ndarray, t: float) -> None:
+        """Follow the gains toward this picture's own (a sample of its pixels)."""
+        old, last = self._gains, self._t
+        mix = 1.0 if old is None or last is None or t < last else 1.0 - math.exp(-(t - last) / self.settle_s)
+
+        def follow(before, now):
+            return now if old is None else before + mix * (now - before)
+
+        channels = follow(old.channels if old else None, self._balance(pixels))
+        balanced = pixels * channels
+        top = float(np.percentile(balanced.max(axis=1), 99.5))
+        brightness = follow(old.brightness if old else None, self._limited(self.bright_level / max(top, 1.0)))
+        lit = balanced * brightness
+        spread = float(np.percentile(lit[:, 2] - lit[:, 0], CHROMA_PERCENTILE))
+        chroma = follow(
+            old.chroma if old else None,
+            self._limited(self.chroma_level / max(spread, 1.0), self.max_chroma_gain),
+        )
+        self._gains, self._t = Gains(np.asarray(channels, np.float32), float(brightness), float(chroma)), t
+
+    def _balance(self, pixels: np.ndarray) -> np.ndarray:
+        """This picture's white-balance gains: each channel's Minkowski mean over the pixels that
+        are neither clipped nor black made equal to their average."""
+        brightest = pixels.max(axis=1)
+        usable = pixels[(brightest < 250) & (brightest > 5)]
+        if len(usable) < 16:
+            return np.ones(3, np.float32)
+        means = (usable**MINKOWSKI_P).mean(axis=0) ** (1 / MINKOWSKI_P)
+        gains = means.mean() / np.maximum(means, 1.0)
+        return np.clip(gains, 1 / self.max_gain, self.max_gain).astype(np.float32)
+
+    def _limited(self, gain: float, cap: float | None = None) -> float:
+        return float(min(max(gain, 1.0), self.max_gain if cap is None else cap))
