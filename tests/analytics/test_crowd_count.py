@@ -111,7 +111,11 @@ def test_a_count_model_can_be_refined_by_the_density_network(mall, tmp_path: Pat
     zone = [(0, 0), (639, 0), (639, 479), (0, 479)]
     noise = np.random.default_rng(0).normal(0, 0.5, len(train))
     model = fit_count_model(
-        [greys[i] for i in train], [NO_PEOPLE] * len(train), counts[train], zone, densities=counts[train] + noise
+        [greys[i] for i in train],
+        [NO_PEOPLE] * len(train),
+        counts[train],
+        zone,
+        densities=counts[train] + noise,
     )
     assert model.uses_density
     model.save(tmp_path / "m.npz")

@@ -51,7 +51,8 @@ def test_each_scale_of_a_picture_is_a_sample_with_its_heads_moved(tmp_path):
     roi[:, :64] = True
     item = CrowdImage("p", "synthetic", tmp_path / "p.png", pts, roi, scales=(0.5, 1.0, 1.4))
     small, same, large = prepare([item])
-    assert [s.target.shape for s in (small, same, large)] == [(6, 8), (12, 16), (18, 24)]  # 134x179 padded to 144x192
+    # 134x179 padded to 144x192 at 1.4
+    assert [s.target.shape for s in (small, same, large)] == [(6, 8), (12, 16), (18, 24)]
     for s in (small, same, large):
         assert float(s.target.sum()) == pytest.approx(3.0, abs=1e-3)
         assert s.image is item
