@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gwanje.bus import Bus
 from gwanje.center.alerting import Ingested, ingest_hits
@@ -58,6 +58,14 @@ class Health:
     updated: float = field(default_factory=time.monotonic)
 
 
+class Outbound(Protocol):
+    """A channel to other systems (gwanje.center.mqtt_out): told after the store has the facts."""
+
+    def events(self, events: list[Event], alert_of: dict[str, str]) -> None: ...
+    def alert(self, alert: dict[str, Any]) -> None: ...
+    def camera_state(self, state: CameraState) -> None: ...
+
+
 class Center:
     def __init__(self, site: SiteConfig, db: Database, bus: Bus, *, start_workers: bool = True) -> None:
         self.site, self.db, self.bus = site, db, bus
@@ -76,6 +84,7 @@ class Center:
         self.on_cameras_changed: Callable[[], None] = lambda: None  # the triage service hooks in here ...
         # (alert summaries, ids of those opened, hits that went to alerts: id, camera, rule, start)
         self.on_alerts_changed: Callable[..., None] = lambda alerts, new, hits=(): None
+        self.outbound: list[Outbound] = []  # other systems told of events, alerts, camera state
         self.recordings = Recordings(db, site.recordings_path(), site.recording)
         self.playback = Playback(db, site.recordings_path(), Path(self.settings.data_dir) / "playback")
         self.evidence = Evidence(db, site, self.playback)
@@ -114,6 +123,7 @@ class Center:
             self.health[cam.id] = Health(
                 CameraState(cam.id, CameraStatus.CONNECTING if enabled else CameraStatus.OFFLINE)
             )
+            self._tell_others("camera_state", self.health[cam.id].state)
         if self.pool is not None:
             self.recordings.volume.mkdir(parents=True, exist_ok=True)
             self.recordings.reconcile()
@@ -136,6 +146,7 @@ class Center:
         self.health[camera.id] = Health(
             CameraState(camera.id, CameraStatus.CONNECTING if enabled else CameraStatus.OFFLINE)
         )
+        self._tell_others("camera_state", self.health[camera.id].state)
         self.live.pop(camera.id, None)
         if self.pool is None:
             return
@@ -230,15 +241,28 @@ class Center:
                 summary["observed_at"] = at.isoformat() if at else None
                 summary["reraised"] = summary["id"] in result.reraised
                 self.bus.publish({"kind": kind, "data": summary})
+        self._tell_others("events", events, result.alert_of)
+        for summary in opened + changed:
+            self._tell_others("alert", summary)
         if opened or changed:
             self.counts_changed()
         return [h["id"] for h in result.hits]
 
     def alert_changed(self, alert: dict[str, Any]) -> None:
-        """An alert moved in its lifecycle or its checklist: tell triage and the consoles."""
+        """An alert moved in its lifecycle or its checklist: tell triage, the consoles and other
+        systems."""
         self.on_alerts_changed([alert], set())
         self.bus.publish({"kind": "alert_update", "data": alert})
+        self._tell_others("alert", alert)
         self.counts_changed()
+
+    def _tell_others(self, what: str, *args: Any) -> None:
+        """An outbound channel's fault is logged, never the center's."""
+        for out in self.outbound:
+            try:
+                getattr(out, what)(*args)
+            except Exception:
+                log.exception("telling %s of %s failed", type(out).__name__, what)
 
     def counts_changed(self) -> None:
         """Send the open-alert counts for the badges soon (at most every COUNTS_EVERY_S)."""
@@ -297,6 +321,7 @@ class Center:
         self.health[msg.state.camera_id] = Health(
             msg.state, msg.worker, msg.detector_ms, msg.methods, msg.recording
         )
+        self._tell_others("camera_state", msg.state)
 
     def _on_live(self, frame: LiveFrame) -> None:
         view = self.live.get(frame.camera_id)

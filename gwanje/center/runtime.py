@@ -61,6 +61,13 @@ async def running_center(
     bus = Bus()
     bus.bind(asyncio.get_running_loop())
     center = Center(site, db, bus, start_workers=start_workers)
+    mqtt = None
+    if site.exchange.mqtt.enabled:
+        from gwanje.center.mqtt_out import MqttOut  # paho only where a broker is configured
+
+        mqtt = MqttOut(site.exchange.mqtt, site.site)
+        mqtt.start()
+        center.outbound.append(mqtt)
     await asyncio.to_thread(center.start)
     triage = TriageService(center)
     weather = WeatherService(site)
@@ -87,6 +94,8 @@ async def running_center(
             task.cancel()
         weather.close()
         await asyncio.to_thread(center.stop)
+        if mqtt is not None:
+            await asyncio.to_thread(mqtt.stop)
         try:
             await asyncio.to_thread(audit_chain.checkpoint, db, center.evidence.key)
         except Exception:

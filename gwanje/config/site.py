@@ -15,6 +15,7 @@ from gwanje.config.alerts import AlertsConfig
 from gwanje.config.base import Strict
 from gwanje.config.camera import CameraConfig
 from gwanje.config.evidence import EvidenceConfig
+from gwanje.config.exchange import ExchangeConfig
 from gwanje.config.recording import RecordingSiteConfig
 from gwanje.config.server import ServerConfig
 from gwanje.config.triage import TriageConfig
@@ -35,6 +36,7 @@ class SiteConfig(Strict):
     recording: RecordingSiteConfig = RecordingSiteConfig()
     evidence: EvidenceConfig = EvidenceConfig()
     weather: WeatherConfig = WeatherConfig()
+    exchange: ExchangeConfig = ExchangeConfig()
 
     @model_validator(mode="before")
     @classmethod
