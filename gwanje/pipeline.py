@@ -69,8 +69,8 @@ class CameraPipeline:
             ZoneRules(z) for z in camera.zones if {"intrusion", "loitering"} & set(z.rules)
         ]
         self.rules += [LineRules(line) for line in camera.lines]
-        if camera.ground is not None:
-            plane = GroundPlane.from_config(camera.ground)
+        plane = GroundPlane.from_config(camera.ground) if camera.ground is not None else None
+        if plane is not None:
             crowd_zones = [z for z in camera.zones if "crowd" in z.rules]
             maps = density_maps(camera.crowd) if crowd_zones else None
             self.rules += [CrowdRules(z, camera.crowd, plane, maps) for z in crowd_zones]
@@ -84,7 +84,7 @@ class CameraPipeline:
             VehicleRules(z, camera.parking) for z in camera.zones if {"no_parking", "parking"} & set(z.rules)
         ]
         if camera.fire.enabled:
-            self.rules.append(FireRules(camera.fire))
+            self.rules.append(FireRules(camera.fire, plane))
         if camera.abandoned.enabled:
             watched = [z.polygon for z in camera.zones if "abandoned" in z.rules]
             self.rules.append(AbandonedRules(camera.abandoned, watched))

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 import supervision as sv
 
+from gwanje.analytics.ground import GroundPlane
 from gwanje.analytics.hits import RuleHit, new_event_id
 from gwanje.config import FireConfig
 from gwanje.domain import EventType, Severity
@@ -33,10 +34,13 @@ def flame_colour(image: np.ndarray, config: FireConfig) -> np.ndarray:
 
 
 class FireDetector:
-    """Flame regions of the latest frame, from a short history of lit pixels and their brightness."""
+    """Flame regions of the latest frame, from a short history of lit pixels and their brightness.
+    With the camera's ground calibration (``plane``) the smallest flame region shrinks where the
+    view is far: a flame of one size covers fewer pixels there."""
 
-    def __init__(self, config: FireConfig) -> None:
-        self.config = config
+    def __init__(self, config: FireConfig, plane: GroundPlane | None = None) -> None:
+        self.config, self.plane = config, plane
+        self._near: float | None = None  # metres per pixel at the bottom centre of the frame
         self._history: deque[tuple[float, np.ndarray, np.ndarray]] = deque()  # (t, lit, grey)
         self._lit_count = np.zeros((0, 0), np.int32)  # per pixel: frames of the history it is lit in
         self.scene = SceneColour(config.settle_s) if config.relative_colour else None
@@ -61,7 +65,8 @@ class FireDetector:
         if len(self._history) < 4 or t - self._history[0][0] < c.window_s / 2:
             return []
         steady = (self._lit_count >= c.min_presence * len(self._history)).astype(np.uint8)
-        if steady.sum() < c.min_area * steady.size:
+        lowest = c.min_area * (c.far_min_area_share if self.plane is not None else 1.0)
+        if steady.sum() < lowest * steady.size:
             return []
         # the candidate pixels' history only, not whole frames
         n, labels, stats, _ = cv2.connectedComponentsWithStats(steady)
@@ -72,13 +77,31 @@ class FireDetector:
         out = []
         for i in range(1, n):
             x, y, bw, bh, area = stats[i]
-            if area < c.min_area * steady.size:
+            if (
+                area
+                < c.min_area
+                * self._share_at((x + bw / 2) * scale, (y + bh) * scale, image.shape)
+                * steady.size
+            ):
                 continue
             inside = label == i
             change, spread = _lit_variation(lits[:, inside], greys[:, inside])
             if change >= c.min_lit_change and spread >= c.min_lit_spread:
                 out.append(((x * scale, y * scale, (x + bw) * scale, (y + bh) * scale), change))
         return out
+
+    def _share_at(self, x: float, y: float, shape: tuple[int, ...]) -> float:
+        """How much of ``min_area`` a region whose foot is at (x, y) must cover: 1 near the camera,
+        less where the ground calibration says a pixel spans more ground (never below
+        ``far_min_area_share``)."""
+        if self.plane is None:
+            return 1.0
+        if self._near is None:
+            self._near = float(self.plane.metres_per_pixel(np.array([[shape[1] / 2, shape[0] - 1]]))[0])
+        here = float(self.plane.metres_per_pixel(np.array([[x, y]]))[0])
+        if not np.isfinite(self._near) or self._near <= 0:
+            return 1.0
+        return float(np.clip((self._near / here) ** 2, self.config.far_min_area_share, 1.0))
 
 
 def _lit_variation(lit: np.ndarray, grey: np.ndarray) -> tuple[float, float]:
@@ -95,9 +118,9 @@ def _lit_variation(lit: np.ndarray, grey: np.ndarray) -> tuple[float, float]:
 
 
 class FireRules:
-    def __init__(self, config: FireConfig) -> None:
+    def __init__(self, config: FireConfig, plane: GroundPlane | None = None) -> None:
         self.config = config
-        self.detector = FireDetector(config)
+        self.detector = FireDetector(config, plane)
         self._image: np.ndarray | None = None
         self._since: float | None = None  # flame seen continuously since
         self._last_flame: float | None = None

@@ -43,6 +43,18 @@ class GroundPlane:
             return np.zeros((0, 2))
         return cv2.perspectiveTransform(pts, self.image_to_ground).reshape(-1, 2)
 
+    def metres_per_pixel(self, points: np.ndarray) -> np.ndarray:
+        """The ground length one image pixel spans at each image point ``(N, 2)`` (the square root
+        of the ground area of the pixel there); inf where the point is not on the ground (above
+        the horizon)."""
+        pts = np.asarray(points, np.float64).reshape(-1, 2)
+        h = self.image_to_ground
+        w = np.column_stack([pts, np.ones(len(pts))]) @ h[2]
+        at, right, down = self.to_ground(pts), self.to_ground(pts + [1, 0]), self.to_ground(pts + [0, 1])
+        a, b = right - at, down - at
+        area = np.abs(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])
+        return np.where((w > 0) & np.isfinite(area), np.sqrt(area), np.inf)
+
     def area_m2(self, polygon: list[tuple[float, float]]) -> float:
         """Ground area of an image polygon, in square metres."""
         g = self.to_ground(np.asarray(polygon))

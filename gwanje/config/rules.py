@@ -140,6 +140,13 @@ class FireConfig(Strict):
     )
     min_lit_spread: float = Field(8.0, ge=0, description="Mean spread of a lit pixel's grey level")
     min_area: float = Field(0.0005, gt=0, lt=1, description="Smallest flame region, share of the frame")
+    far_min_area_share: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="With a ground calibration, min_area shrinks where the view is far (by the square of "
+        "how much more ground a pixel spans than at the bottom of the frame), down to this share of it",
+    )
     hold_s: float = Field(2.0, ge=0, description="A flame region must stay this long to raise the alarm")
     clear_s: float = Field(10.0, gt=0, description="No flame this long ends the event")
     severity: Severity = "critical"

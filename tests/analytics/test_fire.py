@@ -102,3 +102,40 @@ def test_scene_colour_undoes_a_cast_slowly_and_never_paints_a_grey_picture():
     settled = colour.gains
     assert settled is not None and settled.channels[0] / settled.channels[2] < 0.6
     assert abs(float(out[..., 0].mean()) - float(out[..., 2].mean())) < 6  # neutral again
+
+
+def _flickering(frames, x, y, w, h, seed=0):
+    rng = np.random.default_rng(seed)
+    out = []
+    for f in frames:
+        img = f.copy()
+        v = rng.uniform(0.5, 1.0)  # the small flame brightens and dims as a whole
+        img[y : y + h, x : x + w] = (np.array([40, 170, 255]) * v).astype(np.uint8)
+        out.append(img)
+    return out
+
+
+def test_a_small_far_flame_counts_where_the_ground_calibration_says_the_view_is_far(vtest_frames):
+    """A flame too small for min_area: with the camera's ground calibration it alarms far up the
+    walkway, where a pixel spans many times more ground, and still not near the camera."""
+    from gwanje.analytics.ground import GroundPlane
+
+    plane = GroundPlane.from_points(
+        [(200, 100), (568, 100), (768, 576), (0, 576)], [(0, 40), (6, 40), (6, 0), (0, 0)]
+    )
+    base = [f.image for f in vtest_frames[:40]]
+
+    def alarms(frames, with_plane):
+        rule, hits = FireRules(FireConfig(), plane if with_plane else None), []
+        for i, image in enumerate(frames):
+            rule.observe(image, None)
+            hits += rule.update(EMPTY, i * 0.2)
+        return [h.phase for h in hits]
+
+    far = _flickering(base, 380, 110, 12, 14)
+    near = _flickering(base, 380, 540, 12, 14)
+    assert alarms(far, with_plane=False) == []  # under min_area
+    assert alarms(far, with_plane=True) == ["start"]
+    assert alarms(near, with_plane=True) == []
+    m = plane.metres_per_pixel(np.array([[384, 120], [384, 560], [384, -400]]))
+    assert m[0] > 2 * m[1] and np.isinf(m[2])  # far spans more ground; beyond the horizon: none
