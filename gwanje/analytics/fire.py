@@ -29,7 +29,7 @@ Box = tuple[float, float, float, float]
 
 
 def flame_colour(image: np.ndarray, config: FireConfig) -> np.ndarray:
-    b, g, r = (image[..., i].astype(np.float32) for i in range(3))
+    b, g, r = (image[..., i].astype(np.int16) for i in range(3))
     return (r >= config.min_red) & (r >= g) & (g > b) & (r - b >= config.min_red_minus_blue)
 
 
@@ -53,7 +53,7 @@ class FireDetector:
             # a 3x3 mean first: the correction may multiply colour fourfold, and pixel noise with it
             small = self.scene.normalise(cv2.blur(small, (3, 3)), t)
         lit = flame_colour(small, c)
-        grey = cv2.cvtColor(small.astype(np.float32), cv2.COLOR_BGR2GRAY)
+        grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
         if self._history and self._history[-1][1].shape != lit.shape:
             self._history.clear()
         if not self._history:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 MINKOWSKI_P = 1.0  # grey world: a flame, small and bright, does not steer it as higher powers let it
@@ -60,13 +61,15 @@ class SceneColour:
         return self._gains
 
     def normalise(self, image: np.ndarray, t: float) -> np.ndarray:
+        """``image`` (BGR uint8) with the current gains, as BGR uint8 (clipped at 0 and 255)."""
         if self._gains is None or self._t is None or not 0 <= t - self._t < self.every_s:
             self._estimate(image[::SAMPLE_STEP, ::SAMPLE_STEP].reshape(-1, 3).astype(np.float32), t)
         g = self._gains
         assert g is not None
-        lit = image.astype(np.float32) * (g.channels * g.brightness)
-        grey = lit.mean(axis=2, keepdims=True)
-        return np.clip(grey + (lit - grey) * g.chroma, 0, 255, out=lit)
+        # all three gains are linear: one 3x3 colour matrix, applied by OpenCV in one pass
+        k = g.chroma
+        mix = k * np.eye(3, dtype=np.float32) + (1 - k) / 3 * np.ones((3, 3), np.float32)
+        return cv2.transform(image, mix * (g.channels * g.brightness)[None, :])
 
     def _estimate(self, pixels: np.ndarray, t: float) -> None:
         """Follow the gains toward this picture's own (a sample of its pixels)."""
