@@ -22,9 +22,10 @@ from gwanje.vision.density import MULTIPLE, STRIDE, cell_shares, padded
 
 SIGMA_PX = 4.0  # each head is a Gaussian this wide (pixels) before summing into cells
 # Internet crowd pictures come at every scale; a camera sees its people at one. Each ShanghaiTech
-# picture is therefore also seen shrunk and enlarged, so the head learns people of many sizes
-# (trained at scale 1 alone, it counted a third of Mall's people; with these, two thirds to four
-# fifths: bench/results/crowd_density.md). A camera's own frames stay at the camera's scale.
+# picture is therefore also seen shrunk and enlarged, so the head learns people of many sizes (a
+# model trained at scale 1 alone counted Mall far better when Mall was enlarged: the cross-scene
+# undercount is largely scale). It helps Mall a little and not reliably; bench/results/
+# crowd_density.md has the figures by seed. A camera's own frames stay at the camera's scale.
 PICTURE_SCALES = (0.5, 0.7, 1.0, 1.4)
 
 
