@@ -37,37 +37,39 @@ VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
 def _refined_by_the_camera(head, export_onnx, errors) -> tuple[dict[str, float], dict[str, float]]:
     """Mall's per-camera count model (gwanje.analytics.crowd_count) fitted on frames 1-800, on
     801-2000: without and with the network's count as one more input (the network never saw Mall)."""
-    import scipy.io as sio
-    from mall_count import MALL, roi_polygon
+    from mall_count import mall_frame, mall_truth, roi_polygon
 
     from gwanje.analytics.crowd_count import fit_count_model
     from gwanje.config import DetectorConfig
     from gwanje.vision.density import DensityCounter, cell_shares
     from gwanje.vision.detectors import create_detector
 
-    persp = sio.loadmat(MALL / "perspective_roi.mat")
-    roi = persp["roi"][0, 0]["mask"].astype(bool)
-    pmap = persp["pMapN"].astype(np.float32)
-    counts = sio.loadmat(MALL / "mall_gt.mat")["count"].ravel().astype(float)
+    roi, pmap, counts = mall_truth()
     detector = create_detector(DetectorConfig(classes=["person"]))
     with tempfile.TemporaryDirectory() as tmp:
         counter = DensityCounter(export_onnx(head, Path(tmp) / "crowd.onnx"))
-        shares = cell_shares(roi, (480, 640))
+        shares = cell_shares(roi, roi.shape)
         greys, people, nets = [], [], []
         for i in range(len(counts)):
-            image = cv2.imread(str(MALL / "frames" / f"seq_{i + 1:06d}.jpg"))
+            image = mall_frame(i)
             d = detector.detect(image)
             greys.append(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
             people.append(np.column_stack([d.xyxy, d.confidence]))
             nets.append(float((counter.density(image) * shares).sum()))
     out = []
-    for densities in (None, np.asarray(nets[:800])):
+    for with_net in (False, True):
         model = fit_count_model(
-            greys[:800], people[:800], counts[:800], roi_polygon(roi), weights=pmap, densities=densities
+            greys[:800],
+            people[:800],
+            counts[:800],
+            roi_polygon(roi),
+            weights=pmap,
+            densities=np.asarray(nets[:800]) if with_net else None,
         )
-        extra = (lambda k: nets[k]) if densities is not None else (lambda k: None)
-        pred = np.array([model.count(greys[k], people[k], extra(k)) for k in range(800, len(counts))])
-        out.append(errors(pred, counts[800:]))
+        pred = [
+            model.count(greys[k], people[k], nets[k] if with_net else None) for k in range(800, len(counts))
+        ]
+        out.append(errors(np.asarray(pred), counts[800:]))
     return out[0], out[1]
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
+from functools import cache
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -31,7 +32,9 @@ from gwanje.config import FireConfig  # noqa: E402
 FURG = SHARED / "fire_furg"
 
 
+@cache
 def flame_boxes() -> tuple[dict[int, np.ndarray], float]:
+    """house6's annotated flame boxes by frame number, and its frame rate (read once)."""
     root = ElementTree.parse(FURG / "house6.xml").getroot()
     fps = float(root.findtext("frameRate") or 29.97)
     out = {}

@@ -34,17 +34,26 @@ def roi_polygon(mask: np.ndarray) -> list[tuple[float, float]]:
     return [(float(x), float(y)) for x, y in cv2.approxPolyDP(c, 1.0, True).reshape(-1, 2)]
 
 
+def mall_truth() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mall's ROI mask, its perspective map and the count of every frame."""
+    persp = sio.loadmat(MALL / "perspective_roi.mat")
+    counts = sio.loadmat(MALL / "mall_gt.mat")["count"].ravel().astype(float)
+    return persp["roi"][0, 0]["mask"].astype(bool), persp["pMapN"].astype(np.float32), counts
+
+
+def mall_frame(i: int) -> np.ndarray:
+    """Frame ``i`` (from 0) of the Mall sequence."""
+    return cv2.imread(str(MALL / "frames" / f"seq_{i + 1:06d}.jpg"))
+
+
 def main() -> list[Summary]:
     t0 = time.time()
-    persp = sio.loadmat(MALL / "perspective_roi.mat")
-    roi = persp["roi"][0, 0]["mask"].astype(bool)
-    pmap = persp["pMapN"].astype(np.float32)
-    counts = sio.loadmat(MALL / "mall_gt.mat")["count"].ravel().astype(float)
+    roi, pmap, counts = mall_truth()
     polygon = roi_polygon(roi)
     detector = create_detector(DetectorConfig(classes=["person"]))
     greys, people, det_ms = [], [], []
     for i in range(len(counts)):
-        image = cv2.imread(str(MALL / "frames" / f"seq_{i + 1:06d}.jpg"))
+        image = mall_frame(i)
         d0 = time.perf_counter()
         d = detector.detect(image)
         det_ms.append((time.perf_counter() - d0) * 1e3)

@@ -40,7 +40,9 @@ class FireDetector:
 
     def __init__(self, config: FireConfig, plane: GroundPlane | None = None) -> None:
         self.config, self.plane = config, plane
-        self._near: float | None = None  # metres per pixel at the bottom centre of the frame
+        self._near: tuple[tuple[int, ...], float] | None = (
+            None  # frame shape, metres per pixel at its bottom centre
+        )
         self._history: deque[tuple[float, np.ndarray, np.ndarray]] = deque()  # (t, lit, grey)
         self._lit_count = np.zeros((0, 0), np.int32)  # per pixel: frames of the history it is lit in
         self.scene = SceneColour(config.settle_s) if config.relative_colour else None
@@ -77,12 +79,8 @@ class FireDetector:
         out = []
         for i in range(1, n):
             x, y, bw, bh, area = stats[i]
-            if (
-                area
-                < c.min_area
-                * self._share_at((x + bw / 2) * scale, (y + bh) * scale, image.shape)
-                * steady.size
-            ):
+            smallest = c.min_area * self._share_at((x + bw / 2) * scale, (y + bh) * scale, image.shape)
+            if area < smallest * steady.size:
                 continue
             inside = label == i
             change, spread = _lit_variation(lits[:, inside], greys[:, inside])
@@ -96,12 +94,14 @@ class FireDetector:
         ``far_min_area_share``)."""
         if self.plane is None:
             return 1.0
-        if self._near is None:
-            self._near = float(self.plane.metres_per_pixel(np.array([[shape[1] / 2, shape[0] - 1]]))[0])
-        here = float(self.plane.metres_per_pixel(np.array([[x, y]]))[0])
-        if not np.isfinite(self._near) or self._near <= 0:
+        if self._near is None or self._near[0] != shape:
+            bottom = np.array([[shape[1] / 2, shape[0] - 1]])
+            self._near = shape, float(self.plane.metres_per_pixel(bottom)[0])
+        near = self._near[1]
+        if not np.isfinite(near) or near <= 0:
             return 1.0
-        return float(np.clip((self._near / here) ** 2, self.config.far_min_area_share, 1.0))
+        here = float(self.plane.metres_per_pixel(np.array([[x, y]]))[0])
+        return float(np.clip((near / here) ** 2, self.config.far_min_area_share, 1.0))
 
 
 def _lit_variation(lit: np.ndarray, grey: np.ndarray) -> tuple[float, float]:

@@ -17,7 +17,6 @@ the center. A restart of the center loses what was queued and not yet sent.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -44,21 +43,16 @@ def _iso(at: datetime | None) -> str | None:
 
 
 def event_message(site: str, event: Event, alert_id: str | None) -> dict[str, Any]:
+    d = event.to_json()  # the shape the API gives, of which other systems get the public part
+    keep = ("event_id", "phase", "camera_id", "type", "severity", "zone", "started_at", "confidence")
     return {
         "schema": SCHEMA,
         "kind": "event",
         "site": site,
-        "event_id": event.event_id,
-        "phase": event.phase,
-        "camera_id": event.camera_id,
-        "type": event.type.value,
-        "severity": event.severity.value,
-        "zone": event.zone,
-        "started_at": _iso(event.started_at),
+        **{k: d[k] for k in keep},
         "ended_at": _iso(event.ended_at) if event.phase == "end" else None,
-        "confidence": round(event.confidence, 3),
-        "boxes": [[round(v, 1) for v in b] for b in event.boxes],
-        "track_ids": list(event.track_ids),
+        "boxes": d["boxes"],
+        "track_ids": d["track_ids"],
         "alert_id": alert_id,
     }
 
@@ -112,6 +106,7 @@ class MqttOut:
         client.reconnect_delay_set(1, 30)
         client.will_set(f"{self.base}/center/state", "offline", qos=1, retain=True)
         client.on_connect = self._connected
+        client.on_disconnect = self._disconnected
         self.client = client
         self.connected = False
 
@@ -122,8 +117,10 @@ class MqttOut:
     def stop(self) -> None:
         if self.connected:  # a clean goodbye (the will is only for a connection that dies)
             info = self._publish(f"{self.base}/center/state", "offline", retain=True)
-            with contextlib.suppress(RuntimeError, ValueError):
+            try:
                 info.wait_for_publish(2)
+            except (RuntimeError, ValueError) as exc:
+                log.warning("MQTT: the center's offline notice was not sent: %s", exc)
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -136,6 +133,13 @@ class MqttOut:
             return
         log.info("MQTT: connected to %s:%s", self.config.host, self.config.port)
         self._publish(f"{self.base}/center/state", "online", retain=True)
+
+    def _disconnected(self, _client, _userdata, _flags, reason, _properties) -> None:
+        self.connected = False
+        if reason.is_failure:
+            log.warning(
+                "MQTT: lost the broker %s:%s (%s); reconnecting", self.config.host, self.config.port, reason
+            )
 
     def _publish(self, topic: str, payload: dict[str, Any] | str, retain: bool = False):
         body = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)

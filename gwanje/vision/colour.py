@@ -8,14 +8,15 @@ pixel, and followed slowly (a time constant of ``settle_s``; a scene's light cha
 flame in seconds); every frame only has them applied:
 
 - **white balance**, per channel, grey world: the mean of each channel over the pixels that are
-  neither clipped nor black is taken to be grey (higher Minkowski powers, "shades of grey", let a
-  bright flame steer the balance and hid FURG house6's own fire for 15 s);
+  neither clipped nor black is taken to be grey (Minkowski means of higher power, "shades of grey",
+  let a bright flame steer the balance and hid FURG house6's own fire for 15 s);
 - **brightness**, one gain that takes the picture's 99.5th percentile of its brightest channel to
   ``bright_level`` (never below 1: an overexposed picture is not darkened);
-- **colourfulness**, one gain on each pixel's distance from its grey that takes the picture's 99th
+- **colourfulness**, one gain on each pixel's distance from its grey that takes the picture's 99.9th
   percentile of red minus blue (after the two above) to ``chroma_level`` (never below 1).
 
-Each gain is capped at ``max_gain``: a grey scene is not painted, only a faint one is restored.
+The gains are capped (``max_gain``; colourfulness ``max_chroma_gain``): a grey scene is not painted,
+only a faint one is restored. All three are linear, so they are applied as one 3x3 colour matrix.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-MINKOWSKI_P = 1.0  # grey world: a flame, small and bright, does not steer it as higher powers let it
 CHROMA_PERCENTILE = 99.9
 SAMPLE_STEP = 2  # statistics from every second pixel of every second row
 
@@ -39,7 +39,7 @@ class Gains:
 
 
 class SceneColour:
-    """``normalise(small, t)``: the picture with the camera's current gains applied (float32 BGR)."""
+    """``normalise(image, t)``: the picture with the camera's current gains applied."""
 
     def __init__(
         self,
@@ -54,7 +54,8 @@ class SceneColour:
         self.settle_s, self.max_gain, self.max_chroma_gain = settle_s, max_gain, max_chroma_gain
         self.bright_level, self.chroma_level = bright_level, chroma_level
         self._gains: Gains | None = None
-        self._t: float | None = None
+        self._t = 0.0  # when the gains were last estimated
+        self._matrix = np.eye(3, dtype=np.float32)  # the gains as one colour matrix
 
     @property
     def gains(self) -> Gains | None:
@@ -62,19 +63,14 @@ class SceneColour:
 
     def normalise(self, image: np.ndarray, t: float) -> np.ndarray:
         """``image`` (BGR uint8) with the current gains, as BGR uint8 (clipped at 0 and 255)."""
-        if self._gains is None or self._t is None or not 0 <= t - self._t < self.every_s:
+        if self._gains is None or not 0 <= t - self._t < self.every_s:
             self._estimate(image[::SAMPLE_STEP, ::SAMPLE_STEP].reshape(-1, 3).astype(np.float32), t)
-        g = self._gains
-        assert g is not None
-        # all three gains are linear: one 3x3 colour matrix, applied by OpenCV in one pass
-        k = g.chroma
-        mix = k * np.eye(3, dtype=np.float32) + (1 - k) / 3 * np.ones((3, 3), np.float32)
-        return cv2.transform(image, mix * (g.channels * g.brightness)[None, :])
+        return cv2.transform(image, self._matrix)
 
     def _estimate(self, pixels: np.ndarray, t: float) -> None:
         """Follow the gains toward this picture's own (a sample of its pixels)."""
-        old, last = self._gains, self._t
-        mix = 1.0 if old is None or last is None or t < last else 1.0 - math.exp(-(t - last) / self.settle_s)
+        old = self._gains
+        mix = 1.0 if old is None or t < self._t else 1.0 - math.exp(-(t - self._t) / self.settle_s)
 
         def follow(before, now):
             return now if old is None else before + mix * (now - before)
@@ -90,15 +86,18 @@ class SceneColour:
             self._limited(self.chroma_level / max(spread, 1.0), self.max_chroma_gain),
         )
         self._gains, self._t = Gains(np.asarray(channels, np.float32), float(brightness), float(chroma)), t
+        # chroma k keeps each pixel's grey and multiplies its distance from it: k I + (1 - k) / 3
+        grey_keeping = chroma * np.eye(3) + (1 - chroma) / 3 * np.ones((3, 3))
+        self._matrix = (grey_keeping * (channels * brightness)[None, :]).astype(np.float32)
 
     def _balance(self, pixels: np.ndarray) -> np.ndarray:
-        """This picture's white-balance gains: each channel's Minkowski mean over the pixels that
-        are neither clipped nor black made equal to their average."""
+        """This picture's white-balance gains: each channel's mean over the pixels that are neither
+        clipped nor black made equal to their average (grey world)."""
         brightest = pixels.max(axis=1)
         usable = pixels[(brightest < 250) & (brightest > 5)]
         if len(usable) < 16:
             return np.ones(3, np.float32)
-        means = (usable**MINKOWSKI_P).mean(axis=0) ** (1 / MINKOWSKI_P)
+        means = usable.mean(axis=0)
         gains = means.mean() / np.maximum(means, 1.0)
         return np.clip(gains, 1 / self.max_gain, self.max_gain).astype(np.float32)
 

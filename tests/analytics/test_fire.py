@@ -8,8 +8,8 @@ from gwanje.config import FireConfig
 EMPTY = sv.Detections.empty()
 
 
-def play(frames, dt=0.2, config=None):
-    rule, hits = FireRules(config or FireConfig()), []
+def play(frames, dt=0.2, config=None, plane=None):
+    rule, hits = FireRules(config or FireConfig(), plane), []
     for i, image in enumerate(frames):
         rule.observe(image, None)
         hits += rule.update(EMPTY, i * dt)
@@ -46,17 +46,7 @@ def test_an_orange_object_moving_through_is_not_fire(vtest_frames):
 
 
 def test_real_fire_footage_alarms(shared):
-    from gwanje.video.source import VideoSource
-
-    frames = [
-        f.image
-        for _, f in zip(
-            range(30),
-            VideoSource("h", str(shared("fire_furg") / "house6.mp4"), analysis_fps=5).frames(),
-            strict=False,
-        )
-    ]
-    assert [h.phase for h in play(frames)] == ["start"]
+    assert [h.phase for h in play(_house6(shared))] == ["start"]
 
 
 def _house6(shared, n=30):
@@ -126,11 +116,7 @@ def test_a_small_far_flame_counts_where_the_ground_calibration_says_the_view_is_
     base = [f.image for f in vtest_frames[:40]]
 
     def alarms(frames, with_plane):
-        rule, hits = FireRules(FireConfig(), plane if with_plane else None), []
-        for i, image in enumerate(frames):
-            rule.observe(image, None)
-            hits += rule.update(EMPTY, i * 0.2)
-        return [h.phase for h in hits]
+        return [h.phase for h in play(frames, plane=plane if with_plane else None)]
 
     far = _flickering(base, 380, 110, 12, 14)
     near = _flickering(base, 380, 540, 12, 14)
