@@ -35,6 +35,9 @@ from gwanje.store.retention import forget_before
 from gwanje.workers.messages import EventOut, HealthOut, LiveFrame
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from gwanje.center.webhooks import Webhooks
     from gwanje.center.worker_pool import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -85,6 +88,11 @@ class Center:
         # (alert summaries, ids of those opened, hits that went to alerts: id, camera, rule, start)
         self.on_alerts_changed: Callable[..., None] = lambda alerts, new, hits=(): None
         self.outbound: list[Outbound] = []  # other systems told of events, alerts, camera state
+        self.webhooks: Webhooks | None = None  # staged in the store's transactions (outbox)
+        if site.exchange.webhooks:
+            from gwanje.center.webhooks import Webhooks  # httpx, cloudevents: only when configured
+
+            self.webhooks = Webhooks(site.exchange, site.site, db)
         self.recordings = Recordings(db, site.recordings_path(), site.recording)
         self.playback = Playback(db, site.recordings_path(), Path(self.settings.data_dir) / "playback")
         self.evidence = Evidence(db, site, self.playback)
@@ -123,7 +131,9 @@ class Center:
             self.health[cam.id] = Health(
                 CameraState(cam.id, CameraStatus.CONNECTING if enabled else CameraStatus.OFFLINE)
             )
-            self._tell_others("camera_state", self.health[cam.id].state)
+            self._state_changed(self.health[cam.id].state)
+        if self.webhooks is not None:
+            self.webhooks.start()
         if self.pool is not None:
             self.recordings.volume.mkdir(parents=True, exist_ok=True)
             self.recordings.reconcile()
@@ -139,6 +149,8 @@ class Center:
         self.flush_pending()
         if self._counts_due is not None:
             self._counts_due.cancel()
+        if self.webhooks is not None:
+            self.webhooks.stop()
 
     # -- cameras -----------------------------------------------------------------------------
     def camera_changed(self, camera: CameraConfig, enabled: bool) -> None:
@@ -146,7 +158,7 @@ class Center:
         self.health[camera.id] = Health(
             CameraState(camera.id, CameraStatus.CONNECTING if enabled else CameraStatus.OFFLINE)
         )
-        self._tell_others("camera_state", self.health[camera.id].state)
+        self._state_changed(self.health[camera.id].state)
         self.live.pop(camera.id, None)
         if self.pool is None:
             return
@@ -176,6 +188,8 @@ class Center:
         self.recordings.sweep_unfinished()
         self.evidence.expire()
         self.forget_old_events()
+        if self.webhooks is not None:
+            self.webhooks.forget_delivered()
 
     def forget_old_events(self, now: datetime | None = None) -> int:
         """Hits, snapshots and closed alerts past ``server.keep_events_days`` (unless held), a batch
@@ -227,7 +241,13 @@ class Center:
                     audit.record(s, **{**audit_entry, "detail": {"count": len(result.hits)}})
                 opened = [alert_summary(r) for r in result.opened]
                 changed = [alert_summary(r) for r in result.changed]
+                if self.webhooks is not None:  # in this transaction: committed together or not at all
+                    self.webhooks.stage_events(s, events, result.alert_of)
+                    for summary in opened + changed:
+                        self.webhooks.stage_alert(s, summary)
             self.last_ingest = result
+        if self.webhooks is not None:
+            self.webhooks.wake()
         self.stored_events += len(result.hits)
         alerted = [
             (h["id"], h["camera_id"], h["type"], h["started_at"]) for h in result.hits if h["alert_id"]
@@ -248,13 +268,28 @@ class Center:
             self.counts_changed()
         return [h["id"] for h in result.hits]
 
+    def stage_alert(self, s: Session, alert: dict[str, Any]) -> None:
+        """In the transaction that changed the alert: its message for the webhooks' outbox."""
+        if self.webhooks is not None:
+            self.webhooks.stage_alert(s, alert)
+
     def alert_changed(self, alert: dict[str, Any]) -> None:
-        """An alert moved in its lifecycle or its checklist: tell triage, the consoles and other
-        systems."""
+        """An alert moved in its lifecycle or its checklist (committed, and staged for the webhooks
+        by ``stage_alert``): tell triage, the consoles and other systems."""
+        if self.webhooks is not None:
+            self.webhooks.wake()
         self.on_alerts_changed([alert], set())
         self.bus.publish({"kind": "alert_update", "data": alert})
         self._tell_others("alert", alert)
         self.counts_changed()
+
+    def _state_changed(self, state: CameraState) -> None:
+        self._tell_others("camera_state", state)
+        if self.webhooks is not None:
+            try:
+                self.webhooks.camera_state(state)
+            except Exception:
+                log.exception("staging %s's state for the webhooks failed", state.camera_id)
 
     def _tell_others(self, what: str, *args: Any) -> None:
         """An outbound channel's fault is logged, never the center's."""
@@ -307,6 +342,7 @@ class Center:
             self.health[cid] = Health(
                 CameraState(cid, CameraStatus.OFFLINE, last_error="its worker stopped; restarting")
             )
+            self._state_changed(self.health[cid].state)
             self.live.pop(cid, None)
         self.on_cameras_changed()
         self.recordings.worker_restarted(camera_ids)
@@ -321,7 +357,7 @@ class Center:
         self.health[msg.state.camera_id] = Health(
             msg.state, msg.worker, msg.detector_ms, msg.methods, msg.recording
         )
-        self._tell_others("camera_state", msg.state)
+        self._state_changed(msg.state)
 
     def _on_live(self, frame: LiveFrame) -> None:
         view = self.live.get(frame.camera_id)

@@ -21,67 +21,20 @@ import json
 import logging
 import os
 import re
-from datetime import UTC, datetime
 from typing import Any
 
+from gwanje.center.exchange_messages import alert_message, event_message, state_message
 from gwanje.config import MqttConfig
 from gwanje.domain import CameraState, Event
 
 log = logging.getLogger(__name__)
 
-SCHEMA = "https://gwanje.example/schemas/exchange-v1.json"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-.]")
 
 
 def _level(value: str) -> str:
     """One topic level from an id: MQTT's wildcards and separators never leak into a topic."""
     return _UNSAFE.sub("_", value) or "_"
-
-
-def _iso(at: datetime | None) -> str | None:
-    return at.astimezone(UTC).isoformat() if at is not None else None
-
-
-def event_message(site: str, event: Event, alert_id: str | None) -> dict[str, Any]:
-    d = event.to_json()  # the shape the API gives, of which other systems get the public part
-    keep = ("event_id", "phase", "camera_id", "type", "severity", "zone", "started_at", "confidence")
-    return {
-        "schema": SCHEMA,
-        "kind": "event",
-        "site": site,
-        **{k: d[k] for k in keep},
-        "ended_at": _iso(event.ended_at) if event.phase == "end" else None,
-        "boxes": d["boxes"],
-        "track_ids": d["track_ids"],
-        "alert_id": alert_id,
-    }
-
-
-def alert_message(site: str, alert: dict[str, Any]) -> dict[str, Any]:
-    keep = ("id", "camera_id", "type", "zone", "status", "severity", "first_at", "last_at", "ended_at")
-    return {
-        "schema": SCHEMA,
-        "kind": "alert",
-        "site": site,
-        **{k: alert.get(k) for k in keep},
-        "acknowledged_by": alert.get("acknowledged_by"),
-    }
-
-
-def state_message(site: str, state: CameraState) -> dict[str, Any]:
-    return {
-        "schema": SCHEMA,
-        "kind": "camera_state",
-        "site": site,
-        "camera_id": state.camera_id,
-        "status": state.status.value,
-        "measured_fps": round(state.measured_fps, 2),
-        "lag_s": round(state.lag_s, 2),
-        "reconnects": state.reconnects,
-        "last_frame_at": _iso(state.last_frame_at),
-        "last_error": state.last_error,
-        "at": datetime.now(UTC).isoformat(),
-    }
 
 
 class MqttOut:

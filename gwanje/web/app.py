@@ -23,6 +23,7 @@ from gwanje.web.routes import (
     cameras,
     duty,
     events,
+    exchange,
     ledger,
     provision_handover,
     provisions,
@@ -86,6 +87,7 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
             provision_handover,
             ledger,
             weather,
+            exchange,
         )
     ]
     routers.append(recordings.holds_router)

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from gwanje.store import models_exchange  # noqa: F401 - its tables join Base.metadata
 from gwanje.store.models import Base
 
 connection = context.config.attributes.get("connection")

@@ -135,6 +135,7 @@ def act(
             raise HTTPException(409, str(exc)) from None
         detail = {"to": row.status, "note": body.note, "agency": body.agency}
         out = _audited_detail(s, principal, request, f"alert_{action.value}", alert_id, alert_id, detail)
+        center.stage_alert(s, _summary_of(out))
     center.alert_changed(_summary_of(out))
     return out
 
