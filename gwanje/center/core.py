@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from gwanje.bus import Bus
 from gwanje.center.alerting import Ingested, ingest_hits
 from gwanje.center.evidence import Evidence
+from gwanje.center.inbound import Inbound
 from gwanje.center.playback import Playback
 from gwanje.center.presence import Presence
 from gwanje.center.public import alert_summary
@@ -88,6 +89,7 @@ class Center:
         # (alert summaries, ids of those opened, hits that went to alerts: id, camera, rule, start)
         self.on_alerts_changed: Callable[..., None] = lambda alerts, new, hits=(): None
         self.outbound: list[Outbound] = []  # other systems told of events, alerts, camera state
+        self.inbound = Inbound(db, self.ingest)  # alarms from other systems, by API key
         self.webhooks: Webhooks | None = None  # staged in the store's transactions (outbox)
         if site.exchange.webhooks:
             from gwanje.center.webhooks import Webhooks  # httpx, cloudevents: only when configured

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-.]")
 
 
-def _level(value: str) -> str:
+def level(value: str) -> str:
     """One topic level from an id: MQTT's wildcards and separators never leak into a topic."""
     return _UNSAFE.sub("_", value) or "_"
 
@@ -42,12 +42,12 @@ class MqttOut:
         import paho.mqtt.client as mqtt
 
         self.config, self.site = config, site
-        self.base = f"{config.topic_prefix}/{_level(site)}"
+        self.base = f"{config.topic_prefix}/{level(site)}"
         self.published = 0
         self._status: dict[str, str] = {}  # camera → last status sent
         client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2,
-            client_id=config.client_id or f"gwanje-{_level(site)}",
+            client_id=config.client_id or f"gwanje-{level(site)}",
             clean_session=True,
         )
         password = os.environ.get("GWANJE_MQTT_PASSWORD", config.password)
@@ -103,11 +103,11 @@ class MqttOut:
     # -- what the center reports -------------------------------------------------------------
     def events(self, events: list[Event], alert_of: dict[str, str]) -> None:
         for e in events:
-            topic = f"{self.base}/cameras/{_level(e.camera_id)}/events/{_level(e.type.value)}"
+            topic = f"{self.base}/cameras/{level(e.camera_id)}/events/{level(e.type.value)}"
             self._publish(topic, event_message(self.site, e, alert_of.get(e.event_id)))
 
     def alert(self, alert: dict[str, Any]) -> None:
-        topic = f"{self.base}/cameras/{_level(str(alert['camera_id']))}/alerts/{_level(str(alert['type']))}"
+        topic = f"{self.base}/cameras/{level(str(alert['camera_id']))}/alerts/{level(str(alert['type']))}"
         self._publish(topic, alert_message(self.site, alert))
 
     def camera_state(self, state: CameraState) -> None:
@@ -116,7 +116,7 @@ class MqttOut:
             return
         self._status[state.camera_id] = state.status.value
         self._publish(
-            f"{self.base}/cameras/{_level(state.camera_id)}/state",
+            f"{self.base}/cameras/{level(state.camera_id)}/state",
             state_message(self.site, state),
             retain=True,
         )

@@ -61,7 +61,7 @@ async def running_center(
     bus = Bus()
     bus.bind(asyncio.get_running_loop())
     center = Center(site, db, bus, start_workers=start_workers)
-    mqtt = None
+    mqtt = mqtt_in = None
     if site.exchange.mqtt.enabled:
         from gwanje.center.mqtt_out import MqttOut  # paho only where a broker is configured
 
@@ -69,6 +69,11 @@ async def running_center(
         mqtt.start()
         center.outbound.append(mqtt)
     await asyncio.to_thread(center.start)
+    if site.exchange.mqtt.enabled and site.exchange.mqtt.alarms_in:
+        from gwanje.center.mqtt_in import MqttIn
+
+        mqtt_in = MqttIn(site.exchange.mqtt, site.site, center.inbound)
+        mqtt_in.start()
     triage = TriageService(center)
     weather = WeatherService(site)
     await asyncio.to_thread(weather.read_cameras, db)
@@ -93,6 +98,8 @@ async def running_center(
         for task in tasks:
             task.cancel()
         weather.close()
+        if mqtt_in is not None:
+            await asyncio.to_thread(mqtt_in.stop)
         await asyncio.to_thread(center.stop)
         if mqtt is not None:
             await asyncio.to_thread(mqtt.stop)

@@ -60,6 +60,17 @@ DEFAULT_SOP: dict[str, list[SopStep]] = {
         ("의심물이면 112 신고", "Call the police (112) if suspicious"),
     ),
     "tamper": _steps(("카메라 상태 확인", "Check the camera"), ("유지보수 요청", "Request maintenance")),
+    "emergency_bell": _steps(
+        ("비상벨 주변 영상 확인", "Look at the pole's cameras"),
+        ("비상벨 통화로 신고자 상황 확인", "Talk to the caller over the bell's intercom"),
+        ("필요 시 112·119 신고", "Call the police (112) or fire service (119) if needed"),
+        ("오작동·장난이면 오경보 처리", "Mark a fault or prank as a false alarm"),
+    ),
+    "external_alarm": _steps(
+        ("보낸 시스템의 경보 내용 확인", "Read what the sending system reported"),
+        ("영상으로 상황 확인", "Verify on video"),
+        ("필요 시 유관기관 통보", "Notify the agency concerned if needed"),
+    ),
 }
 
 
@@ -90,7 +101,13 @@ class ServerConfig(Strict):
         120.0, gt=0, description="An alert still new this long is brought to the supervisors' attention"
     )
     escalate_by_type: dict[str, float] = Field(
-        default_factory=lambda: {"fire": 30.0, "fight": 30.0, "fall": 60.0, "crowd": 60.0}
+        default_factory=lambda: {
+            "emergency_bell": 30.0,
+            "fire": 30.0,
+            "fight": 30.0,
+            "fall": 60.0,
+            "crowd": 60.0,
+        }
     )
     sop: dict[str, list[SopStep]] = Field(
         default_factory=lambda: dict(DEFAULT_SOP),

@@ -9,6 +9,7 @@ from gwanje.config.base import Strict
 
 SEVERITY_WEIGHT = {"info": 0.5, "low": 1.0, "medium": 2.0, "high": 3.0, "critical": 5.0}
 TYPE_WEIGHT = {
+    "emergency_bell": 2.5,  # a person asked for help at this pole
     "fire": 2.0,
     "fight": 1.8,
     "fall": 1.6,
@@ -21,6 +22,7 @@ TYPE_WEIGHT = {
     "tamper": 0.8,
     "line_crossing": 0.6,
     "illegal_parking": 0.5,
+    "external_alarm": 1.0,
 }
 KIND_WEIGHT = {
     "school": 1.5,
@@ -109,7 +111,7 @@ class TriageConfig(Strict):
         3.5, ge=0, description="Cameras at this priority or above come up at once, whatever the budget"
     )
     urgent_types: list[str] = Field(
-        default_factory=lambda: ["fire", "fight", "fall", "crowd"],
+        default_factory=lambda: ["emergency_bell", "fire", "fight", "fall", "crowd"],
         description="Life-safety event types that come up at once, whatever their priority",
     )
     dismiss_s: float = Field(120.0, ge=0, description="A dismissed camera stays off the walls this long ...")

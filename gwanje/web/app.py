@@ -19,11 +19,13 @@ from gwanje.web.openapi import install as install_openapi
 from gwanje.web.routes import (
     admin,
     alerts,
+    api_keys,
     auth,
     cameras,
     duty,
     events,
     exchange,
+    ingest,
     ledger,
     provision_handover,
     provisions,
@@ -88,6 +90,8 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
             ledger,
             weather,
             exchange,
+            api_keys,
+            ingest,
         )
     ]
     routers.append(recordings.holds_router)
@@ -116,7 +120,13 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
         return JSONResponse(app.openapi())
 
     app.add_middleware(InputSanity)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+
+    def too_large(path: str) -> None:  # machines' oversized bodies are counted with their other refusals
+        center = getattr(app.state, "center", None)
+        if path.startswith("/api/ingest/") and center is not None:
+            center.inbound.refuse_input(413, "request body too large", "too_large")
+
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, on_refused=too_large)
     hosts = list(settings.allowed_hosts)
     if settings.host not in ("0.0.0.0", "::", *hosts):
         hosts.append(settings.host)

@@ -10,14 +10,16 @@ from urllib.parse import unquote
 class BodyLimit:
     """Refuses request bodies over the limit with 413, whether or not they declare a length."""
 
-    def __init__(self, app, limit: int) -> None:  # noqa: ANN001 - ASGI app
+    def __init__(self, app, limit: int, on_refused=None) -> None:  # noqa: ANN001 - ASGI app, a callable
         self.app, self.limit = app, limit
+        self.on_refused = on_refused or (lambda path: None)  # told the path of each refusal
 
     async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            self.on_refused(scope.get("path", ""))
             return await self._refuse(send)
         seen = 0
         too_large = False
@@ -40,6 +42,7 @@ class BodyLimit:
             if not too_large:
                 return await send(message)
             if message["type"] == "http.response.start":
+                self.on_refused(scope.get("path", ""))
                 await self._refuse(send)
 
         return await self.app(scope, counted, answered)

@@ -183,3 +183,63 @@ def test_a_broker_that_is_away_never_stops_the_center(prefix):
     out.camera_state(CameraState("cam-1", CameraStatus.ONLINE))
     out.stop()
     assert not out.connected and out.published == 2 and time.monotonic() - t0 < 3
+
+
+def test_an_alarm_published_to_the_inbound_topic_becomes_an_event_on_the_wall(prefix, tmp_path):
+    """A bell system publishes to the broker; the center stores the alarm, answers on the results
+    topic, and the pole's camera comes onto the operator's wall; a bad key is answered 401."""
+    from gwanje.store import api_keys
+
+    db_url = f"sqlite:///{tmp_path / 'g.db'}"
+    db = open_database(db_url)
+    with db.sessions.begin() as s:
+        create_user(s, username="kim", password="correct horse battery", role=Role.OPERATOR)
+        _, key = api_keys.create(
+            s, source="bell-osan", scopes=["alarms"], cameras=["cam-1"], created_by="test"
+        )
+    db.close()
+    site = SiteConfig.model_validate(
+        {
+            "site": "osan",
+            "cameras": [{"id": "cam-1", "name": "정문", "url": "/nonexistent.mp4"}],
+            "server": {"data_dir": str(tmp_path / "data"), "allowed_hosts": ["testserver"]},
+            "exchange": {"mqtt": {"enabled": True, "topic_prefix": prefix, "alarms_in": True}},
+        }
+    )
+    base = f"{prefix}/osan"
+    listener = Listener(f"{base}/ingest/results")
+    try:
+        with TestClient(create_app(site, db_url=db_url, start_workers=False)) as client:
+            r = client.post("/api/auth/login", json={"username": "kim", "password": "correct horse battery"})
+            client.headers["X-CSRF-Token"] = r.json()["csrf"]
+            assert client.post("/api/duty/heartbeat").status_code == 200
+            time.sleep(0.5)  # the center's subscription is in place
+            sender = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+            sender.connect(*BROKER)
+            sender.loop_start()
+            alarm = {"camera_ids": ["cam-1"], "type": "emergency_bell", "reference": "B-7"}
+            t0 = time.monotonic()
+            sender.publish(
+                f"{base}/ingest/alarms/bell-osan", json.dumps({"api_key": key, "alarm": alarm}), qos=1
+            )
+            reply = json.loads(listener.next("/ingest/results/bell-osan")[1])
+            assert (reply["status"], reply["reference"], len(reply["event_ids"])) == (201, "B-7", 1)
+            deadline = time.monotonic() + 2.0  # the triage loop runs every second
+            tiles: list = []
+            while time.monotonic() < deadline and not tiles:
+                tiles = [t for t in client.get("/api/walls/me").json()["tiles"] if t]
+                time.sleep(0.05)
+            assert [t["camera_id"] for t in tiles] == ["cam-1"], (
+                f"not on the wall {time.monotonic() - t0:.1f} s after"
+            )
+            sender.publish(
+                f"{base}/ingest/alarms/bell-osan", json.dumps({"api_key": "gwk_wrong", "alarm": alarm}), qos=1
+            )
+            assert json.loads(listener.next("/ingest/results/bell-osan")[1])["status"] == 401
+            sender.publish(f"{base}/ingest/alarms/bell-osan", b"{broken", qos=1)
+            assert json.loads(listener.next("/ingest/results/bell-osan")[1])["status"] == 400
+            sender.loop_stop()
+            sender.disconnect()
+            assert client.app.state.center.inbound.refused == {"bad_key": 1, "malformed": 1}
+    finally:
+        listener.close()

@@ -13,6 +13,7 @@ import pytest
 ROLES = {"o": "kim", "s": "park", "g": "police", "a": "admin"}
 EVERYONE, STAFF, SUPERVISORS, ADMIN = "osga", "osa", "sa", "a"
 OPEN = "-"  # no session needed
+MACHINES = ""  # an API key (tests/web/test_inbound_alarms.py), never a session
 
 MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/health"): OPEN,
@@ -64,6 +65,10 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/exchange/deliveries"): SUPERVISORS,
     ("POST", "/api/exchange/deliveries/replay"): SUPERVISORS,
     ("POST", "/api/exchange/deliveries/discard"): SUPERVISORS,
+    ("GET", "/api/exchange/keys"): ADMIN,
+    ("POST", "/api/exchange/keys"): ADMIN,
+    ("DELETE", "/api/exchange/keys/{key_id}"): ADMIN,
+    ("POST", "/api/ingest/alarms"): MACHINES,
     ("GET", "/api/users"): ADMIN,
     ("POST", "/api/users"): ADMIN,
     ("PATCH", "/api/users/{username}"): ADMIN,
