@@ -400,3 +400,34 @@ def test_weather_panel_beside_the_map(browser, live_center) -> None:
     page.screenshot(path=ARTIFACTS / "15-weather-kma94.png")
     assert errors == []
     page.close()
+
+
+def test_an_emergency_bell_comes_onto_the_operators_wall_within_two_seconds(browser, live_center) -> None:
+    """A bell system's alarm (API key, HTTP) on a pole camera: its tile, saying 비상벨, on the
+    operator's wall in the browser within 2 s of the alarm being accepted."""
+    import httpx
+
+    admin = live_center.login("admin")
+    r = admin.put("/api/cameras/pole-7", json={"name": "비상벨 7번 기둥", "url": "rtsp://127.0.0.1:9/none"})
+    assert r.status_code == 200, r.text
+    r = admin.post("/api/exchange/keys", json={"source": "bell-osan", "scopes": ["alarms"], "cameras": ["pole-7"]})
+    key = r.json()["key"]
+    page = browser.new_page(viewport={"width": 1500, "height": 900}, locale="ko-KR", bypass_csp=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _sign_in(page, live_center.base, "kim")
+    page.wait_for_selector("#wall .tile")
+    page.wait_for_timeout(1500)  # on duty (the console's stream), the wall as it was
+    alarm = {"camera_ids": ["pole-7"], "type": "emergency_bell", "reference": f"B-{time.time():.0f}"}
+    r = httpx.post(f"{live_center.base}/api/ingest/alarms", json=alarm, headers={"Authorization": f"Bearer {key}"})
+    accepted = time.monotonic()
+    assert r.status_code == 201, r.text
+    why = page.locator("#wall .tile[data-camera='pole-7'] .why")
+    why.wait_for(timeout=5_000)
+    took = time.monotonic() - accepted
+    page.screenshot(path=ARTIFACTS / "11-emergency-bell.png")
+    assert "비상벨" in why.inner_text()
+    assert took <= 2.0, f"the bell's camera came up {took:.2f} s after the alarm"
+    assert errors == []
+    page.close()
+    admin.delete("/api/cameras/pole-7")
