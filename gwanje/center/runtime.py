@@ -14,6 +14,7 @@ from gwanje.bus import Bus
 from gwanje.center import audit_chain
 from gwanje.center.core import Center
 from gwanje.center.escalation import escalate_forever
+from gwanje.center.incidents import Incidents
 from gwanje.center.triage_service import TriageService, triage_forever
 from gwanje.center.weather import WeatherService, weather_forever
 from gwanje.config import SiteConfig
@@ -50,6 +51,7 @@ class Runtime:
     center: Center
     triage: TriageService
     weather: WeatherService
+    incidents: Incidents
 
 
 @contextlib.asynccontextmanager
@@ -85,6 +87,8 @@ async def running_center(
 
     center.on_cameras_changed = cameras_changed
     center.on_alerts_changed = triage.alerts_changed
+    incidents = Incidents(triage, site.exchange.incidents)
+    await asyncio.to_thread(incidents.restore)
     tasks = [
         asyncio.create_task(escalate_forever(center)),
         asyncio.create_task(triage_forever(triage)),
@@ -93,7 +97,7 @@ async def running_center(
         asyncio.create_task(weather_forever(weather)),
     ]
     try:
-        yield Runtime(center, triage, weather)
+        yield Runtime(center, triage, weather, incidents)
     finally:
         for task in tasks:
             task.cancel()

@@ -5,7 +5,6 @@ duty are reallocated (``gwanje.triage``, pure). A wall that changed is pushed to
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import threading
 import time
@@ -49,7 +48,6 @@ class TriageService:
         self._origin: tuple[float, float] | None = None
         self._history: dict[tuple[str, str], tuple[int, int]] = {}
         self._history_at = 0.0
-        self._ids = itertools.count(1)
         self._open: dict[str, dict[str, Any]] | None = None  # open alerts by id (see alerts_changed)
         # (camera, rule) → {alert id: start} of the alerts opened in the last routine window
         self._recent: dict[tuple[str, str], dict[str, float]] = {}
@@ -268,20 +266,36 @@ class TriageService:
         self.center.bus.publish({"kind": "wall", "data": self.wall(operator)})
         return True
 
-    def add_incident(self, lat: float, lon: float, radius_m: float, ttl_s: float, note: str) -> Boost:
+    def place(
+        self,
+        incident_id: str,
+        lat: float,
+        lon: float,
+        radius_m: float,
+        until: float,
+        note: str,
+        edge_share: float = 0.0,
+    ) -> list[str]:
+        """Raise the cameras within ``radius_m`` of the place until ``until`` (or until ``unplace``);
+        placing the same id again moves it. Returns those cameras, the nearest first."""
         with self.center.db.sessions() as s:
-            self._cameras(s)
+            index = self._cameras(s)
         if self._origin is None:
             raise ValueError("no camera has a position (location.lat/lon): incidents cannot be placed")
         x, y = to_metres(lat, lon, self._origin)
-        boost = Boost(f"inc-{next(self._ids)}", x, y, radius_m, time.time() + ttl_s, note)
+        boost = Boost(incident_id, x, y, radius_m, until, note, edge_share=edge_share)
         with self.lock:
             self.boosts[boost.id] = boost
             self._places[boost.id] = (lat, lon)
-        return boost
+        return [c for c, _ in sorted(index.within(x, y, radius_m), key=lambda cd: cd[1])]
+
+    def unplace(self, incident_id: str) -> None:
+        with self.lock:
+            self.boosts.pop(incident_id, None)
+            self._places.pop(incident_id, None)
 
     def incidents(self) -> list[dict[str, Any]]:
-        """The incident reports still in force, where they are."""
+        """The incidents raising cameras now, where they are."""
         now = time.time()
         with self.lock:
             return [

@@ -11,7 +11,7 @@ from gwanje.config.base import Point, Severity, Strict, check_polygon
 from gwanje.config.camera import CameraConfig, GroundConfig, LineConfig, LocationConfig, ZoneConfig
 from gwanje.config.detection import DetectorConfig, MotionConfig, RoiConfig, TilingConfig, TrackerConfig
 from gwanje.config.evidence import EvidenceConfig, MaskingConfig, PrivacyConfig
-from gwanje.config.exchange import ExchangeConfig, MqttConfig, WebhookConfig
+from gwanje.config.exchange import ExchangeConfig, IncidentsConfig, MqttConfig, WebhookConfig
 from gwanje.config.recording import RecordingConfig, RecordingSiteConfig
 from gwanje.config.rules import (
     AbandonConfig,
@@ -30,6 +30,7 @@ from gwanje.config.weather import TAG_WORDS, StationConfig, WeatherConfig, Weath
 
 __all__ = [
     "ExchangeConfig",
+    "IncidentsConfig",
     "MqttConfig",
     "WebhookConfig",
     "TAG_WORDS",

@@ -78,8 +78,41 @@ class WebhookConfig(Strict):
         return kind in self.kinds and (not self.cameras or camera_id in self.cameras)
 
 
+IncidentKind = Literal[
+    "police_video", "police_dispatch", "fire_dispatch", "disaster", "vulnerable_person", "report"
+]
+RADIUS_M = {
+    "police_video": 300.0,  # 112 긴급영상 지원: the situation room sees the cameras around the call
+    "police_dispatch": 300.0,  # 112 긴급출동 지원
+    "fire_dispatch": 300.0,  # 119 긴급출동 지원
+    "disaster": 1000.0,  # 재난 긴급대응 지원
+    "vulnerable_person": 200.0,  # 사회적 약자 지원: around the locator, following it
+    "report": 300.0,  # a report taken in the center (the wall's 신고 접수)
+}
+
+
+class IncidentsConfig(Strict):
+    """Incidents from the emergency services' systems (the smart-city linkage services) and the
+    center's own reports: the cameras within the radius rise in triage while the incident is open."""
+
+    radius_m: dict[IncidentKind, float] = Field(
+        default_factory=lambda: dict(RADIUS_M), description="Default radius per kind"
+    )
+    edge_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="A camera at the radius's edge still gets this share of the incident's weight (so every "
+        "camera within it clears the wall's threshold)",
+    )
+
+    def radius_for(self, kind: str) -> float:
+        return self.radius_m.get(kind, RADIUS_M.get(kind, 300.0))  # type: ignore[call-overload]
+
+
 class ExchangeConfig(Strict):
     mqtt: MqttConfig = MqttConfig()
+    incidents: IncidentsConfig = IncidentsConfig()
     webhooks: tuple[WebhookConfig, ...] = ()
     keep_delivered_h: float = Field(
         24.0, gt=0, description="Delivered webhook messages are forgotten after this"

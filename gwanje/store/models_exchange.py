@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gwanje.store.models import Base, now_utc
@@ -64,3 +64,34 @@ class ApiKeyRow(Base):
     last_used_at: Mapped[datetime | None]
     used: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
     refused: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+
+
+class IncidentRow(Base):
+    """An incident at a place: from the emergency services' systems (112 video support, 112 and
+    119 dispatch, disaster, a vulnerable person's locator) or reported in the center. While open,
+    the cameras within its radius rise in triage; ``cameras`` is the set at the latest position,
+    ``track`` the positions a moving locator reported."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (UniqueConstraint("source", "reference", name="uq_incidents_source_reference"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)  # open, handled, closed
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    radius_m: Mapped[float] = mapped_column(Float)
+    occurred_at: Mapped[datetime] = mapped_column(default=now_utc)
+    source: Mapped[str] = mapped_column(String(64))  # the sending system, or "center"
+    reference: Mapped[str] = mapped_column(String(100))  # the sender's own case number
+    note: Mapped[str] = mapped_column(String(300), default="")
+    cameras: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    track: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [lat, lon, iso time]
+    until: Mapped[datetime | None]  # a center report ends by itself then
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc)
+    handled_by: Mapped[str | None] = mapped_column(String(64))
+    handled_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None]

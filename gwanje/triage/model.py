@@ -68,6 +68,8 @@ class Boost:
     radius_m: float
     until: float  # epoch seconds
     note: str = ""
+    weight: float | None = None  # None: triage.boost_weight
+    edge_share: float = 0.0  # the share of the weight a camera at the radius's edge still gets
 
 
 @dataclass(frozen=True)

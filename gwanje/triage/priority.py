@@ -117,7 +117,8 @@ def priorities(
         if b.until <= now:
             continue
         for cam_id, d in index.within(b.x_m, b.y_m, b.radius_m):
-            v = cfg.boost_weight * (1.0 - d / b.radius_m) if b.radius_m > 0 else cfg.boost_weight
+            weight = cfg.boost_weight if b.weight is None else b.weight
+            v = weight * max(b.edge_share, 1.0 - d / b.radius_m) if b.radius_m > 0 else weight
             prev = extra.get(cam_id)
             if prev is None or v > prev[0]:
                 extra[cam_id] = (

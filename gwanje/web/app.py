@@ -25,6 +25,7 @@ from gwanje.web.routes import (
     duty,
     events,
     exchange,
+    incidents,
     ingest,
     ledger,
     provision_handover,
@@ -54,6 +55,7 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
             app.state.center = runtime.center
             app.state.triage = runtime.triage
             app.state.weather = runtime.weather
+            app.state.incidents = runtime.incidents
             app.state.principal_cache = {}
             app.state.streams = StreamSlots(settings.streams_per_session)
             # what start-up made lives as long as the server: keep the collector from re-walking it
@@ -92,6 +94,7 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
             exchange,
             api_keys,
             ingest,
+            incidents,
         )
     ]
     routers.append(recordings.holds_router)

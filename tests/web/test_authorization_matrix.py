@@ -57,7 +57,11 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/walls"): SUPERVISORS,
     ("POST", "/api/walls/me/pin"): STAFF,
     ("POST", "/api/walls/me/dismiss"): STAFF,
-    ("POST", "/api/incidents"): STAFF,
+    ("POST", "/api/incidents"): EVERYONE,  # or an API key (tests/web/test_incidents.py)
+    ("GET", "/api/incidents"): STAFF,
+    ("POST", "/api/incidents/{incident_id}/location"): EVERYONE,  # a machine only on its own
+    ("POST", "/api/incidents/{incident_id}/handle"): EVERYONE,
+    ("POST", "/api/incidents/{incident_id}/close"): EVERYONE,
     ("GET", "/api/shelves"): SUPERVISORS,
     ("POST", "/api/shelves"): STAFF,
     ("DELETE", "/api/shelves/{shelf_id}"): STAFF,

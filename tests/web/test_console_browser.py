@@ -410,7 +410,9 @@ def test_an_emergency_bell_comes_onto_the_operators_wall_within_two_seconds(brow
     admin = live_center.login("admin")
     r = admin.put("/api/cameras/pole-7", json={"name": "비상벨 7번 기둥", "url": "rtsp://127.0.0.1:9/none"})
     assert r.status_code == 200, r.text
-    r = admin.post("/api/exchange/keys", json={"source": "bell-osan", "scopes": ["alarms"], "cameras": ["pole-7"]})
+    r = admin.post(
+        "/api/exchange/keys", json={"source": "bell-osan", "scopes": ["alarms"], "cameras": ["pole-7"]}
+    )
     key = r.json()["key"]
     page = browser.new_page(viewport={"width": 1500, "height": 900}, locale="ko-KR", bypass_csp=True)
     errors: list[str] = []
@@ -419,7 +421,9 @@ def test_an_emergency_bell_comes_onto_the_operators_wall_within_two_seconds(brow
     page.wait_for_selector("#wall .tile")
     page.wait_for_timeout(1500)  # on duty (the console's stream), the wall as it was
     alarm = {"camera_ids": ["pole-7"], "type": "emergency_bell", "reference": f"B-{time.time():.0f}"}
-    r = httpx.post(f"{live_center.base}/api/ingest/alarms", json=alarm, headers={"Authorization": f"Bearer {key}"})
+    r = httpx.post(
+        f"{live_center.base}/api/ingest/alarms", json=alarm, headers={"Authorization": f"Bearer {key}"}
+    )
     accepted = time.monotonic()
     assert r.status_code == 201, r.text
     why = page.locator("#wall .tile[data-camera='pole-7'] .why")

@@ -38,7 +38,8 @@ def noisy(principal: Staff, center: CenterDep, days: Annotated[int, Query(ge=1, 
 
 
 def center_incidents(request: Request) -> list[dict]:
-    return request.app.state.triage.incidents()
+    """The incidents in force, with their cameras (and a moving locator's track)."""
+    return request.app.state.incidents.listing()
 
 
 @router.get("/map")

@@ -1,5 +1,5 @@
 """Selective monitoring: my wall (filled by triage), pin and dismiss, all walls for
-supervisors, and incidents reported at a place (they raise nearby cameras)."""
+supervisors (incidents, which raise nearby cameras: routes/incidents.py)."""
 
 from __future__ import annotations
 
@@ -60,33 +60,3 @@ def dismiss_tile(body: TileIn, principal: Staff, request: Request, center: Cente
             ip=client_ip(request),
         )
     return _triage(request).wall(principal.username)
-
-
-class IncidentIn(Body):
-    """An incident reported at a place, e.g. a 112/119 call near a camera."""
-
-    lat: float = Field(..., ge=-90, le=90)
-    lon: float = Field(..., ge=-180, le=180)
-    radius_m: float = Field(300.0, gt=0, le=20_000)
-    ttl_s: float = Field(900.0, gt=0, le=86_400)
-    note: str = Field("", max_length=300)
-
-
-@router.post("/incidents", status_code=201, responses=errors(409))
-def report_incident(body: IncidentIn, principal: Staff, request: Request, center: CenterDep) -> dict:
-    triage = _triage(request)
-    try:
-        boost = triage.add_incident(body.lat, body.lon, body.radius_m, body.ttl_s, body.note)
-    except ValueError as exc:
-        raise HTTPException(409, str(exc)) from None
-    with center.db.sessions.begin() as s:
-        audit.record(
-            s,
-            username=principal.username,
-            action="incident_report",
-            target=boost.id,
-            detail=body.model_dump(),
-            ip=client_ip(request),
-        )
-    triage.tick()
-    return {"id": boost.id, "until": boost.until}

@@ -88,9 +88,13 @@ export async function renderMap() {
   }
   if (mode !== "plan") {
     for (const i of m.incidents || []) {
-      L.circle([i.lat, i.lon], { radius: i.radius_m, color: "#f3a712", weight: 2, fillOpacity: 0.12 })
-        .bindPopup(() => h("div", {}, h("strong", {}, t("map.incident")), h("div", {}, i.note)))
+      const circle = L.circle([i.lat, i.lon], { radius: i.radius_m, color: "#f3a712", weight: 2, fillOpacity: 0.12 })
+        .bindPopup(() => h("div", {}, h("strong", {}, t(`incident.${i.kind}`)),
+          h("div", {}, [i.source !== "center" ? `${i.source} ${i.reference}` : "", i.note].filter(Boolean).join(" · ")),
+          h("div", { class: "muted" }, `${t("map.incident_cameras")}: ${i.cameras.map(camName).join(", ") || "—"}`)))
         .addTo(layer);
+      circle.getElement()?.setAttribute("data-incident", i.id);
+      if (i.track.length > 1) L.polyline(i.track.map((p) => [p[0], p[1]]), { color: "#f3a712", weight: 2, dashArray: "4 4" }).addTo(layer);
       points.push([i.lat, i.lon]);
     }
   }

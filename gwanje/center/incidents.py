@@ -1,0 +1,205 @@
+"""Incidents at a place: the smart-city linkage services (112 emergency video support, 112 and
+119 dispatch support, disaster response, a vulnerable person's locator) and the center's own
+reports. Opening one stores it (once per source and reference), audits it, and raises the cameras
+within its radius in triage until it is handled or closed; a vulnerable person's incident takes
+new positions and its camera set follows. Open incidents are placed again after a restart."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from gwanje.center.triage_service import TriageService
+from gwanje.config import IncidentsConfig
+from gwanje.store import audit
+from gwanje.store import incidents as repo
+from gwanje.store.models import now_utc, utc
+from gwanje.store.models_exchange import IncidentRow
+
+log = logging.getLogger(__name__)
+OPEN_FOR_S = 30 * 86400.0  # an open linkage incident raises its cameras until handled (a bound)
+LABEL = {
+    "police_video": "112 긴급영상 지원",
+    "police_dispatch": "112 긴급출동 지원",
+    "fire_dispatch": "119 긴급출동 지원",
+    "disaster": "재난 긴급대응",
+    "vulnerable_person": "사회적 약자 위치",
+    "report": "신고 접수",
+}
+
+
+class IncidentError(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who acts: a person (username) or a machine (``key:<source>``), and the system it speaks for."""
+
+    username: str
+    source: str
+    ip: str | None = None
+
+
+class Incidents:
+    def __init__(self, triage: TriageService, config: IncidentsConfig) -> None:
+        self.triage, self.config = triage, config
+        self.db = triage.center.db
+
+    def _note(self, row: IncidentRow) -> str:
+        """What the wall's tile says: a center report its note; a linkage incident its service,
+        the sender's case number and note."""
+        if row.kind == "report":
+            return row.note or LABEL["report"]
+        return " · ".join(p for p in (LABEL.get(row.kind, row.kind), row.reference, row.note) if p)
+
+    def _place(self, row: IncidentRow) -> list[str]:
+        until = utc(row.until).timestamp() if row.until else time.time() + OPEN_FOR_S
+        return self.triage.place(
+            row.id, row.lat, row.lon, row.radius_m, until, self._note(row), self.config.edge_share
+        )
+
+    def restore(self) -> int:
+        """Place the incidents still open (at start)."""
+        with self.db.sessions() as s:
+            rows = repo.in_force(s)
+        for row in rows:
+            try:
+                self._place(row)
+            except ValueError as exc:
+                log.warning("incident %s cannot be placed: %s", row.id, exc)
+        return len(rows)
+
+    def open(
+        self,
+        caller: Caller,
+        *,
+        kind: str,
+        lat: float,
+        lon: float,
+        radius_m: float | None,
+        reference: str | None,
+        occurred_at: datetime | None,
+        note: str,
+        ttl_s: float | None = None,
+    ) -> tuple[dict, bool]:
+        """The incident (stored, audited, its cameras raised) and whether it is new; the same
+        (source, reference) again is the incident already open."""
+        reference = reference or f"{caller.source}-{secrets.token_hex(4)}"
+        with self.db.sessions() as s:
+            known = repo.by_reference(s, caller.source, reference)
+            if known is not None:
+                return repo.public(known), False
+        now = now_utc()
+        row = IncidentRow(
+            id=f"inc-{now:%Y%m%d}-{secrets.token_hex(4)}",
+            kind=kind,
+            status=repo.OPEN,
+            lat=lat,
+            lon=lon,
+            radius_m=radius_m or self.config.radius_for(kind),
+            occurred_at=occurred_at or now,
+            source=caller.source,
+            reference=reference,
+            note=note,
+            cameras=[],
+            track=[[lat, lon, (occurred_at or now).isoformat()]],
+            until=now + timedelta(seconds=ttl_s) if ttl_s else None,
+            created_by=caller.username,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            row.cameras = self._place(row)
+        except ValueError as exc:
+            raise IncidentError(409, str(exc)) from None
+        try:
+            with self.db.sessions.begin() as s:
+                s.add(row)
+                audit.record(
+                    s,
+                    username=caller.username,
+                    action="incident_open",
+                    target=row.id,
+                    detail={
+                        "kind": kind,
+                        "source": caller.source,
+                        "reference": reference,
+                        "cameras": row.cameras,
+                    },
+                    ip=caller.ip,
+                )
+                out = repo.public(row)
+        except Exception:
+            self.triage.unplace(row.id)  # nothing stored: nothing raised
+            raise
+        self.triage.tick()
+        return out, True
+
+    def move(self, caller: Caller, incident_id: str, lat: float, lon: float, at: datetime | None) -> dict:
+        """A new position of a moving locator: the camera set follows it."""
+        with self.db.sessions.begin() as s:
+            row = self._own(s, caller, incident_id)
+            if row.kind != "vulnerable_person":
+                raise IncidentError(409, "only a vulnerable person's incident moves (its locator)")
+            if row.status != repo.OPEN:
+                raise IncidentError(409, f"the incident is {row.status}")
+            before = row.lat, row.lon
+            row.lat, row.lon = lat, lon
+            try:
+                cameras = self._place(row)
+            except ValueError as exc:
+                row.lat, row.lon = before
+                raise IncidentError(409, str(exc)) from None
+            repo.move(row, lat, lon, at or now_utc(), cameras)
+            audit.record(
+                s,
+                username=caller.username,
+                action="incident_move",
+                target=row.id,
+                detail={"lat": lat, "lon": lon, "cameras": cameras},
+                ip=caller.ip,
+            )
+            out = repo.public(row)
+        self.triage.tick()
+        return out
+
+    def step(self, caller: Caller, incident_id: str, action: str, note: str | None) -> dict:
+        with self.db.sessions.begin() as s:
+            row = self._own(s, caller, incident_id)
+            try:
+                repo.step(row, action, caller.username)
+            except repo.Illegal as exc:
+                raise IncidentError(409, str(exc)) from None
+            audit.record(
+                s,
+                username=caller.username,
+                action=f"incident_{action}",
+                target=row.id,
+                detail={"note": note} if note else None,
+                ip=caller.ip,
+            )
+            out = repo.public(row)
+        self.triage.unplace(incident_id)  # handled or closed: its cameras need no raising
+        self.triage.tick()
+        return out
+
+    def _own(self, s, caller: Caller, incident_id: str) -> IncidentRow:  # noqa: ANN001 - a session
+        """The incident, locked; a machine may act only on its own system's incidents."""
+        try:
+            row = repo.get(s, incident_id, lock=True)
+        except repo.NotFound as exc:
+            raise IncidentError(404, str(exc)) from None
+        if caller.username.startswith("key:") and row.source != caller.source:
+            raise IncidentError(404, f"no incident {incident_id!r}")
+        return row
+
+    def listing(self, everything: bool = False) -> list[dict]:
+        with self.db.sessions() as s:
+            rows = repo.recent(s) if everything else repo.in_force(s)
+            return [repo.public(r) for r in rows]
