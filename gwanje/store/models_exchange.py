@@ -95,3 +95,30 @@ class IncidentRow(Base):
     handled_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(64))
     closed_at: Mapped[datetime | None]
+
+
+class LiveLinkRow(Base):
+    """A time-limited live view of some cameras for an agency, issued by a supervisor from an
+    incident or an alert: for one agency account, or by a one-time code (a patrol officer's phone),
+    which is exchanged once for a viewer token kept in that browser. Only hashes are stored."""
+
+    __tablename__ = "live_links"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(40))
+    username: Mapped[str | None] = mapped_column(String(64))  # the agency account, or None: by code
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    viewer_hash: Mapped[str | None] = mapped_column(String(64))  # the browser the code was used in
+    code_used_at: Mapped[datetime | None]
+    code_failures: Mapped[int] = mapped_column(Integer, default=0)
+    cameras: Mapped[list[Any]] = mapped_column(JSON)
+    incident_id: Mapped[str | None] = mapped_column(String(40))
+    alert_id: Mapped[str | None] = mapped_column(String(40))
+    purpose: Mapped[str] = mapped_column(String(300))
+    legal_basis: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+    opened: Mapped[int] = mapped_column(Integer, default=0)

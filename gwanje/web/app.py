@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from gwanje.center.live_links import LiveLinks
 from gwanje.center.runtime import running_center
 from gwanje.config import SiteConfig
 from gwanje.web.deps import Admin, StreamSlots
@@ -28,6 +29,7 @@ from gwanje.web.routes import (
     incidents,
     ingest,
     ledger,
+    live_links,
     provision_handover,
     provisions,
     recordings,
@@ -56,6 +58,7 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
             app.state.triage = runtime.triage
             app.state.weather = runtime.weather
             app.state.incidents = runtime.incidents
+            app.state.live_links = LiveLinks(runtime.center.db)
             app.state.principal_cache = {}
             app.state.streams = StreamSlots(settings.streams_per_session)
             # what start-up made lives as long as the server: keep the collector from re-walking it
@@ -95,6 +98,7 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
             api_keys,
             ingest,
             incidents,
+            live_links,
         )
     ]
     routers.append(recordings.holds_router)
@@ -105,6 +109,11 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/live/{link_id}", include_in_schema=False)
+    def live_link_page(link_id: str) -> FileResponse:
+        """The page a patrol officer's phone opens: the code, then the cameras."""
+        return FileResponse(STATIC / "live.html", headers={"Cache-Control": "no-cache"})
 
     leaflet = NODE_MODULES / "leaflet" / "dist"
     if leaflet.is_dir():  # without it the map draws its own plain grid (js/pages/map.js)

@@ -59,6 +59,13 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/api/walls/me/dismiss"): STAFF,
     ("POST", "/api/incidents"): EVERYONE,  # or an API key (tests/web/test_incidents.py)
     ("GET", "/api/incidents"): STAFF,
+    ("POST", "/api/live-links"): SUPERVISORS,
+    ("GET", "/api/live-links"): "sga",  # an agency account: its own
+    ("DELETE", "/api/live-links/{link_id}"): SUPERVISORS,
+    ("POST", "/api/live-links/{link_id}/open"): EVERYONE,  # then: only the link's own account
+    ("POST", "/api/live-links/{link_id}/redeem"): OPEN,  # the one-time code is the right
+    ("GET", "/api/live-links/{link_id}/view"): EVERYONE,  # or the code's viewer cookie
+    ("GET", "/api/live-links/{link_id}/cameras/{camera_id}/live.mjpg"): EVERYONE,  # likewise
     ("POST", "/api/incidents/{incident_id}/location"): EVERYONE,  # a machine only on its own
     ("POST", "/api/incidents/{incident_id}/handle"): EVERYONE,
     ("POST", "/api/incidents/{incident_id}/close"): EVERYONE,

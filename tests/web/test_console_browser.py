@@ -435,3 +435,39 @@ def test_an_emergency_bell_comes_onto_the_operators_wall_within_two_seconds(brow
     assert errors == []
     page.close()
     admin.delete("/api/cameras/pole-7")
+
+
+def test_a_patrol_officers_phone_watches_a_shared_live_view_until_it_is_revoked(browser, live_center) -> None:
+    """A supervisor shares cam-a by a one-time code; the phone page takes the code and shows the
+    live picture; when the supervisor stops sharing, the phone says it has ended."""
+    park = live_center.login("park")
+    deadline = time.monotonic() + 90
+    while not (alerts := park.get("/api/alerts?limit=1").json()["items"]):  # the clip's first intrusion
+        assert time.monotonic() < deadline, "the live center raised no alert in 90 s"
+        time.sleep(1)
+    link = park.post(
+        "/api/live-links",
+        json={"agency": "police", "by_code": True, "cameras": ["cam-a"], "alert_id": alerts[0]["id"], "purpose": "순찰차 현장 확인"},
+    ).json()
+    phone = browser.new_page(viewport={"width": 412, "height": 860}, locale="ko-KR", is_mobile=True, bypass_csp=False)
+    errors: list[str] = []
+    phone.on("pageerror", lambda e: errors.append(str(e)))
+    phone.goto(f"{live_center.base}{link['url']}")
+    phone.fill("input[name=code]", "WRONG123")
+    phone.click("#code-form button[type=submit]")
+    phone.wait_for_selector("#code-error:has-text('1 of 5')")
+    phone.fill("input[name=code]", link["code"])
+    phone.click("#code-form button[type=submit]")
+    phone.wait_for_selector("#watch-step:not([hidden])")
+    phone.wait_for_function(
+        "() => [...document.querySelectorAll('#link-cameras img')].some(i => i.naturalWidth > 0)", timeout=30_000
+    )
+    phone.screenshot(path=ARTIFACTS / "12-live-link-phone.png")
+    sup = browser.new_page(viewport={"width": 1500, "height": 1400}, locale="ko-KR", bypass_csp=True)
+    _sign_in(sup, live_center.base, "park", "#supervise")
+    sup.wait_for_selector(f"#ls-links tr[data-link='{link['id']}']")
+    sup.screenshot(path=ARTIFACTS / "13-live-links-supervisor.png", full_page=True)
+    park.delete(f"/api/live-links/{link['id']}")
+    phone.wait_for_selector("#link-ended:not([hidden])", timeout=10_000)
+    phone.screenshot(path=ARTIFACTS / "14-live-link-ended.png")
+    assert errors == []

@@ -5,8 +5,10 @@ import { $, h } from "../dom.js";
 import { camName, fmtTime, typeName } from "../format.js";
 import { t } from "../i18n.js";
 import { state } from "../state.js";
+import { loadMyLiveShares } from "./live_share.js";
 
 export async function loadDispatched() {
+  loadMyLiveShares().catch(() => {});
   const r = await api("/api/alerts?order=latest&limit=200");
   for (const a of r.items) state.alerts.set(a.id, a);
   const rows = r.items.map((a) => h("tr", { class: `sev-${a.severity}`, "data-alert": a.id },

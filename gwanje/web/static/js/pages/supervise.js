@@ -6,9 +6,11 @@ import { $, h } from "../dom.js";
 import { camName, fmtTime, reasonText, roleName, typeName } from "../format.js";
 import { t } from "../i18n.js";
 import { loadExchange } from "./exchange.js";
+import { loadLiveShares } from "./live_share.js";
 
 export async function loadSupervision() {
   loadExchange().catch((e) => banner(e.message));
+  loadLiveShares().catch((e) => banner(e.message));
   const [o, duty, shelves] = await Promise.all([api("/api/walls"), api("/api/duty"), api("/api/shelves")]);
   $("#sup-present").replaceChildren(...(o.present.length ? o.present.map((p) => h("li", { "data-present": p.username },
     `${p.username} (${roleName(p.role)}) — ${fmtTime(new Date(p.since * 1000).toISOString())} ${t("sup.since")}`))
