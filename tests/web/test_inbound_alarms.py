@@ -152,3 +152,28 @@ def test_every_bad_input_gets_its_4xx_and_counter_and_stores_nothing(center, sit
         == 403
     )
     assert all("key" not in k for k in counters["keys"])
+
+
+def test_a_neighbour_reads_the_status_summary_with_a_status_key(center, site) -> None:
+    from support.events import make_event
+
+    from gwanje.domain import EventType
+
+    status_key = _key(site, cameras=["*"], scopes=["status"])
+    alarms_key = _key(site, cameras=["*"])
+    machine = center.client()
+    core = center.app.state.center
+    crowd = make_event("cam-2", EventType.CROWD)
+    crowd = crowd.__class__(**{**crowd.__dict__, "details": {"level": "warning", "density": 4.2, "count": 130}, "zone": "광장"})
+    core.ingest([crowd, make_event("cam-3", EventType.FALL)])
+    r = machine.get("/api/exchange/status", headers={"Authorization": f"Bearer {status_key}"})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["cameras"]["total"] == 3 and sum(out["cameras"]["by_status"].values()) == 3
+    assert out["open_alerts"] == {"total": 2, "by_type": {"crowd": 1, "fall": 1}}
+    assert [(c["camera_id"], c["zone"], c["level"], c["density_per_m2"]) for c in out["crowd"]] == [
+        ("cam-2", "광장", "warning", 4.2)
+    ]
+    assert "boxes" not in str(out) and "snapshot" not in str(out)
+    assert machine.get("/api/exchange/status", headers={"X-Api-Key": alarms_key}).status_code == 403
+    assert machine.get("/api/exchange/status").status_code == 401

@@ -9,11 +9,13 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import Field
 
+from gwanje.center.status_summary import summary
 from gwanje.store import audit
 from gwanje.store import outbox as repo
 from gwanje.store.models import utc
 from gwanje.store.models_exchange import OutboxRow
 from gwanje.web.deps import Body, CenterDep, Supervisor, client_ip
+from gwanje.web.machine_auth import StatusKey
 from gwanje.web.openapi import errors
 
 router = APIRouter(prefix="/api/exchange", tags=["exchange"])
@@ -117,3 +119,11 @@ def discard(body: Picked, principal: Supervisor, center: CenterDep, request: Req
 def _known(center, webhook: str | None) -> None:  # noqa: ANN001 - the center
     if webhook is not None and webhook not in {h.name for h in center.site.exchange.webhooks}:
         raise HTTPException(404, f"no webhook named {webhook!r}")
+
+
+@router.get("/status", responses=errors(401, 403, 429))
+def status(key: StatusKey, center: CenterDep) -> dict:
+    """For a neighbour with a ``status`` key: cameras by status, open alerts by type, crowd levels
+    now per zone, open incidents by kind (counts and levels only; no picture, track or person)."""
+    statuses = {cid: h.state.status.value for cid, h in center.health.items()}
+    return summary(center.site.site, center.db, statuses)
