@@ -23,7 +23,9 @@ def summary(site: str, db: Database, statuses: dict[str, str]) -> dict[str, Any]
         open_q = select(AlertRow.type, func.count()).where(AlertRow.status.in_(alert_repo.open_statuses()))
         by_type = dict(s.execute(open_q.group_by(AlertRow.type)).all())
         crowd_q = select(AlertRow).where(
-            AlertRow.type == "crowd", AlertRow.status.in_(alert_repo.open_statuses()), AlertRow.ended_at.is_(None)
+            AlertRow.type == "crowd",
+            AlertRow.status.in_(alert_repo.open_statuses()),
+            AlertRow.ended_at.is_(None),
         )
         crowd = [
             {
@@ -39,7 +41,11 @@ def summary(site: str, db: Database, statuses: dict[str, str]) -> dict[str, Any]
     return {
         "site": site,
         "at": datetime.now(UTC).isoformat(),
-        "cameras": {"total": len(statuses), "online": by_status.get("online", 0), "by_status": dict(by_status)},
+        "cameras": {
+            "total": len(statuses),
+            "online": by_status.get("online", 0),
+            "by_status": dict(by_status),
+        },
         "open_alerts": {"total": sum(by_type.values()), "by_type": by_type},
         "crowd": crowd,
         "incidents": {"open": sum(incidents.values()), "by_kind": dict(incidents)},

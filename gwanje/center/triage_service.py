@@ -55,6 +55,9 @@ class TriageService:
         self.lock = threading.Lock()
         self.last_ms = 0.0
         self.weather: WeatherService | None = None  # camera → (weight, caption, since) of weather rules
+        # an urgent alert (a life-safety type) asks for the next tick at once, not at the interval's end
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- inputs ------------------------------------------------------------------------------
     def cameras_changed(self) -> None:
@@ -139,8 +142,11 @@ class TriageService:
     ) -> None:
         """Alerts opened (ids in ``opened``), fed by hits (id, camera, rule, start), moved in
         their lifecycle or escalated (their public summaries)."""
+        urgent = any(a["id"] in opened and a["type"] in self.cfg.urgent_types for a in alerts)
         with self.lock:
             if self._open is None:
+                if urgent:
+                    self.tick_soon()  # (the tick reads the store)
                 return  # not loaded yet: the first tick reads the store
             for a in alerts:
                 if a["status"] in alert_repo.open_statuses():
@@ -149,6 +155,13 @@ class TriageService:
                     self._open.pop(a["id"], None)
             for hit_id, camera, rule, start in hits:
                 self._recent.setdefault((camera, rule), {})[hit_id] = utc(start).timestamp()
+        if urgent:
+            self.tick_soon()
+
+    def tick_soon(self) -> None:
+        """Ask the loop for a tick now (from any thread)."""
+        if self._loop is not None and self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     def _events(self) -> list[ActiveEvent]:
         return [
@@ -382,8 +395,13 @@ class TriageService:
 
 async def triage_forever(triage: TriageService) -> None:
     """Priorities and walls, recomputed every ``triage.interval_s`` (until cancelled)."""
+    triage._loop, triage._wake = asyncio.get_running_loop(), asyncio.Event()
     while True:
-        await asyncio.sleep(triage.cfg.interval_s)
+        try:
+            await asyncio.wait_for(triage._wake.wait(), triage.cfg.interval_s)
+        except TimeoutError:
+            pass
+        triage._wake.clear()
         try:
             await asyncio.to_thread(triage.tick)
         except Exception:

@@ -447,9 +447,17 @@ def test_a_patrol_officers_phone_watches_a_shared_live_view_until_it_is_revoked(
         time.sleep(1)
     link = park.post(
         "/api/live-links",
-        json={"agency": "police", "by_code": True, "cameras": ["cam-a"], "alert_id": alerts[0]["id"], "purpose": "순찰차 현장 확인"},
+        json={
+            "agency": "police",
+            "by_code": True,
+            "cameras": ["cam-a"],
+            "alert_id": alerts[0]["id"],
+            "purpose": "순찰차 현장 확인",
+        },
     ).json()
-    phone = browser.new_page(viewport={"width": 412, "height": 860}, locale="ko-KR", is_mobile=True, bypass_csp=False)
+    phone = browser.new_page(
+        viewport={"width": 412, "height": 860}, locale="ko-KR", is_mobile=True, bypass_csp=False
+    )
     errors: list[str] = []
     phone.on("pageerror", lambda e: errors.append(str(e)))
     phone.goto(f"{live_center.base}{link['url']}")
@@ -460,7 +468,8 @@ def test_a_patrol_officers_phone_watches_a_shared_live_view_until_it_is_revoked(
     phone.click("#code-form button[type=submit]")
     phone.wait_for_selector("#watch-step:not([hidden])")
     phone.wait_for_function(
-        "() => [...document.querySelectorAll('#link-cameras img')].some(i => i.naturalWidth > 0)", timeout=30_000
+        "() => [...document.querySelectorAll('#link-cameras img')].some(i => i.naturalWidth > 0)",
+        timeout=30_000,
     )
     phone.screenshot(path=ARTIFACTS / "12-live-link-phone.png")
     sup = browser.new_page(viewport={"width": 1500, "height": 1400}, locale="ko-KR", bypass_csp=True)

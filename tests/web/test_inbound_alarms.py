@@ -164,7 +164,9 @@ def test_a_neighbour_reads_the_status_summary_with_a_status_key(center, site) ->
     machine = center.client()
     core = center.app.state.center
     crowd = make_event("cam-2", EventType.CROWD)
-    crowd = crowd.__class__(**{**crowd.__dict__, "details": {"level": "warning", "density": 4.2, "count": 130}, "zone": "광장"})
+    crowd = crowd.__class__(
+        **{**crowd.__dict__, "details": {"level": "warning", "density": 4.2, "count": 130}, "zone": "광장"}
+    )
     core.ingest([crowd, make_event("cam-3", EventType.FALL)])
     r = machine.get("/api/exchange/status", headers={"Authorization": f"Bearer {status_key}"})
     assert r.status_code == 200, r.text
@@ -177,3 +179,44 @@ def test_a_neighbour_reads_the_status_summary_with_a_status_key(center, site) ->
     assert "boxes" not in str(out) and "snapshot" not in str(out)
     assert machine.get("/api/exchange/status", headers={"X-Api-Key": alarms_key}).status_code == 403
     assert machine.get("/api/exchange/status").status_code == 401
+
+
+def test_an_urgent_alarm_is_placed_without_waiting_for_the_triage_interval(tmp_path) -> None:
+    """With walls recomputed only every 10 s, a bell still reaches the wall at once: an urgent
+    alert asks the triage loop for a tick (a fall from a camera would do the same)."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from gwanje.config import SiteConfig
+    from gwanje.store.db import open_database
+    from gwanje.store.users import Role, create_user
+    from gwanje.web.app import create_app
+
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    db = open_database(url)
+    with db.sessions.begin() as s:
+        create_user(s, username="kim", password="correct horse battery", role=Role.OPERATOR)
+        _, key = api_keys.create(s, source="bell", scopes=["alarms"], cameras=["*"], created_by="test")
+    db.close()
+    site = SiteConfig.model_validate(
+        {
+            "cameras": [{"id": "pole-1", "url": "/x.mp4"}],
+            "server": {"data_dir": str(tmp_path / "data"), "allowed_hosts": ["testserver"]},
+            "triage": {"interval_s": 10},
+        }
+    )
+    with TestClient(create_app(site, db_url=url, start_workers=False)) as kim:
+        r = kim.post("/api/auth/login", json={"username": "kim", "password": "correct horse battery"})
+        kim.headers["X-CSRF-Token"] = r.json()["csrf"]
+        kim.post("/api/duty/heartbeat")
+        time.sleep(0.5)  # the loop is waiting out its 10 s
+        t0 = time.monotonic()
+        alarm = {"camera_ids": ["pole-1"], "type": "emergency_bell", "reference": "B-1"}
+        assert (
+            TestClient(kim.app).post("/api/ingest/alarms", json=alarm, headers={"X-Api-Key": key}).status_code
+            == 201
+        )
+        while not [t for t in kim.get("/api/walls/me").json()["tiles"] if t]:
+            assert time.monotonic() - t0 < 5, "the bell waited for the triage interval"
+            time.sleep(0.02)
