@@ -5,6 +5,7 @@ duty are reallocated (``gwanje.triage``, pure). A wall that changed is pushed to
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -397,10 +398,8 @@ async def triage_forever(triage: TriageService) -> None:
     """Priorities and walls, recomputed every ``triage.interval_s`` (until cancelled)."""
     triage._loop, triage._wake = asyncio.get_running_loop(), asyncio.Event()
     while True:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(triage._wake.wait(), triage.cfg.interval_s)
-        except TimeoutError:
-            pass
         triage._wake.clear()
         try:
             await asyncio.to_thread(triage.tick)
