@@ -281,7 +281,8 @@ def main() -> None:
     for conc in (4, 16):
         r = webhook_run(args.webhook_messages, conc, 0.05)
         print("webhooks", conc, {k: v for k, v in r.items() if k != "depth"})
-        depth = " ".join(str(n) for t, n in r["depth"][::4])
+        samples = r["depth"][::4] + ([r["depth"][-1]] if (len(r["depth"]) - 1) % 4 else [])
+        depth = " ".join(str(n) for _, n in samples)
         lines.append(
             f"| {conc} | {r['messages']} | {r['staged_s']:.1f} | {r['took_s']:.1f} | {r['per_s']:.0f} | {r['duplicates']} | {r['bad_signatures']} | {depth} |"
         )

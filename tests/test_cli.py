@@ -135,3 +135,34 @@ def test_demo_without_its_clip_says_what_is_missing(tmp_path) -> None:
     result = CliRunner().invoke(app, ["demo", "--config", str(config), "--data-dir", str(tmp_path / "d")])
     assert result.exit_code == 2
     assert "/nonexistent/vtest.avi" in result.output and "opencv-doc" in result.output
+
+
+def test_api_keys_are_made_listed_and_revoked_from_the_cli(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from gwanje.cli.main import app
+    from gwanje.store import api_keys
+    from gwanje.store.db import open_database
+
+    d = ["--data-dir", str(tmp_path / "d")]
+    run = CliRunner()
+    made = run.invoke(app, ["key", "add", "bell-osan", "--scope", "alarms", "--camera", "pole-7", *d])
+    assert made.exit_code == 0, made.output
+    key = made.stdout.strip().splitlines()[0]
+    db = open_database(f"sqlite:///{tmp_path / 'd' / 'gwanje.db'}")
+    with db.sessions() as s:
+        row = api_keys.find(s, key)
+        assert row is not None and row.cameras == ["pole-7"] and api_keys.refusal(row, "alarms") is None
+    for bad in (
+        ["key", "add", "x", "--scope", "nope", *d],
+        ["key", "add", "Bad Name", "--scope", "alarms", *d],
+        ["key", "revoke", "9", *d],
+    ):
+        result = run.invoke(app, bad)
+        assert result.exit_code == 2 and "error:" in result.output, bad
+    assert run.invoke(app, ["key", "revoke", str(row.id), *d]).exit_code == 0
+    with db.sessions() as s:
+        assert api_keys.refusal(api_keys.find(s, key), "alarms") == (401, "this API key was revoked")
+    listed = run.invoke(app, ["key", "list", *d], env={"COLUMNS": "200"}).stdout
+    assert "bell-osan" in listed and "revoked" in listed
+    db.close()

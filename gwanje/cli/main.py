@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gwanje.cli import analysis, audit, calibration, center, evidence, models, users
+from gwanje.cli import analysis, api_keys, audit, calibration, center, evidence, models, users
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Gwanje (관제) CCTV control center")
 
@@ -25,5 +25,6 @@ app.command()(calibration.calibrate)
 app.command()(center.serve)
 app.command()(center.demo)
 app.add_typer(users.app, name="user")
+app.add_typer(api_keys.app, name="key")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(audit.app, name="audit")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -37,6 +38,8 @@ def create(
     note: str | None = None,
 ) -> tuple[ApiKeyRow, str]:
     """A new key for ``source``; returns the row and the key, which is never stored."""
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_\-]{0,63}", source):
+        raise ValueError(f"source {source!r}: lower-case letters, digits, - and _, at most 64")
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
         raise ValueError(f"scopes must be some of {', '.join(SCOPES)} (got {', '.join(scopes) or 'none'})")
