@@ -55,3 +55,40 @@ def state_message(site: str, state: CameraState, at: datetime | None = None) -> 
         "last_error": state.last_error,
         "at": (at or datetime.now(UTC)).isoformat(),
     }
+
+
+# ONVIF-style event topics: the ONVIF rule-engine topics where one fits Gwanje's rule, else a
+# Gwanje-specific topic under the rule engine (a receiver filters on the topic either way)
+ONVIF_TOPIC = {
+    "intrusion": ("tns1:RuleEngine/FieldDetector/ObjectsInside", "IsInside"),
+    "line_crossing": ("tns1:RuleEngine/LineDetector/Crossed", "State"),
+    "tamper": ("tns1:VideoSource/GlobalSceneChange/AnalyticsService", "State"),
+}
+
+
+def onvif_topic(event_type: str) -> tuple[str, str]:
+    """(topic, name of its boolean data item) for an event type."""
+    if event_type in ONVIF_TOPIC:
+        return ONVIF_TOPIC[event_type]
+    camel = "".join(part.capitalize() for part in event_type.split("_"))
+    return f"tns1:RuleEngine/Gwanje/{camel}", "State"
+
+
+def onvif_message(event: Event) -> dict[str, Any]:
+    """An event as an ONVIF-style notification (the NotificationMessage's topic, time, source and
+    data items, in JSON): ``true`` at its start, ``false`` at its end."""
+    topic, item = onvif_topic(event.type.value)
+    at = event.ended_at if event.phase == "end" else event.started_at
+    return {
+        "Topic": topic,
+        "UtcTime": at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "PropertyOperation": "Changed",
+        "Source": {"VideoSourceConfigurationToken": event.camera_id, "Rule": event.zone or event.type.value},
+        "Data": {
+            item: event.phase == "start",
+            "EventId": event.event_id,
+            "Severity": event.severity.value,
+            "Confidence": round(float(event.confidence), 3),
+            "ObjectId": [int(t) for t in event.track_ids],
+        },
+    }

@@ -8,7 +8,8 @@ Topics, under ``<prefix>/<site>/``:
   resolved (QoS 1);
 - ``cameras/<camera>/state``: the camera's health when its status changes (QoS 1, **retained**, so a
   system that subscribes later learns it at once);
-- ``center/state``: ``online``, or ``offline`` left with the broker as the connection's last will.
+- ``center/state``: ``online``, or ``offline`` left with the broker as the connection's last will;
+- ``onvif/<camera>/<ONVIF topic>`` (``onvif: true``): each event also ONVIF-style (QoS 1).
 
 paho-mqtt runs the connection on its own thread, reconnects with a capped backoff and keeps what
 was published while the broker was away (up to ``queue_limit`` messages); publishing never blocks
@@ -23,7 +24,7 @@ import os
 import re
 from typing import Any
 
-from gwanje.center.exchange_messages import alert_message, event_message, state_message
+from gwanje.center.exchange_messages import alert_message, event_message, onvif_message, state_message
 from gwanje.config import MqttConfig
 from gwanje.domain import CameraState, Event
 
@@ -105,6 +106,9 @@ class MqttOut:
         for e in events:
             topic = f"{self.base}/cameras/{level(e.camera_id)}/events/{level(e.type.value)}"
             self._publish(topic, event_message(self.site, e, alert_of.get(e.event_id)))
+            if self.config.onvif:
+                onvif = onvif_message(e)
+                self._publish(f"{self.base}/onvif/{level(e.camera_id)}/{onvif['Topic']}", onvif)
 
     def alert(self, alert: dict[str, Any]) -> None:
         topic = f"{self.base}/cameras/{level(str(alert['camera_id']))}/alerts/{level(str(alert['type']))}"

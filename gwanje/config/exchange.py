@@ -32,6 +32,11 @@ class MqttConfig(Strict):
     queue_limit: int = Field(
         10000, ge=100, description="Messages kept while the broker is away; the oldest go first past this"
     )
+    onvif: bool = Field(
+        False,
+        description="Also publish each event ONVIF-style (rule-engine topics, NotificationMessage layout in "
+        "JSON) under <prefix>/<site>/onvif/<camera>/<topic>",
+    )
     alarms_in: bool = Field(
         False,
         description="Subscribe to <prefix>/<site>/ingest/alarms/<source>: alarms from other systems, each "

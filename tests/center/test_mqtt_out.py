@@ -243,3 +243,25 @@ def test_an_alarm_published_to_the_inbound_topic_becomes_an_event_on_the_wall(pr
             assert client.app.state.center.inbound.refused == {"bad_key": 1, "malformed": 1}
     finally:
         listener.close()
+
+
+def test_events_also_go_out_onvif_style_when_asked(prefix):
+    out = MqttOut(MqttConfig(enabled=True, topic_prefix=prefix, onvif=True), "osan")
+    listener = Listener(f"{prefix}/osan/onvif")
+    out.start()
+    try:
+        intrusion = make_event("cam-1", EventType.INTRUSION)
+        out.events([intrusion, make_event("cam-1", EventType.FALL)], {})
+        topic, payload, _ = listener.next("/ObjectsInside")
+        msg = json.loads(payload)
+        assert topic == f"{prefix}/osan/onvif/cam-1/tns1:RuleEngine/FieldDetector/ObjectsInside"
+        assert msg["Data"]["IsInside"] is True and msg["Data"]["EventId"] == intrusion.event_id
+        assert msg["Source"] == {"VideoSourceConfigurationToken": "cam-1", "Rule": "lawn"}
+        assert msg["UtcTime"].endswith("Z")
+        assert listener.next("/tns1:RuleEngine/Gwanje/Fall")[0].endswith("cam-1/tns1:RuleEngine/Gwanje/Fall")
+        end = make_event("cam-1", EventType.INTRUSION, event_id=intrusion.event_id, phase="end", end_s=20.0)
+        out.events([end], {})
+        assert json.loads(listener.next("/ObjectsInside")[1])["Data"]["IsInside"] is False
+    finally:
+        out.stop()
+        listener.close()
