@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from gwanje.store import audit, ledger
 from gwanje.store import cameras as camera_repo
 from gwanje.store.db import Database
-from gwanje.store.models import UserRow, now_utc, utc
+from gwanje.store.models import UserRow, iso, now_utc, utc
 from gwanje.store.models_exchange import LiveLinkRow
 
 MAX_CODE_FAILURES = 5
@@ -56,9 +56,6 @@ def state(row: LiveLinkRow, now: datetime | None = None) -> str:
 
 
 def public(row: LiveLinkRow) -> dict:
-    def iso(v: datetime | None) -> str | None:
-        return utc(v).isoformat() if v is not None else None
-
     return {
         "id": row.id,
         "agency": row.agency,

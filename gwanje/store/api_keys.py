@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from gwanje.store.models import now_utc, utc
+from gwanje.store.models import iso, now_utc, utc
 from gwanje.store.models_exchange import ApiKeyRow
 
 SCOPES = ("alarms", "incidents", "status")
@@ -110,9 +110,6 @@ def revoke(session: Session, key_id: int, by: str) -> ApiKeyRow:
 
 
 def public(row: ApiKeyRow) -> dict:
-    def iso(v: datetime | None) -> str | None:
-        return utc(v).isoformat() if v is not None else None
-
     return {
         "id": row.id,
         "source": row.source,

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gwanje.store.models import now_utc, utc
+from gwanje.store.models import iso, now_utc, utc
 from gwanje.store.models_exchange import IncidentRow
 
 OPEN, HANDLED, CLOSED = "open", "handled", "closed"
@@ -65,9 +65,6 @@ def step(row: IncidentRow, action: str, username: str) -> None:
 
 
 def public(row: IncidentRow) -> dict:
-    def iso(v: datetime | None) -> str | None:
-        return utc(v).isoformat() if v is not None else None
-
     return {
         "id": row.id,
         "kind": row.kind,

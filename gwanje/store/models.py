@@ -24,6 +24,11 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def iso(value: datetime | None) -> str | None:
+    """A stored time as UTC ISO text (None stays None)."""
+    return utc(value).isoformat() if value is not None else None  # type: ignore[union-attr]
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON, list[Any]: JSON}
 

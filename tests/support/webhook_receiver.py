@@ -4,7 +4,9 @@ the same port. It keeps every delivery (key, body, arrival) and the set of keys 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ class Receiver:
     bad_signatures: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
+    _open: set = field(default_factory=set)  # kept-alive connections, cut when it stops
 
     @property
     def url(self) -> str:
@@ -53,6 +56,16 @@ class Receiver:
 
             def log_message(self, *_args) -> None:  # quiet
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                with receiver._lock:
+                    receiver._open.add(self.connection)
+
+            def finish(self) -> None:
+                with receiver._lock:
+                    receiver._open.discard(self.connection)
+                super().finish()
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -92,10 +105,16 @@ class Receiver:
         return self
 
     def stop(self) -> None:
+        """Gone, as a process that dies: no new connection, and the kept-alive ones cut."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        with self._lock:
+            conns, self._open = list(self._open), set()
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
 
     def wait_for(self, keys: set[str], timeout: float) -> set[str]:
         """The keys still missing after waiting up to ``timeout`` for them all."""

@@ -1,5 +1,6 @@
 """Accounts and rights: sessions, cookies, CSRF, throttling, roles, and that every API route
-except health and login needs a session."""
+except health, login and a live-view link's one-time code needs a session (or a machine's API
+key: those answer 401 without one as well)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ from conftest import PASSWORD  # noqa: F401 - web/conftest.py
 from gwanje.store.db import open_database
 from gwanje.store.models import UserRow
 
-OPEN_ROUTES = {("GET", "/api/health"), ("POST", "/api/auth/login")}
+OPEN_ROUTES = {
+    ("GET", "/api/health"),
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/live-links/{link_id}/redeem"),  # the code is the right (tests/web/test_live_links.py)
+}
 
 
 def _routes(app) -> list[tuple[str, str]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -19,12 +18,12 @@ from gwanje.store import audit
 from gwanje.store import cameras as repo
 from gwanje.store.events import NotFound
 from gwanje.store.models import CameraRow, now_utc, utc
+from gwanje.web import mjpeg
 from gwanje.web.auth import Principal
-from gwanje.web.deps import RECHECK_S, Admin, CenterDep, PrincipalDep, client_ip, still_allowed
+from gwanje.web.deps import Admin, CenterDep, PrincipalDep, client_ip, still_allowed
 from gwanje.web.openapi import MJPEG, errors
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])
-BOUNDARY = "gwanjeframe"
 
 
 def _health(center: Center, camera_id: str) -> dict[str, Any]:
@@ -177,36 +176,22 @@ async def live(
     slots = request.app.state.streams
     slots.take(principal)
     await asyncio.to_thread(_audit_view, center, principal, camera_id, client_ip(request))
-    period = 1.0 / center.settings.live_fps
 
     def still_visible() -> bool:
         shown = visible_cameras(center, principal)
         return camera_id in center.health and (shown is None or camera_id in shown)
 
-    async def frames():
+    async def parts():
         """Ends within RECHECK_S of the session ending or the camera no longer being the viewer's."""
-        seen = -1
-        checked = time.monotonic()
         try:
-            while not await request.is_disconnected():
-                if time.monotonic() - checked >= RECHECK_S:
-                    if not await still_allowed(center, request, principal, still_visible):
-                        return
-                    checked = time.monotonic()
-                view = center.live.get(camera_id)
-                if view is not None and view.seq != seen and view.jpeg:
-                    seen = view.seq
-                    head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(view.jpeg)}\r\n\r\n"
-                    yield head.encode() + view.jpeg + b"\r\n"
-                await asyncio.sleep(period / 2)
+            async for part in mjpeg.frames(
+                center, camera_id, request, lambda: still_allowed(center, request, principal, still_visible)
+            ):
+                yield part
         finally:
             slots.give(principal)
 
-    return StreamingResponse(
-        frames(),
-        media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
-        headers={"Cache-Control": "no-store"},
-    )
+    return mjpeg.response(parts())
 
 
 def _audit_view(center: Center, principal: Principal, camera_id: str, ip: str) -> None:

@@ -12,17 +12,13 @@ from pydantic import Field
 from gwanje.center.status_summary import summary
 from gwanje.store import audit
 from gwanje.store import outbox as repo
-from gwanje.store.models import utc
+from gwanje.store.models import iso
 from gwanje.store.models_exchange import OutboxRow
 from gwanje.web.deps import Body, CenterDep, Supervisor, client_ip
 from gwanje.web.machine_auth import StatusKey
 from gwanje.web.openapi import errors
 
 router = APIRouter(prefix="/api/exchange", tags=["exchange"])
-
-
-def _iso(value) -> str | None:  # noqa: ANN001 - a datetime or None
-    return utc(value).isoformat() if value is not None else None
 
 
 def _public(row: OutboxRow) -> dict:
@@ -37,10 +33,10 @@ def _public(row: OutboxRow) -> dict:
         "attempts": row.attempts,
         "last_status": row.last_status,
         "last_error": row.last_error,
-        "created_at": _iso(row.created_at),
-        "next_at": _iso(row.next_at),
-        "last_at": _iso(row.last_at),
-        "delivered_at": _iso(row.delivered_at),
+        "created_at": iso(row.created_at),
+        "next_at": iso(row.next_at),
+        "last_at": iso(row.last_at),
+        "delivered_at": iso(row.delivered_at),
         "summary": {k: data.get(k) for k in ("kind", "type", "phase", "status") if k in data},
     }
 

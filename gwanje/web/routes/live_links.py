@@ -5,7 +5,6 @@ code (``/live/<id>``); the cameras stream as MJPEG only while the link holds."""
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -15,12 +14,12 @@ from pydantic import Field
 
 from gwanje.center.live_links import LinkError, LiveLinks, Viewer
 from gwanje.store.users import AGENCIES
+from gwanje.web import mjpeg
 from gwanje.web.auth import SESSION_COOKIE
-from gwanje.web.deps import RECHECK_S, Body, CenterDep, PrincipalDep, Supervisor, client_ip, current_principal
+from gwanje.web.deps import Body, CenterDep, PrincipalDep, Supervisor, client_ip, current_principal
 from gwanje.web.openapi import MJPEG, errors
 
 router = APIRouter(prefix="/api/live-links", tags=["live links"])
-BOUNDARY = "gwanjelive"
 VIEWER_COOKIE = "gwanje_live"
 
 
@@ -140,7 +139,6 @@ async def watch(
     ``RECHECK_S`` of its revocation."""
     links = _links(request)
     until = await asyncio.to_thread(lambda: _run(lambda: links.may_watch(link_id, viewer, camera_id)))
-    period = 1.0 / center.settings.live_fps
 
     def still() -> bool:
         try:
@@ -149,24 +147,6 @@ async def watch(
         except LinkError:
             return False
 
-    async def frames():
-        seen, checked = -1, time.monotonic()
-        while not await request.is_disconnected():
-            if time.time() >= until.timestamp():
-                return
-            if time.monotonic() - checked >= RECHECK_S:
-                if not await asyncio.to_thread(still):
-                    return
-                checked = time.monotonic()
-            view = center.live.get(camera_id)
-            if view is not None and view.seq != seen and view.jpeg:
-                seen = view.seq
-                head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(view.jpeg)}\r\n\r\n"
-                yield head.encode() + view.jpeg + b"\r\n"
-            await asyncio.sleep(period / 2)
-
-    return StreamingResponse(
-        frames(),
-        media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
-        headers={"Cache-Control": "no-store"},
+    return mjpeg.response(
+        mjpeg.frames(center, camera_id, request, lambda: asyncio.to_thread(still), until=until.timestamp())
     )
