@@ -24,6 +24,7 @@ def event_message(site: str, event: Event, alert_id: str | None) -> dict[str, An
         "site": site,
         **{k: d[k] for k in keep},
         "ended_at": _iso(event.ended_at) if event.phase == "end" else None,
+        "observed_at": _iso(event.observed_at) if event.phase == "start" else None,
         "boxes": d["boxes"],
         "track_ids": d["track_ids"],
         "alert_id": alert_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,5 +125,11 @@ def live_center(tmp_path_factory, vtest_h264: Path):
         "sample_file": str(kma / "ultrasrtncst_20230626_0900_nx55_ny127_raw.xml"),
         "stations_file": str(kma / "widget_94_stations.csv"),
     }
-    with run_center(folder, [camera], workers=1, site_extra={"weather": weather}, **escalation) as running:
+    # its events also go to the Mosquitto broker this machine runs (tests/web/test_live_center.py)
+    prefix = f"gwanje-live-{uuid.uuid4().hex[:8]}"
+    exchange = {"mqtt": {"enabled": True, "topic_prefix": prefix}}
+    with run_center(
+        folder, [camera], workers=1, site_extra={"weather": weather, "exchange": exchange}, **escalation
+    ) as running:
+        running.mqtt_prefix = prefix  # type: ignore[attr-defined]
         yield running

@@ -480,3 +480,39 @@ def test_a_patrol_officers_phone_watches_a_shared_live_view_until_it_is_revoked(
     phone.wait_for_selector("#link-ended:not([hidden])", timeout=10_000)
     phone.screenshot(path=ARTIFACTS / "14-live-link-ended.png")
     assert errors == []
+
+
+def test_a_112_incident_shows_on_the_map_with_its_cameras(browser, live_center) -> None:
+    """The police situation room's system opens a 112 video-support incident near cam-a: the map
+    draws its circle, and its popup names the service, the case and the camera."""
+    import httpx
+
+    admin = live_center.login("admin")
+    key = admin.post("/api/exchange/keys", json={"source": "police-112", "scopes": ["incidents"]}).json()[
+        "key"
+    ]
+    body = {
+        "kind": "police_video",
+        "lat": 37.1502,
+        "lon": 127.0702,
+        "reference": "2026-112-004417",
+        "note": "폭행 신고",
+    }
+    r = httpx.post(f"{live_center.base}/api/incidents", json=body, headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 201 and r.json()["cameras"] == ["cam-a"], r.text
+    incident = r.json()
+    page = browser.new_page(viewport={"width": 1500, "height": 900}, locale="ko-KR", bypass_csp=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _sign_in(page, live_center.base, "kim", "#map")
+    circle = page.locator(f".incident-{incident['id']}")
+    circle.wait_for(timeout=15_000)
+    circle.click(force=True)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    text = popup.inner_text()
+    page.wait_for_timeout(400)  # the popup's fade-in
+    page.screenshot(path=ARTIFACTS / "15-incident-map.png")
+    assert "112 긴급영상 지원" in text and "2026-112-004417" in text and "테스트 cam-a" in text
+    assert errors == []
+    admin.post(f"/api/incidents/{incident['id']}/close", json={})

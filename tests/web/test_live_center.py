@@ -160,3 +160,44 @@ def test_cameras_change_without_restart_and_a_dead_url_is_marked(live_center, vt
         assert admin.delete(f"/api/cameras/{cam}").status_code == 200
     assert [c["id"] for c in admin.get("/api/cameras").json()] == ["cam-a"]
     assert admin.get("/api/health").json()["status"] == "ok"
+
+
+def test_an_event_from_the_running_camera_reaches_its_mqtt_topic_within_a_second(live_center) -> None:
+    """The camera's pipeline in its worker raises a hit; the center stores it and publishes it to
+    the real Mosquitto broker; a subscriber gets it on the camera's topic within 1 s of the frame
+    that raised it being decoded (observed_at, stamped in the worker)."""
+    import queue
+    import socket
+
+    import paho.mqtt.client as mqtt
+
+    try:
+        socket.create_connection(("127.0.0.1", 1883), timeout=2).close()
+    except OSError:
+        pytest.fail("the Mosquitto broker this machine runs (127.0.0.1:1883) does not answer")
+    got: queue.Queue = queue.Queue()
+    sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    sub.on_message = lambda _c, _u, m: got.put((m.topic, json.loads(m.payload), datetime.now(UTC)))
+    sub.connect("127.0.0.1", 1883)
+    sub.subscribe(f"{live_center.mqtt_prefix}/test/cameras/cam-a/events/#", qos=1)
+    sub.loop_start()
+    try:
+        deadline = time.monotonic() + 120
+        late: list[float] = []
+        while time.monotonic() < deadline:
+            try:
+                topic, msg, arrived = got.get(timeout=5)
+            except queue.Empty:
+                continue
+            if msg["phase"] != "start" or not msg.get("observed_at"):
+                continue
+            assert topic.endswith(f"/cameras/cam-a/events/{msg['type']}")
+            late.append((arrived - datetime.fromisoformat(msg["observed_at"])).total_seconds())
+            if len(late) >= 3:
+                break
+        assert late, "no event from the running camera reached the broker in 120 s"
+        print(f"frame decoded → MQTT subscriber: {[round(x, 3) for x in late]} s")
+        assert max(late) <= 1.0, f"frame decoded → subscriber: {late} s"
+    finally:
+        sub.loop_stop()
+        sub.disconnect()

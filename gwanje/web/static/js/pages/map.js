@@ -73,7 +73,7 @@ export async function renderMap() {
   layer.clearLayers();
   const byCamera = {};
   for (const a of open.items) (byCamera[a.camera_id] = byCamera[a.camera_id] || []).push(a);
-  const points = [];
+  const points = [], around = [];
   for (const c of m.cameras) {
     const p = place(c);
     if (!p) continue;
@@ -88,14 +88,15 @@ export async function renderMap() {
   }
   if (mode !== "plan") {
     for (const i of m.incidents || []) {
-      const circle = L.circle([i.lat, i.lon], { radius: i.radius_m, color: "#f3a712", weight: 2, fillOpacity: 0.12 })
+      // (the class, not an attribute set after: a map with no view yet draws its layers later)
+      L.circle([i.lat, i.lon], { radius: i.radius_m, color: "#f3a712", weight: 2, fillOpacity: 0.12, className: `incident incident-${i.id}` })
         .bindPopup(() => h("div", {}, h("strong", {}, t(`incident.${i.kind}`)),
           h("div", {}, [i.source !== "center" ? `${i.source} ${i.reference}` : "", i.note].filter(Boolean).join(" · ")),
           h("div", { class: "muted" }, `${t("map.incident_cameras")}: ${i.cameras.map(camName).join(", ") || "—"}`)))
         .addTo(layer);
-      circle.getElement()?.setAttribute("data-incident", i.id);
       if (i.track.length > 1) L.polyline(i.track.map((p) => [p[0], p[1]]), { color: "#f3a712", weight: 2, dashArray: "4 4" }).addTo(layer);
-      points.push([i.lat, i.lon]);
+      const dLat = i.radius_m / 111320, dLon = dLat / Math.cos((i.lat * Math.PI) / 180);
+      around.push([i.lat - dLat, i.lon - dLon], [i.lat + dLat, i.lon + dLon]);
     }
   }
   const weather = await renderWeather();
@@ -108,5 +109,6 @@ export async function renderMap() {
     }
   }
   if (!points.length) { layer.addLayer(L.marker([0, 0], { opacity: 0 }).bindTooltip(t("map.none"), { permanent: true })); return; }
-  if (!fitted) { map.fitBounds(L.latLngBounds(points).pad(0.2), { maxZoom: 17 }); fitted = true; }
+  // open incidents frame the map (their cameras are inside their circles); else every place
+  if (!fitted) { map.fitBounds(L.latLngBounds(around.length ? around : points).pad(0.2), { maxZoom: 17 }); fitted = true; }
 }
