@@ -479,6 +479,20 @@ def test_a_patrol_officers_phone_watches_a_shared_live_view_until_it_is_revoked(
     park.delete(f"/api/live-links/{link['id']}")
     phone.wait_for_selector("#link-ended:not([hidden])", timeout=10_000)
     phone.screenshot(path=ARTIFACTS / "14-live-link-ended.png")
+    # the same to a police liaison's account: on their page, watched in place
+    link = park.post(
+        "/api/live-links",
+        json={"agency": "police", "username": "police", "cameras": ["cam-a"], "alert_id": alerts[0]["id"], "purpose": "112 상황실 영상 확인"},
+    ).json()
+    liaison = browser.new_page(viewport={"width": 1400, "height": 900}, locale="ko-KR", bypass_csp=True)
+    liaison.on("pageerror", lambda e: errors.append(str(e)))
+    _sign_in(liaison, live_center.base, "police", "#dispatched")
+    liaison.click(f"#my-links [data-link='{link['id']}'] button")
+    liaison.wait_for_function(
+        "() => [...document.querySelectorAll('#my-links img')].some(i => i.naturalWidth > 0)", timeout=30_000
+    )
+    liaison.screenshot(path=ARTIFACTS / "16-live-link-liaison.png")
+    park.delete(f"/api/live-links/{link['id']}")
     assert errors == []
 
 
