@@ -482,7 +482,13 @@ def test_a_patrol_officers_phone_watches_a_shared_live_view_until_it_is_revoked(
     # the same to a police liaison's account: on their page, watched in place
     link = park.post(
         "/api/live-links",
-        json={"agency": "police", "username": "police", "cameras": ["cam-a"], "alert_id": alerts[0]["id"], "purpose": "112 상황실 영상 확인"},
+        json={
+            "agency": "police",
+            "username": "police",
+            "cameras": ["cam-a"],
+            "alert_id": alerts[0]["id"],
+            "purpose": "112 상황실 영상 확인",
+        },
     ).json()
     liaison = browser.new_page(viewport={"width": 1400, "height": 900}, locale="ko-KR", bypass_csp=True)
     liaison.on("pageerror", lambda e: errors.append(str(e)))
