@@ -333,6 +333,14 @@ class Center:
                 self._pending = batch + self._pending
             time.sleep(0.5)
 
+    def store_from_stream(self, events: list[Event], segments: list) -> None:
+        """A batch taken from the NATS stream (center/stream_in.py): stored, or an exception (the
+        stream then delivers it again). Storing a batch twice changes nothing."""
+        if events:
+            self.ingest(events)
+        for seg in segments:
+            self.recordings.on_segment(seg)
+
     def flush_pending(self) -> None:
         if self._pending:
             self._on_events([])

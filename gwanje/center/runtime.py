@@ -62,7 +62,8 @@ async def running_center(
     db = open_database(db_url or database_url(Path(site.server.data_dir)))
     bus = Bus()
     bus.bind(asyncio.get_running_loop())
-    center = Center(site, db, bus, start_workers=start_workers)
+    clustered = site.cluster.transport == "nats"  # the cameras run on `gwanje node`s, over NATS
+    center = Center(site, db, bus, start_workers=start_workers and not clustered)
     mqtt = mqtt_in = None
     if site.exchange.mqtt.enabled:
         from gwanje.center.mqtt_out import MqttOut  # paho only where a broker is configured
@@ -89,7 +90,19 @@ async def running_center(
     center.on_alerts_changed = triage.alerts_changed
     incidents = Incidents(triage, site.exchange.incidents)
     await asyncio.to_thread(incidents.restore)
-    tasks = [
+    tasks = []
+    if clustered:
+        from gwanje.center.stream_in import EventStream  # nats-py only in this mode
+
+        stream = EventStream(
+            site.cluster.nats,
+            site.site,
+            store=center.store_from_stream,
+            on_health=center._on_health,
+            on_live=center._on_live,
+        )
+        tasks.append(asyncio.create_task(stream.run()))
+    tasks += [
         asyncio.create_task(escalate_forever(center)),
         asyncio.create_task(triage_forever(triage)),
         asyncio.create_task(recordings_forever(center)),

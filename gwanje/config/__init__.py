@@ -9,6 +9,7 @@ exports for police and data subjects), ``weather`` (KMA's current weather and we
 from gwanje.config.alerts import SEVERITY_RANK, AlertsConfig
 from gwanje.config.base import Point, Severity, Strict, check_polygon
 from gwanje.config.camera import CameraConfig, GroundConfig, LineConfig, LocationConfig, ZoneConfig
+from gwanje.config.cluster import ClusterConfig, NatsConfig
 from gwanje.config.detection import DetectorConfig, MotionConfig, RoiConfig, TilingConfig, TrackerConfig
 from gwanje.config.evidence import EvidenceConfig, MaskingConfig, PrivacyConfig
 from gwanje.config.exchange import ExchangeConfig, IncidentsConfig, MqttConfig, WebhookConfig
@@ -29,9 +30,11 @@ from gwanje.config.triage import OperatorConfig, TriageConfig
 from gwanje.config.weather import TAG_WORDS, StationConfig, WeatherConfig, WeatherRule
 
 __all__ = [
+    "ClusterConfig",
     "ExchangeConfig",
     "IncidentsConfig",
     "MqttConfig",
+    "NatsConfig",
     "WebhookConfig",
     "TAG_WORDS",
     "StationConfig",

@@ -14,6 +14,7 @@ from pydantic import Field, ValidationError, model_validator
 from gwanje.config.alerts import AlertsConfig
 from gwanje.config.base import Strict
 from gwanje.config.camera import CameraConfig
+from gwanje.config.cluster import ClusterConfig
 from gwanje.config.evidence import EvidenceConfig
 from gwanje.config.exchange import ExchangeConfig
 from gwanje.config.recording import RecordingSiteConfig
@@ -37,6 +38,7 @@ class SiteConfig(Strict):
     evidence: EvidenceConfig = EvidenceConfig()
     weather: WeatherConfig = WeatherConfig()
     exchange: ExchangeConfig = ExchangeConfig()
+    cluster: ClusterConfig = ClusterConfig()
 
     @model_validator(mode="before")
     @classmethod

@@ -1,0 +1,138 @@
+"""The center's side of the NATS transport (``cluster.transport: nats``; docs/cluster.md): it
+makes sure the JetStream stream exists, takes events and segment notices from it with a durable
+pull consumer, stores them (``Center.ingest``: one transaction per batch) and acknowledges each
+message only after that commit. A message taken and not acknowledged (the center died between
+commit and ack) comes again after ``ack_wait_s``; storing it again changes nothing (a hit already
+stored is skipped by its id; an end sets the same end), so each fact is stored exactly once.
+Health and live frames arrive on plain subjects and are not kept."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from gwanje.config.cluster import NatsConfig
+from gwanje.workers import codec
+from gwanje.workers.messages import EventOut, HealthOut, LiveFrame, SegmentOut
+from gwanje.workers.nats_out import connect, token
+
+log = logging.getLogger(__name__)
+
+
+async def ensure_stream(js, cfg: NatsConfig, site: str) -> None:  # noqa: ANN001 - a JetStreamContext
+    from nats.js.api import StorageType, StreamConfig
+
+    config = StreamConfig(
+        name=cfg.stream,
+        subjects=[f"gwanje.{token(site)}.events.>", f"gwanje.{token(site)}.segments.>"],
+        storage=StorageType.FILE,
+        num_replicas=cfg.replicas,
+        max_age=cfg.max_age_h * 3600,
+        duplicate_window=cfg.duplicate_window_s,
+    )
+    try:
+        await js.add_stream(config)
+    except Exception as exc:  # it exists with other settings: bring them up to date
+        log.info("stream %s exists (%s); updating it", cfg.stream, exc)
+        await js.update_stream(config)
+
+
+class EventStream:
+    """``store(events, segments)`` commits a batch (blocking; run in a thread); ``on_health`` and
+    ``on_live`` take the plain messages."""
+
+    def __init__(
+        self,
+        cfg: NatsConfig,
+        site: str,
+        *,
+        store: Callable[[list, list], None],
+        on_health: Callable[[HealthOut], None] = lambda h: None,
+        on_live: Callable[[LiveFrame], None] = lambda f: None,
+    ) -> None:
+        self.cfg, self.site = cfg, site
+        self.store, self.on_health, self.on_live = store, on_health, on_live
+        self.stored = 0  # messages acknowledged after their commit
+        self.poison = 0  # messages that are not worker messages: terminated, never stored
+        self.failed = 0  # batches whose storing failed (delivered again)
+        self.connected = asyncio.Event()
+
+    async def run(self) -> None:
+        """Until cancelled."""
+        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+        nc = await connect(self.cfg, f"gwanje-center-{self.site}")
+        try:
+            js = nc.jetstream()
+            await ensure_stream(js, self.cfg, self.site)
+            prefix = f"gwanje.{token(self.site)}"
+            await nc.subscribe(f"{prefix}.health.*", cb=self._health)
+            await nc.subscribe(f"{prefix}.live.*", cb=self._live)
+            sub = await js.pull_subscribe(
+                f"{prefix}.>",
+                durable=self.cfg.durable,
+                stream=self.cfg.stream,
+                config=ConsumerConfig(
+                    ack_policy=AckPolicy.EXPLICIT,
+                    deliver_policy=DeliverPolicy.ALL,
+                    ack_wait=self.cfg.ack_wait_s,
+                    max_ack_pending=self.cfg.batch * 10,
+                ),
+            )
+            self.connected.set()
+            while True:
+                try:
+                    msgs = await sub.fetch(self.cfg.batch, timeout=1.0)
+                except TimeoutError:
+                    continue
+                except Exception as exc:  # the broker away for a moment: the client reconnects
+                    log.warning("taking from the stream failed: %s", exc)
+                    await asyncio.sleep(0.5)
+                    continue
+                await self._take(msgs)
+        finally:
+            with contextlib.suppress(Exception):
+                await nc.close()
+
+    async def _take(self, msgs: list) -> None:  # noqa: ANN001
+        events, segments, good = [], [], []
+        for m in msgs:
+            try:
+                msg = codec.decode(m.data)
+            except Exception:
+                log.error("not a worker message on %s: dropped", m.subject)
+                self.poison += 1
+                await m.term()
+                continue
+            if isinstance(msg, EventOut):
+                events.append(msg.event)
+            elif isinstance(msg, SegmentOut):
+                segments.append(msg.segment)
+            good.append(m)
+        if not good:
+            return
+        try:
+            await asyncio.to_thread(self.store, events, segments)
+        except Exception:
+            # not stored (or not known to be): nothing acknowledged; they come again in a second
+            log.exception("storing %d messages from the stream failed; they will come again", len(good))
+            self.failed += 1
+            for m in good:
+                with contextlib.suppress(Exception):
+                    await m.nak(delay=1.0)
+            return
+        for m in good:
+            await m.ack()
+        self.stored += len(good)
+
+    async def _health(self, m) -> None:  # noqa: ANN001
+        with contextlib.suppress(Exception):
+            msg = codec.decode(m.data)
+            if isinstance(msg, HealthOut):
+                self.on_health(msg)
+
+    async def _live(self, m) -> None:  # noqa: ANN001
+        with contextlib.suppress(Exception):
+            self.on_live(LiveFrame(m.headers["camera"], m.data, float(m.headers.get("pts", 0))))

