@@ -193,7 +193,7 @@ def test_an_event_from_the_running_camera_reaches_its_mqtt_topic_within_a_second
                 continue
             assert topic.endswith(f"/cameras/cam-a/events/{msg['type']}")
             late.append((arrived - datetime.fromisoformat(msg["observed_at"])).total_seconds())
-            if len(late) >= 3:
+            if len(late) >= 2:
                 break
         assert late, "no event from the running camera reached the broker in 120 s"
         print(f"frame decoded → MQTT subscriber: {[round(x, 3) for x in late]} s")
