@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gwanje.bus import Bus
 from gwanje.center import audit_chain
@@ -19,6 +20,9 @@ from gwanje.center.triage_service import TriageService, triage_forever
 from gwanje.center.weather import WeatherService, weather_forever
 from gwanje.config import SiteConfig
 from gwanje.store.db import database_url, open_database
+
+if TYPE_CHECKING:
+    from gwanje.center.nodes import NodeRegistry
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,7 @@ class Runtime:
     triage: TriageService
     weather: WeatherService
     incidents: Incidents
+    nodes: NodeRegistry | None = None  # cluster mode: the nodes' leases
 
 
 @contextlib.asynccontextmanager
@@ -91,6 +96,7 @@ async def running_center(
     incidents = Incidents(triage, site.exchange.incidents)
     await asyncio.to_thread(incidents.restore)
     tasks = []
+    nodes = None
     if clustered:
         from gwanje.center.stream_in import EventStream  # nats-py only in this mode
 
@@ -102,6 +108,10 @@ async def running_center(
             on_live=center._on_live,
         )
         tasks.append(asyncio.create_task(stream.run()))
+        from gwanje.center.nodes import NodeRegistry
+
+        nodes = NodeRegistry(site.cluster.nats, site.site)
+        tasks.append(asyncio.create_task(nodes.run()))
     tasks += [
         asyncio.create_task(escalate_forever(center)),
         asyncio.create_task(triage_forever(triage)),
@@ -110,7 +120,7 @@ async def running_center(
         asyncio.create_task(weather_forever(weather)),
     ]
     try:
-        yield Runtime(center, triage, weather, incidents)
+        yield Runtime(center, triage, weather, incidents, nodes)
     finally:
         for task in tasks:
             task.cancel()

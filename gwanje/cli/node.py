@@ -23,6 +23,9 @@ def node(
     nats: Annotated[
         str | None, typer.Option(help="The NATS server(s), comma separated (default: the YAML's)")
     ] = None,
+    capacity: Annotated[
+        float, typer.Option(help="What this machine can take, relative to a 2-core node", min=0.1)
+    ] = 1.0,
 ) -> None:
     """Run camera pipelines here; their events, segments, health and live views go over NATS."""
     from gwanje.workers.node import run_node
@@ -41,7 +44,7 @@ def node(
         site = site.model_copy(update={"cluster": cluster})
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        ran = run_node(site, name or socket.gethostname(), camera or None)
+        ran = run_node(site, name or socket.gethostname(), camera or None, capacity=capacity)
     except ValueError as exc:
         raise fail(str(exc)) from None
     err.print(f"node stopped ({ran} cameras)")

@@ -23,6 +23,7 @@ from gwanje.web.routes import (
     api_keys,
     auth,
     cameras,
+    cluster,
     duty,
     events,
     exchange,
@@ -58,6 +59,7 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
             app.state.triage = runtime.triage
             app.state.weather = runtime.weather
             app.state.incidents = runtime.incidents
+            app.state.nodes = runtime.nodes
             app.state.live_links = LiveLinks(runtime.center.db)
             app.state.principal_cache = {}
             app.state.streams = StreamSlots(settings.streams_per_session)
@@ -99,6 +101,7 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
             ingest,
             incidents,
             live_links,
+            cluster,
         )
     ]
     routers.append(recordings.holds_router)

@@ -10,17 +10,24 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from importlib import metadata
 from pathlib import Path
 
 from gwanje.config import SiteConfig
+from gwanje.workers.lease import NodeLease
 from gwanje.workers.nats_out import NatsOut
 from gwanje.workers.runner import CameraThread
 
 log = logging.getLogger(__name__)
+VERSION = metadata.version("gwanje")
 
 
 def run_node(
-    site: SiteConfig, name: str, camera_ids: list[str] | None, stop: threading.Event | None = None
+    site: SiteConfig,
+    name: str,
+    camera_ids: list[str] | None,
+    stop: threading.Event | None = None,
+    capacity: float = 1.0,
 ) -> int:
     """Run the cameras until SIGINT/SIGTERM (or ``stop``); returns how many ran."""
     unknown = sorted(set(camera_ids or []) - {c.id for c in site.cameras})
@@ -39,7 +46,24 @@ def run_node(
         for i, cam in enumerate(cameras)
     ]
     log.warning("node %s runs %d cameras: %s", name, len(threads), ", ".join(c.id for c in cameras))
+
+    def describe() -> dict:
+        cams = []
+        for t in threads:
+            h = t.health()
+            cams.append(
+                {
+                    "id": h.state.camera_id,
+                    "status": h.state.status.value,
+                    "ms_per_frame": round(h.detector_ms, 2),
+                    "fps": round(h.state.measured_fps, 2),
+                }
+            )
+        return {"capacity": capacity, "version": VERSION, "cameras": cams}
+
+    lease = NodeLease(site.cluster.nats, site.site, name, describe)
     stop.wait()
+    lease.close()
     for t in threads:
         t.stop()
     for t in threads:

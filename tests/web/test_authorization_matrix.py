@@ -78,6 +78,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/api/exchange/deliveries/discard"): SUPERVISORS,
     ("GET", "/api/exchange/keys"): ADMIN,
     ("GET", "/api/exchange/status"): MACHINES,
+    ("GET", "/api/cluster/nodes"): ADMIN,
     ("POST", "/api/exchange/keys"): ADMIN,
     ("DELETE", "/api/exchange/keys/{key_id}"): ADMIN,
     ("POST", "/api/ingest/alarms"): MACHINES,
