@@ -176,6 +176,15 @@ class Center:
         if self.pool is not None:
             self.pool.remove_camera(camera_id)
 
+    def enabled_camera_configs(self) -> dict[str, dict]:
+        """The enabled cameras' configurations (JSON), for the cluster's assigner."""
+        with self.db.sessions() as s:
+            return {
+                r.id: camera_repo.to_config(r).model_dump(mode="json")
+                for r in camera_repo.all_cameras(s)
+                if r.enabled
+            }
+
     def retention_days(self) -> dict[str, float]:
         with self.db.sessions() as s:
             return {

@@ -1,5 +1,5 @@
 """The nodes of a cluster as the center sees them (``cluster.transport: nats``): read every
-``RENEW_S`` from the site's bucket of node leases (gwanje.workers.lease). A node whose lease is
+``READ_S`` from the site's bucket of node leases (gwanje.workers.lease). A node whose lease is
 not renewed is gone from the bucket within ``LEASE_S``."""
 
 from __future__ import annotations
@@ -12,24 +12,28 @@ import time
 from typing import Any
 
 from gwanje.config.cluster import NatsConfig
-from gwanje.workers.lease import LEASE_S, RENEW_S, nodes_bucket
+from gwanje.workers.lease import LEASE_S, nodes_bucket
 from gwanje.workers.nats_out import connect
 
 log = logging.getLogger(__name__)
+READ_S = 1.0  # how often the leases are read (a renewal every RENEW_S is seen within this)
 
 
 class NodeRegistry:
     def __init__(self, cfg: NatsConfig, site: str) -> None:
         self.cfg, self.site = cfg, site
         self._nodes: dict[str, dict[str, Any]] = {}
+        self._renewed: dict[str, tuple[int, float]] = {}  # key → (revision, when first seen)
         self.read_at = 0.0
+        self.assigner = None  # the cluster's assigner, when this center runs one (for its state)
 
     def nodes(self) -> list[dict[str, Any]]:
         """Each node with its lease's age; none older than the lease (those have expired)."""
-        now = time.time()
+        now = time.monotonic()
         out = []
-        for body in sorted(self._nodes.values(), key=lambda b: b["name"]):
-            age = now - float(body.get("renewed_at", 0))
+        for key, body in sorted(self._nodes.items()):
+            # the lease's age by this center's clock: since it last saw the entry's revision change
+            age = now - self._renewed.get(key, (0, 0.0))[1]
             if age <= LEASE_S:
                 out.append(
                     {
@@ -62,11 +66,14 @@ class NodeRegistry:
                             entry = await kv.get(key)
                             if entry.value:
                                 seen[key] = json.loads(entry.value)
+                                if self._renewed.get(key, (None,))[0] != entry.revision:
+                                    self._renewed[key] = (entry.revision, time.monotonic())
+                    self._renewed = {k: v for k, v in self._renewed.items() if k in seen}
                     self._nodes, self.read_at = seen, time.time()
                 except Exception as exc:
                     log.warning("reading the nodes' leases failed: %s", exc)
                     kv = None
-                await asyncio.sleep(RENEW_S)
+                await asyncio.sleep(READ_S)
         finally:
             with contextlib.suppress(Exception):
                 await nc.close()

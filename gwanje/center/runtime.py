@@ -112,6 +112,11 @@ async def running_center(
 
         nodes = NodeRegistry(site.cluster.nats, site.site)
         tasks.append(asyncio.create_task(nodes.run()))
+        from gwanje.center.assigner import Assigner
+
+        assigner = Assigner(site.cluster.nats, site.site, nodes, cameras=center.enabled_camera_configs)
+        nodes.assigner = assigner
+        tasks.append(asyncio.create_task(assigner.run()))
     tasks += [
         asyncio.create_task(escalate_forever(center)),
         asyncio.create_task(triage_forever(triage)),

@@ -16,7 +16,16 @@ def nodes(principal: Admin, center: CenterDep, request: Request) -> dict:
     its cameras (status, measured ms per analysed frame, fps) and their load (ms of analysis a
     second)."""
     registry = request.app.state.nodes
+    assigner = registry.assigner if registry is not None else None
     return {
         "transport": center.site.cluster.transport,
         "nodes": registry.nodes() if registry is not None else [],
+        "assigner": None
+        if assigner is None
+        else {
+            "me": assigner.me,
+            "leader": assigner.leader,
+            "placement": assigner.where or {},
+            "unplaced": list(assigner.unplaced),
+        },
     }
