@@ -66,7 +66,13 @@ class EventStream:
         nc = await connect(self.cfg, f"gwanje-center-{self.site}")
         try:
             js = nc.jetstream()
-            await ensure_stream(js, self.cfg, self.site)
+            while True:  # a cluster that is starting has no JetStream leader yet: wait for it
+                try:
+                    await ensure_stream(js, self.cfg, self.site)
+                    break
+                except Exception as exc:
+                    log.warning("the stream %s cannot be made yet (%s); trying again", self.cfg.stream, exc)
+                    await asyncio.sleep(1.0)
             prefix = f"gwanje.{token(self.site)}"
             await nc.subscribe(f"{prefix}.health.*", cb=self._health)
             await nc.subscribe(f"{prefix}.live.*", cb=self._live)
