@@ -33,17 +33,16 @@ EVERY_S = 1.0
 
 class Assigner:
     def __init__(
-        self,
-        cfg: NatsConfig,
-        site: str,
-        registry: NodeRegistry,
-        cameras: Callable[[], dict[str, dict]],
-        drained: Callable[[], frozenset[str]] = frozenset,
-        pinned: Callable[[], dict[str, str]] = dict,
+        self, cfg: NatsConfig, site: str, registry: NodeRegistry, cameras: Callable[[], dict[str, dict]]
     ) -> None:
-        """``cameras``: the enabled cameras' configs by id (read from the store, in a thread)."""
-        self.cfg, self.site, self.registry = cfg, site, registry
-        self.cameras, self.drained, self.pinned = cameras, drained, pinned
+        """``cameras``: the enabled cameras' configs by id (read from the store, in a thread).
+        Drained nodes and pinned cameras are kept in the assignment bucket (``drain.<node>``,
+        ``pin.<camera>``), so whichever center leads follows them."""
+        self.cfg, self.site, self.registry, self.cameras = cfg, site, registry, cameras
+        self.drained: frozenset[str] = frozenset()
+        self.pinned: dict[str, str] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._assign_kv = None
         self.me = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         self.leader = False
         self.where: dict[str, str] | None = None  # camera → node, as last written
@@ -57,6 +56,7 @@ class Assigner:
             js = nc.jetstream()
             ctl = await bucket(js, self.site, "ctl", LEASE_S, self.cfg.replicas)
             assign = await bucket(js, self.site, "assign", None, self.cfg.replicas)
+            self._loop, self._assign_kv = asyncio.get_running_loop(), assign
             revision = None
             while True:
                 try:
@@ -87,14 +87,45 @@ class Assigner:
             keys = await assign.keys()
         except Exception:
             return where
-        for key in keys:
+        for key in [k for k in keys if k.startswith("node.")]:
             with contextlib.suppress(Exception):
                 entry = await assign.get(key)
                 for cam in json.loads(entry.value or b"{}").get("cameras", []):
                     where[cam["id"]] = key.removeprefix("node.")
         return where
 
+    async def _prefs(self, assign) -> None:  # noqa: ANN001 - KeyValue
+        drained, pinned = set(), {}
+        try:
+            keys = await assign.keys()
+        except Exception:
+            keys = []
+        for key in keys:
+            if key.startswith("drain."):
+                drained.add(key.removeprefix("drain."))
+            elif key.startswith("pin."):
+                with contextlib.suppress(Exception):
+                    pinned[key.removeprefix("pin.")] = (await assign.get(key)).value.decode()
+        self.drained, self.pinned = frozenset(drained), pinned
+
+    def set_drain(self, node: str, drain: bool) -> None:
+        """An administrator's drain (its cameras move away, then it idles) or its end (from any
+        thread; the next placement follows it)."""
+        key = f"drain.{token(node)}"
+        self._call(lambda kv: kv.put(key, b"1") if drain else kv.delete(key))
+
+    def set_pin(self, camera_id: str, node: str | None) -> None:
+        """Run this camera on this node while it is live (None: place it freely)."""
+        key = f"pin.{token(camera_id)}"
+        self._call(lambda kv: kv.put(key, token(node).encode()) if node else kv.delete(key))
+
+    def _call(self, make) -> None:  # noqa: ANN001 - KeyValue → coroutine
+        if self._loop is None or self._assign_kv is None:
+            raise RuntimeError("the cluster's assignment store is not reachable yet")
+        asyncio.run_coroutine_threadsafe(make(self._assign_kv), self._loop).result(5)
+
     async def _assign(self, assign) -> None:  # noqa: ANN001
+        await self._prefs(assign)
         nodes = {n["name"]: n for n in self.registry.nodes()}
         if self.where is None:
             self.where = await self._current(assign)
@@ -109,8 +140,8 @@ class Assigner:
             {cid: measured.get(cid) for cid in configs},
             {name: float(n.get("capacity", 1.0)) for name, n in nodes.items()},
             self.where,
-            drained=self.drained(),
-            pinned=self.pinned(),
+            drained=self.drained,
+            pinned={c: n for c, n in self.pinned.items() if c in configs},
         )
         now = time.time()
         for cam, node in out.where.items():

@@ -79,6 +79,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/exchange/keys"): ADMIN,
     ("GET", "/api/exchange/status"): MACHINES,
     ("GET", "/api/cluster/nodes"): ADMIN,
+    ("POST", "/api/cluster/nodes/{name}/drain"): ADMIN,
+    ("PUT", "/api/cluster/cameras/{camera_id}/pin"): ADMIN,
     ("POST", "/api/exchange/keys"): ADMIN,
     ("DELETE", "/api/exchange/keys/{key_id}"): ADMIN,
     ("POST", "/api/ingest/alarms"): MACHINES,

@@ -3,9 +3,12 @@ and what its cameras cost."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import Field
 
-from gwanje.web.deps import Admin, CenterDep
+from gwanje.store import audit
+from gwanje.web.deps import Admin, Body, CenterDep, client_ip
+from gwanje.web.openapi import errors
 
 router = APIRouter(prefix="/api/cluster", tags=["cluster"])
 
@@ -29,3 +32,58 @@ def nodes(principal: Admin, center: CenterDep, request: Request) -> dict:
             "unplaced": list(assigner.unplaced),
         },
     }
+
+
+def _assigner(request: Request):  # noqa: ANN202
+    registry = request.app.state.nodes
+    if registry is None or registry.assigner is None:
+        raise HTTPException(409, "this center runs its cameras itself (cluster.transport: local)")
+    return registry.assigner
+
+
+def _audited(center, principal, request: Request, action: str, target: str, detail: dict) -> None:  # noqa: ANN001
+    with center.db.sessions.begin() as s:
+        audit.record(
+            s, username=principal.username, action=action, target=target, detail=detail, ip=client_ip(request)
+        )
+
+
+class DrainIn(Body):
+    drain: bool = True
+    reason: str = Field(..., min_length=1, max_length=300)
+
+
+@router.post("/nodes/{name}/drain", responses=errors(409))
+def drain(name: str, body: DrainIn, principal: Admin, center: CenterDep, request: Request) -> dict:
+    """Drain a node (its cameras move to others, then it idles), or end the drain."""
+    try:
+        _assigner(request).set_drain(name, body.drain)
+    except RuntimeError as exc:
+        raise HTTPException(409, str(exc)) from None
+    _audited(
+        center,
+        principal,
+        request,
+        "node_drain" if body.drain else "node_undrain",
+        name,
+        {"reason": body.reason},
+    )
+    return {"node": name, "drained": body.drain}
+
+
+class PinIn(Body):
+    node: str | None = Field(None, max_length=64, description="The node (none: place it freely again)")
+    reason: str = Field(..., min_length=1, max_length=300)
+
+
+@router.put("/cameras/{camera_id}/pin", responses=errors(404, 409))
+def pin(camera_id: str, body: PinIn, principal: Admin, center: CenterDep, request: Request) -> dict:
+    """Run a camera on one node while that node holds a lease."""
+    if camera_id not in center.health:
+        raise HTTPException(404, f"no camera {camera_id!r}")
+    try:
+        _assigner(request).set_pin(camera_id, body.node)
+    except RuntimeError as exc:
+        raise HTTPException(409, str(exc)) from None
+    _audited(center, principal, request, "camera_pin", camera_id, {"node": body.node, "reason": body.reason})
+    return {"camera_id": camera_id, "node": body.node}
