@@ -39,9 +39,9 @@ BELL_CALL = {
 class InboundError(Exception):
     """A refusal: the HTTP status that says it, and the reason in one line."""
 
-    def __init__(self, status: int, reason: str, counter: str) -> None:
+    def __init__(self, status: int, reason: str, counter: str, retry_after: int | None = None) -> None:
         super().__init__(reason)
-        self.status, self.reason, self.counter = status, reason, counter
+        self.status, self.reason, self.counter, self.retry_after = status, reason, counter, retry_after
 
 
 class AlarmIn(BaseModel):
@@ -116,7 +116,7 @@ class _Bucket:
     """A token bucket: ``per_min`` a minute, bursts up to a tenth of it (at least 5)."""
 
     def __init__(self, per_min: int) -> None:
-        self.rate = per_min / 60.0
+        self.per_min, self.rate = per_min, per_min / 60.0
         self.size = max(5.0, per_min / 10.0)
         self.tokens, self.at = self.size, time.monotonic()
 
@@ -140,13 +140,20 @@ class Inbound:
         self._buckets: dict[int, _Bucket] = {}
         self._lock = threading.Lock()
 
-    def _refuse(self, status: int, reason: str, counter: str, key_id: int | None = None) -> InboundError:
+    def _refuse(
+        self,
+        status: int,
+        reason: str,
+        counter: str,
+        key_id: int | None = None,
+        retry_after: int | None = None,
+    ) -> InboundError:
         with self._lock:
             self.refused[counter] += 1
         if key_id is not None:
             with self.db.sessions.begin() as s:
                 api_keys.count(s, key_id, refused=1)
-        return InboundError(status, reason, counter)
+        return InboundError(status, reason, counter, retry_after)
 
     def refuse_input(self, status: int, reason: str, counter: str) -> InboundError:
         """A refusal before any key was looked at (malformed JSON, an oversized body)."""
@@ -162,15 +169,12 @@ class Inbound:
             raise self._refuse(*why, "bad_key" if why[0] == 401 else "scope", row.id if row else None)
         with self._lock:
             bucket = self._buckets.get(row.id)
-            if bucket is None or bucket.rate * 60 != row.rate_per_min:
+            if bucket is None or bucket.per_min != row.rate_per_min:
                 bucket = self._buckets[row.id] = _Bucket(row.rate_per_min)
             wait = bucket.take()
         if wait:
-            err = self._refuse(
-                429, f"more than {row.rate_per_min} a minute from {row.source}", "rate", row.id
-            )
-            err.retry_after = max(1, int(wait + 0.999))  # type: ignore[attr-defined]
-            raise err
+            why = f"more than {row.rate_per_min} a minute from {row.source}"
+            raise self._refuse(429, why, "rate", row.id, retry_after=max(1, int(wait + 0.999)))
         return row
 
     def alarm(self, key: api_keys.ApiKeyRow, alarm: AlarmIn, via: str) -> dict:
@@ -181,7 +185,7 @@ class Inbound:
                     403, f"this API key may not raise alarms on camera {cid!r}", "scope", key.id
                 )
         with self.db.sessions() as s:
-            known = {r.id for r in camera_repo.all_cameras(s)}
+            known = camera_repo.existing(s, alarm.camera_ids)
         unknown = [c for c in alarm.camera_ids if c not in known]
         if unknown:
             raise self._refuse(404, f"no such camera: {', '.join(unknown)}", "unknown_camera", key.id)

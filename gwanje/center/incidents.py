@@ -58,10 +58,11 @@ class Incidents:
             return row.note or LABEL["report"]
         return " · ".join(p for p in (LABEL.get(row.kind, row.kind), row.reference, row.note) if p)
 
-    def _place(self, row: IncidentRow) -> list[str]:
+    def _place(self, row: IncidentRow, lat: float, lon: float) -> list[str]:
+        """Raise the cameras around (lat, lon) for the incident; those cameras, the nearest first."""
         until = utc(row.until).timestamp() if row.until else time.time() + OPEN_FOR_S
         return self.triage.place(
-            row.id, row.lat, row.lon, row.radius_m, until, self._note(row), self.config.edge_share
+            row.id, lat, lon, row.radius_m, until, self._note(row), self.config.edge_share
         )
 
     def restore(self) -> int:
@@ -70,7 +71,7 @@ class Incidents:
             rows = repo.in_force(s)
         for row in rows:
             try:
-                self._place(row)
+                self._place(row, row.lat, row.lon)
             except ValueError as exc:
                 log.warning("incident %s cannot be placed: %s", row.id, exc)
         return len(rows)
@@ -115,7 +116,7 @@ class Incidents:
             updated_at=now,
         )
         try:
-            row.cameras = self._place(row)
+            row.cameras = self._place(row, lat, lon)
         except ValueError as exc:
             raise IncidentError(409, str(exc)) from None
         try:
@@ -143,29 +144,33 @@ class Incidents:
 
     def move(self, caller: Caller, incident_id: str, lat: float, lon: float, at: datetime | None) -> dict:
         """A new position of a moving locator: the camera set follows it."""
-        with self.db.sessions.begin() as s:
-            row = self._own(s, caller, incident_id)
-            if row.kind != "vulnerable_person":
-                raise IncidentError(409, "only a vulnerable person's incident moves (its locator)")
-            if row.status != repo.OPEN:
-                raise IncidentError(409, f"the incident is {row.status}")
-            before = row.lat, row.lon
-            row.lat, row.lon = lat, lon
-            try:
-                cameras = self._place(row)
-            except ValueError as exc:
-                row.lat, row.lon = before
-                raise IncidentError(409, str(exc)) from None
-            repo.move(row, lat, lon, at or now_utc(), cameras)
-            audit.record(
-                s,
-                username=caller.username,
-                action="incident_move",
-                target=row.id,
-                detail={"lat": lat, "lon": lon, "cameras": cameras},
-                ip=caller.ip,
-            )
-            out = repo.public(row)
+        moved_from: tuple[IncidentRow, float, float] | None = None  # raised anew, not yet stored
+        try:
+            with self.db.sessions.begin() as s:
+                row = self._own(s, caller, incident_id)
+                if row.kind != "vulnerable_person":
+                    raise IncidentError(409, "only a vulnerable person's incident moves (its locator)")
+                if row.status != repo.OPEN:
+                    raise IncidentError(409, f"the incident is {row.status}")
+                try:
+                    cameras = self._place(row, lat, lon)
+                except ValueError as exc:
+                    raise IncidentError(409, str(exc)) from None
+                moved_from = row, row.lat, row.lon
+                repo.move(row, lat, lon, at or now_utc(), cameras)
+                audit.record(
+                    s,
+                    username=caller.username,
+                    action="incident_move",
+                    target=row.id,
+                    detail={"lat": lat, "lon": lon, "cameras": cameras},
+                    ip=caller.ip,
+                )
+                out = repo.public(row)
+        except Exception:
+            if moved_from is not None:  # not stored: the raised cameras go back to where the store says
+                self._place(*moved_from)
+            raise
         self.triage.tick()
         return out
 

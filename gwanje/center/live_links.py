@@ -109,8 +109,7 @@ class LiveLinks:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8)) if by_code else None
         now = now_utc()
         with self.db.sessions.begin() as s:
-            known = {r.id for r in camera_repo.all_cameras(s)}
-            unknown = sorted(set(cameras) - known)
+            unknown = sorted(set(cameras) - camera_repo.existing(s, cameras))
             if unknown:
                 raise LinkError(404, f"no such camera: {', '.join(unknown)}")
             if username is not None:
@@ -253,19 +252,20 @@ class LiveLinks:
             + (f" · alert {row.alert_id}" if row.alert_id else ""),
         )
 
-    def seen_by(self, link_id: str, viewer: Viewer) -> dict:
+    def _visible(self, link_id: str, viewer: Viewer) -> LiveLinkRow:
+        """The link, when this viewer may look through it now; else LinkError."""
         with self.db.sessions() as s:
             row = self._get(s, link_id, lock=False)
-            self._check_viewer(row, viewer)
-            self._usable(row)
-            return public(row)
+        self._check_viewer(row, viewer)
+        self._usable(row)
+        return row
+
+    def seen_by(self, link_id: str, viewer: Viewer) -> dict:
+        return public(self._visible(link_id, viewer))
 
     def may_watch(self, link_id: str, viewer: Viewer, camera_id: str) -> datetime:
         """The link's end when the viewer may watch this camera through it now; else LinkError."""
-        with self.db.sessions() as s:
-            row = self._get(s, link_id, lock=False)
-            self._check_viewer(row, viewer)
-            self._usable(row)
-            if camera_id not in row.cameras:
-                raise LinkError(404, f"camera {camera_id!r} is not in this live view")
-            return utc(row.expires_at)  # type: ignore[return-value]
+        row = self._visible(link_id, viewer)
+        if camera_id not in row.cameras:
+            raise LinkError(404, f"camera {camera_id!r} is not in this live view")
+        return utc(row.expires_at)  # type: ignore[return-value]

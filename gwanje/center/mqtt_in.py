@@ -48,7 +48,6 @@ class MqttIn:
         client.on_connect = self._connected
         client.on_message = self._message
         self.client = client
-        self.handled = 0
 
     def start(self) -> None:
         self.client.connect_async(self.config.host, self.config.port, self.config.keepalive_s)
@@ -74,7 +73,6 @@ class MqttIn:
         except Exception:
             log.exception("MQTT (alarms in): handling a message on %s failed", message.topic)
             reply |= {"status": 500, "detail": "the center could not store it; send it again"}
-        self.handled += 1
         self.client.publish(f"{self.base}/results/{source}", json.dumps(reply, ensure_ascii=False), qos=1)
 
     def _handle(self, payload: bytes, reply: dict[str, Any]) -> dict[str, Any]:

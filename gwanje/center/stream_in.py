@@ -54,9 +54,6 @@ class EventStream:
     ) -> None:
         self.cfg, self.site = cfg, site
         self.store, self.on_health, self.on_live = store, on_health, on_live
-        self.stored = 0  # messages acknowledged after their commit
-        self.poison = 0  # messages that are not worker messages: terminated, never stored
-        self.failed = 0  # batches whose storing failed (delivered again)
         self.connected = asyncio.Event()
 
     async def run(self) -> None:
@@ -109,7 +106,6 @@ class EventStream:
                 msg = codec.decode(m.data)
             except Exception:
                 log.error("not a worker message on %s: dropped", m.subject)
-                self.poison += 1
                 await m.term()
                 continue
             if isinstance(msg, EventOut):
@@ -124,14 +120,12 @@ class EventStream:
         except Exception:
             # not stored (or not known to be): nothing acknowledged; they come again in a second
             log.exception("storing %d messages from the stream failed; they will come again", len(good))
-            self.failed += 1
             for m in good:
                 with contextlib.suppress(Exception):
                     await m.nak(delay=1.0)
             return
         for m in good:
             await m.ack()
-        self.stored += len(good)
 
     async def _health(self, m) -> None:  # noqa: ANN001
         with contextlib.suppress(Exception):

@@ -41,7 +41,6 @@ from gwanje.store.models import now_utc, utc
 log = logging.getLogger(__name__)
 TYPE_PREFIX = "kr.gwanje"
 RETRY_STATUSES = frozenset({408, 425, 429})
-FORGET_EVERY_S = 600.0
 
 
 def _parse_time(value: str | None) -> datetime:
@@ -56,12 +55,12 @@ class Webhooks:
         self.site, self.db = site, db
         self.source = f"/gwanje/{site}"
         self.keep_delivered = timedelta(hours=config.keep_delivered_h)
-        self.keys = {h.name: h.signing_key() for h in self.hooks}  # a missing secret fails at start
         self._status: dict[str, str] = {}
-        self._senders = [_Sender(h, self.keys[h.name], db) for h in self.hooks]
+        # (a secret missing from the environment fails here, at start)
+        self._senders = [_Sender(h, h.signing_key(), db) for h in self.hooks]
 
     # -- staging, in the caller's transaction --------------------------------------------------
-    def _cloudevent(self, kind: str, key: str, ce_type: str, subject: str, at: datetime, data: dict) -> str:
+    def _cloudevent(self, key: str, ce_type: str, subject: str, at: datetime, data: dict) -> str:
         event = CloudEvent(
             {
                 "id": key,
@@ -82,14 +81,14 @@ class Webhooks:
         hooks = [h for h in self.hooks if h.wants(kind, camera_id)]
         if not hooks:
             return
-        body = self._cloudevent(kind, key, ce_type, camera_id, at, data)
+        body = self._cloudevent(key, ce_type, camera_id, at, data)
         outbox.stage(
             s, [outbox.Staged(h.name, key, f"{TYPE_PREFIX}.{ce_type}", camera_id, body) for h in hooks]
         )
 
     def stage_events(self, s: Session, events: list[Event], alert_of: dict[str, str]) -> None:
         for e in events:
-            at = e.ended_at if e.phase == "end" and e.ended_at else e.started_at
+            at = e.ended_at if e.phase == "end" else e.started_at
             msg = event_message(self.site, e, alert_of.get(e.event_id))
             self._stage(s, "event", e.camera_id, f"event:{e.event_id}:{e.phase}", f"event.{e.phase}", at, msg)
 
@@ -157,8 +156,6 @@ class _Sender(threading.Thread):
         self.hook, self.key, self.db = hook, key, db
         self.wake = threading.Event()
         self._halt = threading.Event()
-        self.delivered = 0
-        self.failed = 0
 
     def stop(self) -> None:
         self._halt.set()
@@ -169,6 +166,7 @@ class _Sender(threading.Thread):
         pool = ThreadPoolExecutor(self.hook.concurrency, thread_name_prefix=f"webhook-{self.hook.name}")
         try:
             while not self._halt.is_set():
+                self.wake.clear()  # before the round reads the outbox: a later stage wakes the wait
                 try:
                     sent = self._round(client, pool)
                 except Exception:
@@ -176,7 +174,6 @@ class _Sender(threading.Thread):
                     sent = 0
                 if not sent:
                     self.wake.wait(0.5)
-                    self.wake.clear()
         finally:
             pool.shutdown(wait=True)
             client.close()
@@ -209,7 +206,6 @@ class _Sender(threading.Thread):
             reply = client.post(str(self.hook.url), content=data, headers=headers)
             status = reply.status_code
             if 200 <= status < 300:
-                self.delivered += 1
                 return outbox.Outcome(row_id, True, status)
             error = f"HTTP {status}: {reply.text[:200]}"
             retry_after = _seconds(reply.headers.get("Retry-After"))
@@ -217,7 +213,6 @@ class _Sender(threading.Thread):
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
             retry = True
-        self.failed += 1
         tries = attempts + 1
         if not retry or tries >= self.hook.max_attempts:
             log.warning(

@@ -26,6 +26,11 @@ def all_cameras(session: Session) -> list[CameraRow]:
     )
 
 
+def existing(session: Session, camera_ids: list[str]) -> set[str]:
+    """Which of these cameras the store knows (one query, no configs read)."""
+    return set(session.scalars(select(CameraRow.id).where(CameraRow.id.in_(camera_ids))))
+
+
 def get(session: Session, camera_id: str) -> CameraRow:
     row = session.get(CameraRow, camera_id)
     if row is None:

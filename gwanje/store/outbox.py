@@ -30,6 +30,7 @@ class Staged:
 def stage(session: Session, messages: Iterable[Staged], now: datetime | None = None) -> None:
     """Queue messages in the caller's transaction; one already queued under its key is kept as
     it was (the receiver must see one message per fact, however often the center says it)."""
+    at = now or now_utc()
     rows = [
         {
             "webhook": m.webhook,
@@ -38,8 +39,8 @@ def stage(session: Session, messages: Iterable[Staged], now: datetime | None = N
             "camera_id": m.camera_id,
             "body": m.body,
             "state": PENDING,
-            "created_at": now or now_utc(),
-            "next_at": now or now_utc(),
+            "created_at": at,
+            "next_at": at,
             "attempts": 0,
         }
         for m in messages
@@ -61,10 +62,6 @@ def due(session: Session, webhook: str, limit: int, now: datetime | None = None)
         .limit(limit)
     )
     return list(session.scalars(q))
-
-
-def next_due(session: Session) -> datetime | None:
-    return session.scalar(select(func.min(OutboxRow.next_at)).where(OutboxRow.state == PENDING))
 
 
 @dataclass(frozen=True)

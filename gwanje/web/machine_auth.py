@@ -24,8 +24,8 @@ def http_error(exc: InboundError) -> HTTPException:
     headers = {}
     if exc.status == 401:
         headers["WWW-Authenticate"] = "Bearer"
-    if getattr(exc, "retry_after", None):
-        headers["Retry-After"] = str(exc.retry_after)  # type: ignore[attr-defined]
+    if exc.retry_after:
+        headers["Retry-After"] = str(exc.retry_after)
     return HTTPException(exc.status, exc.reason, headers=headers or None)
 
 

@@ -65,7 +65,6 @@ class NodeLease:
 
     def __init__(self, cfg: NatsConfig, site: str, name: str, describe: Callable[[], dict]) -> None:
         self.cfg, self.site, self.name, self.describe = cfg, site, name, describe
-        self.renewals = 0
         self.generation = 1
         self.last_renewed = 0.0  # monotonic time of the last renewal the broker took
         self.assigned: list[dict] | None = None
@@ -105,7 +104,6 @@ class NodeLease:
                         }
                         await kv.put(token(self.name), json.dumps(body).encode())
                         self.last_renewed = time.monotonic()
-                        self.renewals += 1
                         next_renew = self.last_renewed + RENEW_S
                     with contextlib.suppress(Exception):  # no key yet: nothing assigned
                         entry = await assign.get(f"node.{token(self.name)}")

@@ -6,8 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import Field
 
-from gwanje.store import audit
-from gwanje.web.deps import Admin, Body, CenterDep, client_ip
+from gwanje.web.deps import Admin, Body, CenterDep, audit_now, client_ip
 from gwanje.web.openapi import errors
 
 router = APIRouter(prefix="/api/cluster", tags=["cluster"])
@@ -41,13 +40,6 @@ def _assigner(request: Request):  # noqa: ANN202
     return registry.assigner
 
 
-def _audited(center, principal, request: Request, action: str, target: str, detail: dict) -> None:  # noqa: ANN001
-    with center.db.sessions.begin() as s:
-        audit.record(
-            s, username=principal.username, action=action, target=target, detail=detail, ip=client_ip(request)
-        )
-
-
 class DrainIn(Body):
     drain: bool = True
     reason: str = Field(..., min_length=1, max_length=300)
@@ -60,14 +52,8 @@ def drain(name: str, body: DrainIn, principal: Admin, center: CenterDep, request
         _assigner(request).set_drain(name, body.drain)
     except RuntimeError as exc:
         raise HTTPException(409, str(exc)) from None
-    _audited(
-        center,
-        principal,
-        request,
-        "node_drain" if body.drain else "node_undrain",
-        name,
-        {"reason": body.reason},
-    )
+    action = "node_drain" if body.drain else "node_undrain"
+    audit_now(center, principal, action, name, {"reason": body.reason}, client_ip(request))
     return {"node": name, "drained": body.drain}
 
 
@@ -85,5 +71,12 @@ def pin(camera_id: str, body: PinIn, principal: Admin, center: CenterDep, reques
         _assigner(request).set_pin(camera_id, body.node)
     except RuntimeError as exc:
         raise HTTPException(409, str(exc)) from None
-    _audited(center, principal, request, "camera_pin", camera_id, {"node": body.node, "reason": body.reason})
+    audit_now(
+        center,
+        principal,
+        "camera_pin",
+        camera_id,
+        {"node": body.node, "reason": body.reason},
+        client_ip(request),
+    )
     return {"camera_id": camera_id, "node": body.node}

@@ -77,17 +77,9 @@ class Picked(Body):
 @router.post("/deliveries/replay", responses=errors(404))
 def replay(body: Picked, principal: Supervisor, center: CenterDep, request: Request) -> dict:
     """Dead letters back in the queue, due now, their tries counted afresh."""
-    _known(center, body.webhook)
-    with center.db.sessions.begin() as s:
-        n = repo.replay(s, body.ids, body.webhook)
-        audit.record(
-            s,
-            username=principal.username,
-            action="webhook_replay",
-            target=body.webhook or "*",
-            detail={"ids": body.ids, "count": n, "reason": body.reason},
-            ip=client_ip(request),
-        )
+    n = _change(
+        center, principal, request, body, "webhook_replay", lambda s: repo.replay(s, body.ids, body.webhook)
+    )
     if center.webhooks is not None:
         center.webhooks.wake()
     return {"replayed": n}
@@ -98,23 +90,25 @@ def discard(body: Picked, principal: Supervisor, center: CenterDep, request: Req
     """Dead letters a supervisor decided no receiver needs (named one by one)."""
     if not body.ids:
         raise HTTPException(422, "name the dead letters to discard (ids)")
-    _known(center, body.webhook)
+    n = _change(center, principal, request, body, "webhook_discard", lambda s: repo.discard(s, body.ids))
+    return {"discarded": n}
+
+
+def _change(center, principal, request: Request, body: Picked, action: str, apply) -> int:  # noqa: ANN001
+    """The dead letters changed and the audit record of it, in one transaction; how many."""
+    if body.webhook is not None and body.webhook not in {h.name for h in center.site.exchange.webhooks}:
+        raise HTTPException(404, f"no webhook named {body.webhook!r}")
     with center.db.sessions.begin() as s:
-        n = repo.discard(s, body.ids)
+        n = apply(s)
         audit.record(
             s,
             username=principal.username,
-            action="webhook_discard",
+            action=action,
             target=body.webhook or "*",
             detail={"ids": body.ids, "count": n, "reason": body.reason},
             ip=client_ip(request),
         )
-    return {"discarded": n}
-
-
-def _known(center, webhook: str | None) -> None:  # noqa: ANN001 - the center
-    if webhook is not None and webhook not in {h.name for h in center.site.exchange.webhooks}:
-        raise HTTPException(404, f"no webhook named {webhook!r}")
+    return n
 
 
 @router.get("/status", responses=errors(401, 403, 429))
