@@ -12,7 +12,6 @@ itself already (it stops at ``FENCE_S`` < ``LEASE_S``), so its cameras may start
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -21,11 +20,13 @@ import socket
 import time
 from collections.abc import Callable
 
-from gwanje.center.nodes import NodeRegistry
+from nats.js.errors import KeyWrongLastSequenceError, NotFoundError
+
+from gwanje.center.nodes import NodeRegistry, keys_of
 from gwanje.center.placement import place
 from gwanje.config.cluster import NatsConfig
 from gwanje.workers.lease import LEASE_S, bucket
-from gwanje.workers.nats_out import connect, token
+from gwanje.workers.nats_out import close, connect, token
 
 log = logging.getLogger(__name__)
 EVERY_S = 1.0
@@ -66,7 +67,11 @@ class Assigner:
                     else:
                         revision = await ctl.update("leader", self.me.encode(), last=revision)
                     self.leader = True
-                except Exception:  # another leads (or we lost it): stand by
+                except Exception as exc:  # another leads (or we lost it, or the broker is away)
+                    if not isinstance(exc, KeyWrongLastSequenceError):
+                        log.warning(
+                            "assigner %s: the leader key cannot be taken or renewed: %s", self.me, exc
+                        )
                     if self.leader:
                         log.warning("assigner %s lost the lead", self.me)
                     self.leader, revision, self.where = False, None, None
@@ -77,35 +82,30 @@ class Assigner:
                         log.exception("assigning cameras failed")
                 await asyncio.sleep(EVERY_S)
         finally:
-            with contextlib.suppress(Exception):
-                await nc.close()
+            await close(nc, f"the assigner {self.me}")
 
     async def _current(self, assign) -> dict[str, str]:  # noqa: ANN001 - KeyValue
         """What the bucket says each node runs (a new leader starts from it: placements stay)."""
         where: dict[str, str] = {}
-        try:
-            keys = await assign.keys()
-        except Exception:
-            return where
-        for key in [k for k in keys if k.startswith("node.")]:
-            with contextlib.suppress(Exception):
+        for key in [k for k in await keys_of(assign) if k.startswith("node.")]:
+            try:
                 entry = await assign.get(key)
-                for cam in json.loads(entry.value or b"{}").get("cameras", []):
-                    where[cam["id"]] = key.removeprefix("node.")
+            except NotFoundError:
+                continue
+            for cam in json.loads(entry.value or b"{}").get("cameras", []):
+                where[cam["id"]] = key.removeprefix("node.")
         return where
 
     async def _prefs(self, assign) -> None:  # noqa: ANN001 - KeyValue
         drained, pinned = set(), {}
-        try:
-            keys = await assign.keys()
-        except Exception:
-            keys = []
-        for key in keys:
+        for key in await keys_of(assign):
             if key.startswith("drain."):
                 drained.add(key.removeprefix("drain."))
             elif key.startswith("pin."):
-                with contextlib.suppress(Exception):
+                try:
                     pinned[key.removeprefix("pin.")] = (await assign.get(key)).value.decode()
+                except NotFoundError:
+                    continue  # unpinned meanwhile
         self.drained, self.pinned = frozenset(drained), pinned
 
     def set_drain(self, node: str, drain: bool) -> None:
@@ -122,7 +122,10 @@ class Assigner:
     def _call(self, make) -> None:  # noqa: ANN001 - KeyValue → coroutine
         if self._loop is None or self._assign_kv is None:
             raise RuntimeError("the cluster's assignment store is not reachable yet")
-        asyncio.run_coroutine_threadsafe(make(self._assign_kv), self._loop).result(5)
+        try:
+            asyncio.run_coroutine_threadsafe(make(self._assign_kv), self._loop).result(5)
+        except Exception as exc:
+            raise RuntimeError(f"the cluster's assignment store did not take it: {exc}") from exc
 
     async def _assign(self, assign) -> None:  # noqa: ANN001
         await self._prefs(assign)
@@ -157,6 +160,5 @@ class Assigner:
             await assign.put(f"node.{token(name)}", json.dumps(body).encode())
             self.written[name] = (gen, ids)
         for name in [n for n in self.written if n not in nodes]:  # gone: nothing of theirs stays
-            with contextlib.suppress(Exception):
-                await assign.delete(f"node.{token(name)}")
+            await assign.delete(f"node.{token(name)}")  # (a failure: the next round tries again)
             del self.written[name]

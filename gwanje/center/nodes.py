@@ -5,18 +5,29 @@ not renewed is gone from the bucket within ``LEASE_S``."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
 from typing import Any
 
+from nats.js.errors import NotFoundError
+
 from gwanje.config.cluster import NatsConfig
 from gwanje.workers.lease import LEASE_S, nodes_bucket
-from gwanje.workers.nats_out import connect
+from gwanje.workers.nats_out import close, connect
 
 log = logging.getLogger(__name__)
 READ_S = 1.0  # how often the leases are read (a renewal every RENEW_S is seen within this)
+
+
+async def keys_of(kv) -> list[str]:  # noqa: ANN001 - KeyValue
+    """The bucket's keys (nats-py answers an empty bucket with NoKeysError)."""
+    from nats.js.errors import NoKeysError
+
+    try:
+        return await kv.keys()
+    except NoKeysError:
+        return []
 
 
 class NodeRegistry:
@@ -56,18 +67,21 @@ class NodeRegistry:
                 try:
                     if kv is None:
                         kv = await nodes_bucket(nc.jetstream(), self.site, self.cfg.replicas)
-                    try:
-                        keys = await kv.keys()
-                    except Exception:  # nats-py says "no keys" with an exception
-                        keys = []
                     seen = {}
-                    for key in keys:
-                        with contextlib.suppress(Exception):
+                    for key in await keys_of(kv):
+                        try:
                             entry = await kv.get(key)
-                            if entry.value:
-                                seen[key] = json.loads(entry.value)
-                                if self._renewed.get(key, (None,))[0] != entry.revision:
-                                    self._renewed[key] = (entry.revision, time.monotonic())
+                        except NotFoundError:
+                            continue  # expired between the listing and the read
+                        if not entry.value:
+                            continue
+                        try:
+                            seen[key] = json.loads(entry.value)
+                        except ValueError:
+                            log.error("the lease of node %s is not JSON: ignored", key)
+                            continue
+                        if self._renewed.get(key, (None,))[0] != entry.revision:
+                            self._renewed[key] = (entry.revision, time.monotonic())
                     self._renewed = {k: v for k, v in self._renewed.items() if k in seen}
                     self._nodes, self.read_at = seen, time.time()
                 except Exception as exc:
@@ -75,5 +89,4 @@ class NodeRegistry:
                     kv = None
                 await asyncio.sleep(READ_S)
         finally:
-            with contextlib.suppress(Exception):
-                await nc.close()
+            await close(nc, "the node registry")

@@ -9,14 +9,13 @@ Health and live frames arrive on plain subjects and are not kept."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
 from gwanje.config.cluster import NatsConfig
 from gwanje.workers import codec
 from gwanje.workers.messages import EventOut, HealthOut, LiveFrame, SegmentOut
-from gwanje.workers.nats_out import connect, token
+from gwanje.workers.nats_out import close, connect, token
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +95,7 @@ class EventStream:
                     continue
                 await self._take(msgs)
         finally:
-            with contextlib.suppress(Exception):
-                await nc.close()
+            await close(nc, "the event stream")
 
     async def _take(self, msgs: list) -> None:  # noqa: ANN001
         events, segments, good = [], [], []
@@ -120,19 +118,28 @@ class EventStream:
         except Exception:
             # not stored (or not known to be): nothing acknowledged; they come again in a second
             log.exception("storing %d messages from the stream failed; they will come again", len(good))
-            for m in good:
-                with contextlib.suppress(Exception):
+            try:
+                for m in good:
                     await m.nak(delay=1.0)
+            except Exception as exc:  # then they come again after ack_wait_s instead
+                log.warning("refusing the batch back to the stream failed: %s", exc)
             return
         for m in good:
             await m.ack()
 
     async def _health(self, m) -> None:  # noqa: ANN001
-        with contextlib.suppress(Exception):
+        try:
             msg = codec.decode(m.data)
-            if isinstance(msg, HealthOut):
-                self.on_health(msg)
+        except Exception as exc:
+            log.error("not a health report on %s (%s): dropped", m.subject, exc)
+            return
+        if isinstance(msg, HealthOut):
+            self.on_health(msg)
 
     async def _live(self, m) -> None:  # noqa: ANN001
-        with contextlib.suppress(Exception):
-            self.on_live(LiveFrame(m.headers["camera"], m.data, float(m.headers.get("pts", 0))))
+        try:
+            frame = LiveFrame(m.headers["camera"], m.data, float(m.headers.get("pts", 0)))
+        except (KeyError, TypeError, ValueError) as exc:
+            log.error("not a live frame on %s (%s): dropped", m.subject, exc)
+            return
+        self.on_live(frame)

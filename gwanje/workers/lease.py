@@ -16,7 +16,6 @@ ignores every assignment written for an older one, so it never resumes what was 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import threading
@@ -24,7 +23,7 @@ import time
 from collections.abc import Callable
 
 from gwanje.config.cluster import NatsConfig
-from gwanje.workers.nats_out import connect, token
+from gwanje.workers.nats_out import close, connect, token
 
 log = logging.getLogger(__name__)
 RENEW_S = 2.0
@@ -40,10 +39,11 @@ def bucket_name(site: str, what: str = "nodes") -> str:
 async def bucket(js, site: str, what: str, ttl: float | None, replicas: int = 1):  # noqa: ANN001, ANN201
     """The site's key-value bucket ``what`` (made when missing)."""
     from nats.js.api import KeyValueConfig, StorageType
+    from nats.js.errors import NotFoundError
 
     try:
         return await js.key_value(bucket_name(site, what))
-    except Exception:
+    except NotFoundError:
         return await js.create_key_value(
             KeyValueConfig(
                 bucket=bucket_name(site, what),
@@ -105,21 +105,35 @@ class NodeLease:
                         await kv.put(token(self.name), json.dumps(body).encode())
                         self.last_renewed = time.monotonic()
                         next_renew = self.last_renewed + RENEW_S
-                    with contextlib.suppress(Exception):  # no key yet: nothing assigned
-                        entry = await assign.get(f"node.{token(self.name)}")
-                        value = json.loads(entry.value) if entry.value else {}
-                        if value.get("generation") == self.generation and self.valid():
-                            self.assigned = value.get("cameras", [])
+                    await self._read_assignment(assign)
                 except Exception as exc:  # the broker away: renew as soon as it is back
-                    log.warning("node %s: renewing its lease failed: %s", self.name, exc)
+                    log.warning(
+                        "node %s: renewing its lease or reading its assignment failed: %s", self.name, exc
+                    )
                     kv = None
                 await asyncio.sleep(POLL_S)
-            with contextlib.suppress(Exception):
-                if kv is not None:
-                    await kv.delete(token(self.name))  # a clean stop frees the lease at once
+            if kv is not None:  # a clean stop frees the lease at once (else it expires)
+                try:
+                    await kv.delete(token(self.name))
+                except Exception as exc:
+                    log.warning("node %s: its lease could not be given back (%s); it expires", self.name, exc)
         finally:
-            with contextlib.suppress(Exception):
-                await nc.close()
+            await close(nc, f"node {self.name}'s lease")
+
+    async def _read_assignment(self, assign) -> None:  # noqa: ANN001 - KeyValue
+        from nats.js.errors import NotFoundError
+
+        try:
+            entry = await assign.get(f"node.{token(self.name)}")
+        except NotFoundError:
+            return  # nothing assigned (yet, or any more)
+        try:
+            value = json.loads(entry.value) if entry.value else {}
+        except ValueError:
+            log.error("node %s: its assignment is not JSON: ignored", self.name)
+            return
+        if value.get("generation") == self.generation and self.valid():
+            self.assigned = value.get("cameras", [])
 
     def close(self) -> None:
         self._halt.set()

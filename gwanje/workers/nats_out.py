@@ -52,12 +52,20 @@ async def connect(cfg: NatsConfig, name: str):  # noqa: ANN201 - nats.aio.client
     )
 
 
+async def close(nc, what: str) -> None:  # noqa: ANN001 - nats.aio.client.Client
+    """Close a connection on the way out; a failure is said, not raised (there is nothing left to do)."""
+    try:
+        await nc.close()
+    except Exception as exc:
+        log.warning("closing the NATS connection of %s failed: %s", what, exc)
+
+
 class NatsOut:
     def __init__(self, cfg: NatsConfig, site: str, name: str) -> None:
         self.cfg, self.site, self.name = cfg, site, name
         self.pending: deque[tuple[str, bytes, str]] = deque()  # (subject, data, id) not yet acknowledged
         self.published: list[str] = []  # ids the stream acknowledged, in order
-        self.dropped_live = 0
+        self._plain_failing = False  # a failing plain publish is logged once, until one succeeds
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._wake: asyncio.Event | None = None
@@ -86,11 +94,16 @@ class NatsOut:
 
     def _plain(self, subj: str, data: bytes, headers: dict) -> None:
         async def send() -> None:
-            if self._nc is None or not self._nc.is_connected:
-                self.dropped_live += 1  # not kept: a late health or frame is worth nothing
-                return
-            with contextlib.suppress(Exception):
+            # not kept while the broker is away: a late health report or frame is worth nothing
+            try:
+                if self._nc is None or not self._nc.is_connected:
+                    raise ConnectionError("not connected to NATS")
                 await self._nc.publish(subj, data, headers=headers or None)
+                self._plain_failing = False
+            except Exception as exc:
+                if not self._plain_failing:
+                    log.warning("%s: health and live frames are dropped (%s)", self.name, exc)
+                self._plain_failing = True
 
         asyncio.run_coroutine_threadsafe(send(), self._loop)
 
