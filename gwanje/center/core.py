@@ -90,6 +90,7 @@ class Center:
         self.on_alerts_changed: Callable[..., None] = lambda alerts, new, hits=(): None
         self.outbound: list[Outbound] = []  # other systems told of events, alerts, camera state
         self.inbound = Inbound(db, self.ingest)  # alarms from other systems, by API key
+        self._enabled_configs: dict[str, dict] | None = None  # enabled_camera_configs' cache
         self.webhooks: Webhooks | None = None  # staged in the store's transactions (outbox)
         if site.exchange.webhooks:
             from gwanje.center.webhooks import Webhooks  # httpx, cloudevents: only when configured
@@ -156,6 +157,7 @@ class Center:
 
     # -- cameras -----------------------------------------------------------------------------
     def camera_changed(self, camera: CameraConfig, enabled: bool) -> None:
+        self._enabled_configs = None
         self.on_cameras_changed()
         self.health[camera.id] = Health(
             CameraState(camera.id, CameraStatus.CONNECTING if enabled else CameraStatus.OFFLINE)
@@ -170,6 +172,7 @@ class Center:
             self.pool.remove_camera(camera.id)
 
     def camera_removed(self, camera_id: str) -> None:
+        self._enabled_configs = None
         self.on_cameras_changed()
         self.health.pop(camera_id, None)
         self.live.pop(camera_id, None)
@@ -177,13 +180,18 @@ class Center:
             self.pool.remove_camera(camera_id)
 
     def enabled_camera_configs(self) -> dict[str, dict]:
-        """The enabled cameras' configurations (JSON), for the cluster's assigner."""
-        with self.db.sessions() as s:
-            return {
-                r.id: camera_repo.to_config(r).model_dump(mode="json")
-                for r in camera_repo.all_cameras(s)
-                if r.enabled
-            }
+        """The enabled cameras' configurations (JSON), for the cluster's assigner (every second):
+        read from the store again only after a camera changed."""
+        configs = self._enabled_configs
+        if configs is None:
+            with self.db.sessions() as s:
+                configs = {
+                    r.id: camera_repo.to_config(r).model_dump(mode="json")
+                    for r in camera_repo.all_cameras(s)
+                    if r.enabled
+                }
+            self._enabled_configs = configs
+        return configs
 
     def retention_days(self) -> dict[str, float]:
         with self.db.sessions() as s:

@@ -69,13 +69,7 @@ def key_list(config: Config = None, data_dir: DataDir = None) -> None:
             )
             for r in api_keys.listing(s):
                 p = api_keys.public(r)
-                state = (
-                    "revoked"
-                    if p["revoked_at"]
-                    else "expired"
-                    if api_keys.refusal(r, r.scopes[0])
-                    else "live"
-                )
+                state = api_keys.state(r)
                 cams = ", ".join(p["cameras"][:5]) + (" ..." if len(p["cameras"]) > 5 else "")
                 table.add_row(
                     str(p["id"]),

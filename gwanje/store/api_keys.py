@@ -72,13 +72,23 @@ def find(session: Session, key: str) -> ApiKeyRow | None:
     return session.scalar(select(ApiKeyRow).where(ApiKeyRow.hash == digest(key)))
 
 
+def state(row: ApiKeyRow, now: datetime | None = None) -> str:
+    """live, revoked or expired."""
+    if row.revoked_at is not None:
+        return "revoked"
+    if row.expires_at is not None and utc(row.expires_at) <= (now or now_utc()):
+        return "expired"
+    return "live"
+
+
 def refusal(row: ApiKeyRow | None, scope: str, now: datetime | None = None) -> tuple[int, str] | None:
     """(HTTP status, reason) when the key may not be used for ``scope`` now; None when it may."""
     if row is None:
         return 401, "unknown API key"
-    if row.revoked_at is not None:
+    st = state(row, now)
+    if st == "revoked":
         return 401, "this API key was revoked"
-    if row.expires_at is not None and utc(row.expires_at) <= (now or now_utc()):
+    if st == "expired":
         return 401, "this API key has expired"
     if scope not in row.scopes:
         return 403, f"this API key may not be used for {scope}"
