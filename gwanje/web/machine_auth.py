@@ -29,12 +29,17 @@ def http_error(exc: InboundError) -> HTTPException:
     return HTTPException(exc.status, exc.reason, headers=headers or None)
 
 
+def authenticated(request: Request, center: CenterDep, scope: str) -> ApiKeyRow:
+    """The request's key, when it may be used for ``scope`` now; else the HTTP refusal."""
+    try:
+        return center.inbound.authenticate(key_of(request), scope)
+    except InboundError as exc:
+        raise http_error(exc) from None
+
+
 def machine(scope: str):  # noqa: ANN201 - a dependency
     def check(request: Request, center: CenterDep) -> ApiKeyRow:
-        try:
-            return center.inbound.authenticate(key_of(request), scope)
-        except InboundError as exc:
-            raise http_error(exc) from None
+        return authenticated(request, center, scope)
 
     check.__qualname__ = f"machine.{scope}"
     return Depends(check)

@@ -5,19 +5,18 @@ takes new positions and its cameras follow; open → handled → closed, each st
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import AwareDatetime, Field
 
-from gwanje.center.inbound import InboundError
 from gwanje.center.incidents import Caller, IncidentError, Incidents
+from gwanje.config.exchange import IncidentKind
 from gwanje.web.deps import STAFF, Body, CenterDep, Staff, client_ip, current_principal
-from gwanje.web.machine_auth import http_error, key_of
+from gwanje.web.machine_auth import authenticated, key_of
 from gwanje.web.openapi import errors
 
 router = APIRouter(prefix="/api/incidents", tags=["incidents"])
-Kind = Literal["police_video", "police_dispatch", "fire_dispatch", "disaster", "vulnerable_person", "report"]
 
 
 def _service(request: Request) -> Incidents:
@@ -27,12 +26,8 @@ def _service(request: Request) -> Incidents:
 def incident_caller(request: Request, center: CenterDep) -> Caller:
     """An emergency service's machine (API key with the ``incidents`` scope), or a person signed
     in: staff (the center's own reports) or an agency liaison."""
-    key = key_of(request)
-    if key:
-        try:
-            row = center.inbound.authenticate(key, "incidents")
-        except InboundError as exc:
-            raise http_error(exc) from None
+    if key_of(request):
+        row = authenticated(request, center, "incidents")
         return Caller(f"key:{row.source}", row.source, client_ip(request))
     principal = current_principal(request, center)
     if principal.role not in (*STAFF, "agency"):
@@ -46,7 +41,7 @@ REFUSALS = errors(401, 403, 404, 409, 429)
 
 
 class IncidentIn(Body):
-    kind: Kind = Field(
+    kind: IncidentKind = Field(
         "report",
         description="112 video support, 112/119 dispatch, disaster, vulnerable person; report: the center's own",
     )
