@@ -70,8 +70,8 @@ class EventStream:
                     log.warning("the stream %s cannot be made yet (%s); trying again", self.cfg.stream, exc)
                     await asyncio.sleep(1.0)
             prefix = f"gwanje.{token(self.site)}"
-            await nc.subscribe(f"{prefix}.health.*", cb=self._health)
-            await nc.subscribe(f"{prefix}.live.*", cb=self._live)
+            await nc.subscribe(f"{prefix}.health.*.*", cb=self._health)
+            await nc.subscribe(f"{prefix}.live.*.*", cb=self._live)
             sub = await js.pull_subscribe(
                 f"{prefix}.>",
                 durable=self.cfg.durable,
@@ -106,6 +106,9 @@ class EventStream:
                 log.error("not a worker message on %s: dropped", m.subject)
                 await m.term()
                 continue
+            if not _camera_matches(m.subject, msg):
+                await m.term()
+                continue
             if isinstance(msg, EventOut):
                 events.append(msg.event)
             elif isinstance(msg, SegmentOut):
@@ -133,7 +136,7 @@ class EventStream:
         except Exception as exc:
             log.error("not a health report on %s (%s): dropped", m.subject, exc)
             return
-        if isinstance(msg, HealthOut):
+        if isinstance(msg, HealthOut) and _camera_matches(m.subject, msg):
             self.on_health(msg)
 
     async def _live(self, m) -> None:  # noqa: ANN001
@@ -142,4 +145,24 @@ class EventStream:
         except (KeyError, TypeError, ValueError) as exc:
             log.error("not a live frame on %s (%s): dropped", m.subject, exc)
             return
-        self.on_live(frame)
+        if _camera_matches(m.subject, frame):
+            self.on_live(frame)
+
+
+def _camera_matches(subj: str, msg: EventOut | HealthOut | SegmentOut | LiveFrame) -> bool:
+    """A message counts only for the camera its subject names (``...<kind>.<node>.<camera>``):
+    a node that may publish on its own subjects alone cannot speak for another node's cameras
+    by naming them in the body. (Which node runs a camera is the assigner's business: a message
+    from a node a camera has just left is still a fact and is kept.)"""
+    if isinstance(msg, EventOut):
+        camera = msg.event.camera_id
+    elif isinstance(msg, SegmentOut):
+        camera = msg.segment.camera_id
+    elif isinstance(msg, HealthOut):
+        camera = msg.state.camera_id
+    else:
+        camera = msg.camera_id
+    if subj.rsplit(".", 1)[-1] == token(camera):
+        return True
+    log.error("a message on %s speaks for camera %s: dropped", subj, camera)
+    return False

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gwanje.cli import analysis, api_keys, audit, calibration, center, evidence, models, node, users
+from gwanje.cli import analysis, api_keys, audit, calibration, center, cluster, evidence, models, node, users
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Gwanje (관제) CCTV control center")
 
@@ -25,6 +25,7 @@ app.command()(calibration.calibrate)
 app.command()(center.serve)
 app.command()(center.demo)
 app.command()(node.node)
+app.add_typer(cluster.app, name="cluster")
 app.add_typer(users.app, name="user")
 app.add_typer(api_keys.app, name="key")
 app.add_typer(evidence.app, name="evidence")

@@ -43,6 +43,7 @@ def node(
         )
         site = site.model_copy(update={"cluster": cluster})
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("gwanje.workers.nats_out").setLevel(logging.INFO)  # each id the stream took
     try:
         ran = run_node(site, name or socket.gethostname(), camera or None, capacity=capacity)
     except ValueError as exc:

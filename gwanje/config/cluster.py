@@ -15,7 +15,13 @@ from gwanje.config.base import Strict
 
 class NatsConfig(Strict):
     servers: tuple[str, ...] = Field(("nats://127.0.0.1:4222",), min_length=1)
-    user: str | None = None
+    user: str | None = Field(None, description="The center's NATS user (None: no authentication)")
+    node_user: str | None = Field(
+        None,
+        pattern=r"\{name\}",
+        description="Each node's own NATS user, '{name}' standing for the node's name (e.g. 'node-{name}');"
+        " None: nodes connect as `user`",
+    )
     password_env: str = Field(
         "GWANJE_NATS_PASSWORD", description="The environment variable holding the password"
     )
@@ -31,7 +37,14 @@ class NatsConfig(Strict):
     batch: int = Field(100, ge=1, le=1000, description="Messages the center takes at once")
 
     def password(self) -> str | None:
-        return os.environ.get(self.password_env) if self.user else None
+        """The password of whoever runs here (the center, or this machine's node)."""
+        return os.environ.get(self.password_env)
+
+    def user_of(self, node: str | None) -> str | None:
+        """The NATS user of node ``node`` (None: the center's)."""
+        if node is not None and self.node_user:
+            return self.node_user.replace("{name}", node)
+        return self.user
 
 
 class ClusterConfig(Strict):

@@ -76,9 +76,21 @@ def new_hits(
 
 
 def insert_hits(session: Session, rows: list[dict[str, Any]]) -> None:
-    """One bulk insert (a batch costs a few statements, not one per row)."""
-    if rows:
+    """One bulk ``INSERT ... ON CONFLICT (id) DO NOTHING`` (a batch costs a few statements, not
+    one per row): a hit whose id is already stored, e.g. delivered again by the NATS stream while
+    another center's transaction stored it, is left as it is. (``ingest_hits`` skips the hits it
+    already sees stored before this, so their alerts are not fed twice.)"""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - the two stores Gwanje runs on
         session.execute(insert(EventRow), rows)
+        return
+    session.execute(dialect_insert(EventRow).on_conflict_do_nothing(index_elements=[EventRow.id]), rows)
 
 
 def apply_ends(session: Session, ends: Iterable[Event]) -> dict[str, datetime]:

@@ -51,6 +51,8 @@ async def bucket(js, site: str, what: str, ttl: float | None, replicas: int = 1)
                 history=1,
                 storage=StorageType.MEMORY if ttl else StorageType.FILE,
                 replicas=replicas,
+                # reads by key on a subject naming the key: a node may be let read its own alone
+                direct=True,
             )
         )
 
@@ -78,7 +80,7 @@ class NodeLease:
         return self.last_renewed > 0 and time.monotonic() - self.last_renewed < FENCE_S
 
     async def _main(self) -> None:
-        nc = await connect(self.cfg, f"gwanje-lease-{self.name}")
+        nc = await connect(self.cfg, f"gwanje-lease-{self.name}", self.name)
         try:
             kv = assign = None
             next_renew = 0.0

@@ -4,8 +4,9 @@ JetStream stream with ``Nats-Msg-Id`` = the fact's id, and are forgotten only on
 acknowledged them (kept and resent, in order, while it is away: the stream drops a resend it
 already holds); health and live frames go on plain subjects and are not kept.
 
-Subjects, ``gwanje.<site>.``: ``events.<camera>``, ``segments.<camera>`` (persisted),
-``health.<camera>``, ``live.<camera>`` (not).
+Subjects, ``gwanje.<site>.<kind>.<node>.<camera>``: kinds ``events`` and ``segments`` (persisted),
+``health`` and ``live`` (not). The node's name in every subject lets the broker hold each node to
+its own subjects (``cluster.nats.node_user``; gwanje.cluster_auth writes the permissions).
 """
 
 from __future__ import annotations
@@ -30,21 +31,30 @@ def token(value: str) -> str:
     return _UNSAFE.sub("_", value) or "_"
 
 
-def subject(site: str, kind: str, camera_id: str) -> str:
-    return f"gwanje.{token(site)}.{kind}.{token(camera_id)}"
+def subject(site: str, kind: str, node: str, camera_id: str) -> str:
+    return f"gwanje.{token(site)}.{kind}.{token(node)}.{token(camera_id)}"
 
 
-async def connect(cfg: NatsConfig, name: str):  # noqa: ANN201 - nats.aio.client.Client
+def inbox_prefix(node: str) -> str:
+    """A node's own reply subjects (its broker permissions let it subscribe to these alone)."""
+    return f"_INBOX_{token(node)}"
+
+
+async def connect(cfg: NatsConfig, name: str, node: str | None = None):  # noqa: ANN201 - nats.aio.client.Client
+    """The center's connection (``node`` None: ``cfg.user``) or node ``node``'s (its own user,
+    ``cfg.node_user``, and reply subjects)."""
     import ssl
 
     import nats
 
     tls = ssl.create_default_context(cafile=cfg.tls_ca) if cfg.tls_ca else None
+    user = cfg.user_of(node)
     return await nats.connect(
         servers=list(cfg.servers),
         name=name,
-        user=cfg.user,
-        password=cfg.password(),
+        user=user,
+        password=cfg.password() if user else None,
+        inbox_prefix=inbox_prefix(node) if node else "_INBOX",
         tls=tls,
         max_reconnect_attempts=-1,  # a broker away is waited for, never given up on
         reconnect_time_wait=0.5,
@@ -80,17 +90,17 @@ class NatsOut:
     def put(self, msg: EventOut | HealthOut | SegmentOut) -> None:
         data = codec.encode(msg)
         if isinstance(msg, HealthOut):
-            self._plain(subject(self.site, "health", msg.state.camera_id), data, {})
+            self._plain(subject(self.site, "health", self.name, msg.state.camera_id), data, {})
             return
         kind = "events" if isinstance(msg, EventOut) else "segments"
         cam = msg.event.camera_id if isinstance(msg, EventOut) else msg.segment.camera_id
         with self._lock:
-            self.pending.append((subject(self.site, kind, cam), data, codec.message_id(msg)))
+            self.pending.append((subject(self.site, kind, self.name, cam), data, codec.message_id(msg)))
         self._loop.call_soon_threadsafe(self._wake.set)  # type: ignore[union-attr]
 
     def put_nowait(self, frame: LiveFrame) -> None:
         headers = {"camera": frame.camera_id, "pts": f"{frame.pts_s:.3f}"}
-        self._plain(subject(self.site, "live", frame.camera_id), frame.jpeg, headers)
+        self._plain(subject(self.site, "live", self.name, frame.camera_id), frame.jpeg, headers)
 
     def _plain(self, subj: str, data: bytes, headers: dict) -> None:
         async def send() -> None:
@@ -115,7 +125,7 @@ class NatsOut:
     async def _main(self) -> None:
         self._wake = asyncio.Event()
         self._ready.set()
-        self._nc = await connect(self.cfg, f"gwanje-worker-{self.name}")
+        self._nc = await connect(self.cfg, f"gwanje-worker-{self.name}", self.name)
         js = self._nc.jetstream()
         backoff = 0.2
         while not self._halt:
@@ -138,6 +148,7 @@ class NatsOut:
             with self._lock:
                 self.pending.popleft()
                 self.published.append(msg_id)
+            log.info("published %s", msg_id)  # the node's own account of what the stream holds
         await self._nc.drain()
 
     def flush(self, timeout: float = 30.0) -> bool:

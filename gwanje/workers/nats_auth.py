@@ -1,0 +1,114 @@
+"""Who may do what on the cluster's NATS servers (issue 19, item 7): the ``authorization`` block
+``gwanje cluster auth`` writes for nats-server, one user for the center and one per node.
+
+A node may publish only on its own subjects (``gwanje.<site>.<kind>.<node>.<camera>``), put and
+delete only its own lease, look up the two buckets it uses and read only its own assignment (a
+direct get names the key in its subject); it may subscribe only to its own reply subjects
+(``_INBOX_<node>``). So a node taken over cannot speak for another node's cameras, take another's
+lease, read the other nodes' camera configs (their stream addresses and passwords), watch their
+live views or touch the stream. The center may use JetStream and read every gwanje subject of
+its site.
+
+Passwords are stored in the block as bcrypt hashes (nats-server checks them); each user's
+password itself is written to a file of its own, readable by its owner alone, for
+``GWANJE_NATS_PASSWORD`` on that machine."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from gwanje.config.cluster import NatsConfig
+from gwanje.workers.lease import bucket_name
+from gwanje.workers.nats_out import inbox_prefix, token
+
+CENTER_USER = "gwanje-center"
+NODE_USER = "node-{name}"
+
+
+@dataclass(frozen=True)
+class NatsUser:
+    user: str
+    publish: tuple[str, ...] | None  # None: no limit
+    subscribe: tuple[str, ...] | None
+
+
+def node_permissions(site: str, node: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(publish, subscribe) subjects node ``node`` of ``site`` may use: nothing else."""
+    s, n = token(site), token(node)
+    nodes, assign = bucket_name(site, "nodes"), bucket_name(site, "assign")
+    publish = (
+        f"gwanje.{s}.*.{n}.*",  # events, segments, health, live of its cameras
+        f"$KV.{nodes}.{n}",  # its lease (put, delete)
+        f"$JS.API.STREAM.INFO.KV_{nodes}",  # looking the buckets up
+        f"$JS.API.STREAM.INFO.KV_{assign}",
+        f"$JS.API.DIRECT.GET.KV_{assign}.$KV.{assign}.node.{n}",  # its own assignment only
+    )
+    return publish, (f"{inbox_prefix(node)}.>",)
+
+
+def center_permissions(site: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    s = token(site)
+    return ("$JS.>", "$KV.>", "_INBOX.>"), (f"gwanje.{s}.>", "_INBOX.>")
+
+
+def users(cfg: NatsConfig, site: str, nodes: list[str]) -> list[NatsUser]:
+    center = NatsUser(cfg.user or CENTER_USER, *center_permissions(site))
+    template = cfg.node_user or NODE_USER
+    return [center] + [NatsUser(template.replace("{name}", n), *node_permissions(site, n)) for n in nodes]
+
+
+def _quoted(value: str) -> str:
+    return json.dumps(value)  # a double-quoted string nats-server reads as is ($ not expanded)
+
+
+def authorization_block(entries: list[tuple[NatsUser, str]]) -> str:
+    """nats-server's ``authorization { users = [...] }`` for (user, bcrypt hash) pairs."""
+    lines = [
+        "# written by `gwanje cluster auth`; include it from the server's configuration",
+        "authorization {",
+        "  users = [",
+    ]
+    for u, hashed in entries:
+        lines.append(f"    {{ user: {_quoted(u.user)}, password: {_quoted(hashed)}")
+        if u.publish is not None or u.subscribe is not None:
+            lines.append("      permissions: {")
+            if u.publish is not None:
+                lines.append(f"        publish: {{ allow: [{', '.join(_quoted(p) for p in u.publish)}] }}")
+            if u.subscribe is not None:
+                lines.append(
+                    f"        subscribe: {{ allow: [{', '.join(_quoted(p) for p in u.subscribe)}] }}"
+                )
+            lines.append("      }")
+        lines.append("    }")
+    lines += ["  ]", "}", ""]
+    return "\n".join(lines)
+
+
+def write_auth(cfg: NatsConfig, site: str, nodes: list[str], folder: Path, rounds: int = 11) -> list[str]:
+    """Write ``nats-auth.conf`` and one ``<user>.password`` per user into ``folder``; a user whose
+    password file exists keeps its password (adding a node changes no one else's). Returns the
+    users written."""
+    import bcrypt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for u in users(cfg, site, nodes):
+        pw_file = folder / f"{u.user}.password"
+        if pw_file.exists():
+            password = pw_file.read_text(encoding="utf-8").strip()
+        else:
+            password = secrets.token_urlsafe(24)
+            fd = os.open(pw_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(password + "\n")
+        entries.append((u, bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds)).decode()))
+    conf = folder / "nats-auth.conf"
+    tmp = conf.with_suffix(".tmp")
+    tmp.write_text(authorization_block(entries), encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    tmp.replace(conf)  # never half-written
+    return [u.user for u, _ in entries]
