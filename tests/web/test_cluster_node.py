@@ -14,6 +14,7 @@ import signal
 import subprocess
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from conftest import vtest_camera
@@ -28,6 +29,8 @@ from gwanje.store.models import EventRow
 from gwanje.workers.nats_auth import write_auth
 
 NODES = ("node-a", "node-b", "node-c")
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "cluster"
 
 pytestmark = pytest.mark.slow
 
@@ -48,6 +51,41 @@ def _published(log: str) -> tuple[set[str], set[str]]:
     return {i[: -len(":start")] for i in ids if i.endswith(":start")}, {
         i[: -len(":end")] for i in ids if i.endswith(":end")
     }
+
+
+def _admin_drains_and_restores_an_idle_node_in_the_console(base: str, idle: str, state) -> None:  # noqa: ANN001
+    """The nodes page in headless Chromium: the three nodes listed; the admin drains the idle
+    one with a reason and ends the drain, each taken by the assigner; no page error."""
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1500, "height": 800}, locale="ko-KR", bypass_csp=True)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{base}/#nodes")
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", "correct horse battery")
+        page.click("#login-form button[type=submit]")
+        for n in NODES:
+            page.wait_for_selector(f"#nodes-body tr[data-node='{n}']", timeout=15000)
+        page.fill("#nodes-reason", "서버 점검")
+        page.click(f"[data-drain='{idle}']")
+        _until(lambda: idle in state()["assigner"]["drained"], 10, f"{idle} drained from the console")
+        page.wait_for_function(
+            f"document.querySelector(\"#nodes-body tr[data-node='{idle}']\").textContent.includes('비움')",
+            timeout=10000,
+        )
+        page.screenshot(path=ARTIFACTS / "nodes-drained.png", full_page=True)
+        page.click(f"[data-drain='{idle}']")
+        _until(
+            lambda: idle not in state()["assigner"]["drained"], 10, f"{idle}'s drain ended from the console"
+        )
+        browser.close()
+    assert errors == [], errors
 
 
 def test_nodes_run_the_cameras_and_a_dead_or_paused_nodes_camera_moves(
@@ -121,6 +159,10 @@ def test_nodes_run_the_cameras_and_a_dead_or_paused_nodes_camera_moves(
                 assert b"Content-Type: image/jpeg" in next(r.iter_bytes())  # the live view, from its node
             health = {c["id"]: c["health"]["status"] for c in admin.get("/api/cameras").json()}
             assert health == {"cam-1": "online", "cam-2": "online"}
+
+            _admin_drains_and_restores_an_idle_node_in_the_console(
+                center.base, next(n for n in NODES if n not in placement.values()), state
+            )
 
             # recordings: the node records into the volume, the index comes through the stream,
             # playback reads the path it names

@@ -125,7 +125,19 @@ ROLE_PAGES = {
     ),
     "police": (["dispatched", "evidence", "stats"], "dispatched"),
     "admin": (
-        ["wall", "events", "cameras", "map", "playback", "evidence", "stats", "supervise", "audit", "admin"],
+        [
+            "wall",
+            "events",
+            "cameras",
+            "map",
+            "playback",
+            "evidence",
+            "stats",
+            "supervise",
+            "audit",
+            "admin",
+            "nodes",
+        ],
         "wall",
     ),
 }

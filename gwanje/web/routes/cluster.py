@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import Field
 
+from gwanje.center.placement import BUDGET_PER_CAPACITY
 from gwanje.web.deps import Admin, Body, CenterDep, audit_now, client_ip
 from gwanje.web.openapi import errors
 
@@ -19,9 +20,12 @@ def nodes(principal: Admin, center: CenterDep, request: Request) -> dict:
     second)."""
     registry = request.app.state.nodes
     assigner = registry.assigner if registry is not None else None
+    nodes = registry.nodes() if registry is not None else []
+    for n in nodes:  # what the placement lets it take (ms of analysis a second)
+        n["budget_ms"] = round(float(n.get("capacity", 1.0)) * BUDGET_PER_CAPACITY, 1)
     return {
         "transport": center.site.cluster.transport,
-        "nodes": registry.nodes() if registry is not None else [],
+        "nodes": nodes,
         "assigner": None
         if assigner is None
         else {
@@ -29,6 +33,8 @@ def nodes(principal: Admin, center: CenterDep, request: Request) -> dict:
             "leader": assigner.leader,
             "placement": assigner.where or {},
             "unplaced": list(assigner.unplaced),
+            "drained": sorted(assigner.drained),
+            "pinned": dict(assigner.pinned),
         },
     }
 

@@ -15,6 +15,7 @@ import { loadDispatched } from "./pages/dispatched.js";
 import { loadEvents, reloadEventsSoon } from "./pages/events.js";
 import { loadEvidence, stopEvidence } from "./pages/evidence.js";
 import { renderMap } from "./pages/map.js";
+import { loadNodes } from "./pages/nodes.js";
 import { loadPlayback, stopPlayback } from "./pages/playback.js";
 import { loadStats } from "./pages/stats.js";
 import { loadSupervision, loadSupervisionSoon } from "./pages/supervise.js";
@@ -36,6 +37,7 @@ const PAGES = {
   supervise: loadSupervision,
   audit: loadAudit,
   admin: loadUsers,
+  nodes: loadNodes,
 };
 const allowed = (page) => {
   const link = document.querySelector(`#nav a[href="#${page}"]`);
