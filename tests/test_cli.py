@@ -166,3 +166,15 @@ def test_api_keys_are_made_listed_and_revoked_from_the_cli(tmp_path) -> None:
     listed = run.invoke(app, ["key", "list", *d], env={"COLUMNS": "200"}).stdout
     assert "bell-osan" in listed and "revoked" in listed
     db.close()
+
+
+def test_node_says_what_it_lacks_in_one_line(tmp_path) -> None:
+    assert_clean_error(gwanje("node"), "--nats")
+    local = tmp_path / "site.yaml"
+    local.write_text("site: osan\ncameras: [{id: cam-1, url: /x.mp4}]\n", encoding="utf-8")
+    assert_clean_error(gwanje("node", "--config", local), "cluster.transport is not nats")
+    assert_clean_error(
+        gwanje("node", "--config", local, "--nats", "nats://127.0.0.1:1", "--camera", "cam-9"),
+        "no such camera",
+        "cam-9",
+    )

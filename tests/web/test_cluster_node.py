@@ -124,9 +124,14 @@ def test_nodes_run_the_cameras_and_a_dead_or_paused_nodes_camera_moves(
             admin = center.login("admin")
 
             def start(name: str) -> None:
+                if name == "node-c":  # the YAML-less form: the site and volume on the command line
+                    where = ["--nats", broker.url, "--site", "test", "--user", name]
+                    where += ["--recordings", str(tmp_path / "center" / "data" / "recordings")]
+                else:
+                    where = ["--config", str(tmp_path / "center" / "site.yaml")]
                 with logs[name].open("ab") as out:
                     nodes[name] = subprocess.Popen(
-                        [*GWANJE, "node", "--config", str(tmp_path / "center" / "site.yaml"), "--name", name],
+                        [*GWANJE, "node", *where, "--name", name],
                         env={**os.environ, "GWANJE_NATS_PASSWORD": password[name]},
                         stdout=out,
                         stderr=subprocess.STDOUT,
