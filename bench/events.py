@@ -26,6 +26,7 @@ CHECKS = [
     "abandoned",
     "fight",
     "fire",
+    "smoke",
     "fall",
     "tamper",
     "vehicles",

@@ -30,7 +30,8 @@ class EventType(StrEnum):
     TAMPER = "tamper"  # details["kind"]: covered, defocus, moved, frozen, brightness, signal_lost
     FALL = "fall"  # a person went down fast and stayed down
     FIGHT = "fight"
-    FIRE = "fire"  # flame or smoke
+    FIRE = "fire"  # flame
+    SMOKE = "smoke"  # smoke without flame seen (yet): what a camera sees first of most fires
     ABANDONED = "abandoned_object"
     ILLEGAL_PARKING = "illegal_parking"
     CAR_BREAK_IN = "car_break_in"  # a person loitering beside parked vehicles

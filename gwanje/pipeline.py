@@ -17,6 +17,7 @@ from gwanje.analytics.fight import FightRules
 from gwanje.analytics.fire import FireRules
 from gwanje.analytics.ground import GroundPlane
 from gwanje.analytics.hits import RuleHit
+from gwanje.analytics.smoke import SmokeRules
 from gwanje.analytics.tamper import TamperRules
 from gwanje.analytics.vehicles import VehicleRules
 from gwanje.analytics.zones import LineRules, ZoneRules
@@ -31,11 +32,22 @@ from gwanje.vision.pose import PoseEstimator
 from gwanje.vision.regions import Box, DetectionRegions
 from gwanje.vision.tracking import Tracker
 
-Rule = ZoneRules | LineRules | CrowdRules | FallRules | FightRules | FireRules | AbandonedRules | VehicleRules
+Rule = (
+    ZoneRules
+    | LineRules
+    | CrowdRules
+    | FallRules
+    | FightRules
+    | FireRules
+    | SmokeRules
+    | AbandonedRules
+    | VehicleRules
+)
 Watcher = (
-    CrowdRules | FallRules | FightRules | FireRules | AbandonedRules
+    CrowdRules | FallRules | FightRules | FireRules | SmokeRules | AbandonedRules
 )  # rules that also look at the frame itself
-PictureRules = FireRules | AbandonedRules  # rules that study the picture for change (see ``look``)
+# rules that study the picture for change (see ``look``)
+PictureRules = FireRules | SmokeRules | AbandonedRules
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,8 @@ class CameraPipeline:
         ]
         if camera.fire.enabled:
             self.rules.append(FireRules(camera.fire, plane))
+        if camera.smoke.enabled:
+            self.rules.append(SmokeRules(camera.smoke))
         if camera.abandoned.enabled:
             watched = [z.polygon for z in camera.zones if "abandoned" in z.rules]
             self.rules.append(AbandonedRules(camera.abandoned, watched))

@@ -19,7 +19,7 @@ from gwanje.store import alerts as alert_repo
 from gwanje.store import events as event_repo
 from gwanje.store import shelves as shelf_repo
 from gwanje.store.models import AlertRow, utc
-from gwanje.triage.alerts import Hit, OpenAlert, joins, key_of, reraises
+from gwanje.triage.alerts import Hit, OpenAlert, alert_type_after, family_types, joins, key_of, reraises
 
 
 @dataclass
@@ -58,9 +58,9 @@ def ingest_hits(
         shelf_repo.active(session, now=now, camera_ids=sorted({h["camera_id"] for h in hits})) if hits else []
     )
     alerting = [h for h in hits if cfg.alerts_on(h["severity"])]
-    open_by_key = alert_repo.latest_open(
-        session, {key_of(h["camera_id"], h["type"], h["zone"]) for h in alerting}
-    )
+    keys = {key_of(h["camera_id"], h["type"], h["zone"]) for h in alerting}
+    pairs = {(h["camera_id"], t) for h in alerting for t in family_types(h["type"])}
+    open_by_key = {k: r for k, r in alert_repo.latest_open(session, pairs, key_of).items() if k in keys}
     opened: dict[str, AlertRow] = {}
     changed: dict[str, AlertRow] = {}
     for h in hits:
@@ -79,6 +79,7 @@ def ingest_hits(
         if row is not None and joins(_open_alert(row), hit, cfg):
             why = reraises(_open_alert(row), hit, cfg)
             alert_repo.add_hit(row, h)
+            row.type = alert_type_after(row.type, h["type"])
             if why is not None:
                 alert_repo.reraise(session, row, reason=why, now=now)
                 out.reraised.append(row.id)

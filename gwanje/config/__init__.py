@@ -21,6 +21,7 @@ from gwanje.config.rules import (
     FightConfig,
     FireConfig,
     ParkingConfig,
+    SmokeConfig,
     TamperConfig,
     VehicleBlobConfig,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "FallConfig",
     "FightConfig",
     "FireConfig",
+    "SmokeConfig",
     "GroundConfig",
     "LineConfig",
     "LocationConfig",

@@ -33,7 +33,7 @@ class AlertsConfig(Strict):
         "crossing kept for statistics calls for no response); raise a rule's severity to alert on it",
     )
     life_safety_types: list[str] = Field(
-        default_factory=lambda: ["emergency_bell", "fire", "fight", "fall"],
+        default_factory=lambda: ["emergency_bell", "fire", "smoke", "fight", "fall"],
         description="A new hit of these types re-raises its acknowledged alert (so does crowd danger "
         "and any hit more severe than the alert)",
     )

@@ -20,6 +20,7 @@ from gwanje.config.rules import (
     FightConfig,
     FireConfig,
     ParkingConfig,
+    SmokeConfig,
     TamperConfig,
     VehicleBlobConfig,
 )
@@ -149,6 +150,7 @@ class CameraConfig(Strict):
     fall: FallConfig = FallConfig()
     fight: FightConfig = FightConfig()
     fire: FireConfig = FireConfig()
+    smoke: SmokeConfig = SmokeConfig()
     abandoned: AbandonConfig = AbandonConfig()
     parking: ParkingConfig = ParkingConfig()
     vehicle_blobs: VehicleBlobConfig = VehicleBlobConfig()

@@ -152,6 +152,72 @@ class FireConfig(Strict):
     severity: Severity = "critical"
 
 
+class SmokeConfig(Strict):
+    """Smoke: grey veils that fade the background's edges, stay together and rise or grow (see
+    gwanje.analytics.smoke). Run on the still-picture schedule of the fire rule."""
+
+    enabled: bool = True
+    width: int = Field(160, ge=64, le=1920, description="Width the frame is shrunk to for the smoke test")
+    background_s: float = Field(
+        30.0, gt=0, description="How slowly the background follows the scene (seconds)"
+    )
+    min_background_contrast: float = Field(
+        5.0,
+        ge=0,
+        description="Only where the background has detail (local spread, grey levels) can smoke fade it",
+    )
+    min_correlation: float = Field(
+        0.6,
+        ge=-1,
+        le=1,
+        description="The picture still follows the background's pattern (seen through the veil)",
+    )
+    min_fade: float = Field(
+        0.3, gt=0, lt=1, description="Share of the background's contrast the veil takes away"
+    )
+    min_veil: float = Field(
+        40.0, ge=0, le=255, description="The veil adds grey light of at least this level (a shadow adds none)"
+    )
+    max_activity: float = Field(
+        6.0,
+        ge=0,
+        description="Not judged where the picture strays from the background this much on average (grey "
+        "levels): a road or a walkway, where things come and go and leave traces in the background",
+    )
+    max_saturation: int = Field(
+        80, ge=0, le=255, description="Smoke is grey: at most this saturation (0-255)"
+    )
+    window_s: float = Field(4.0, gt=0, description="Seconds of history a smoke region is judged on")
+    min_presence: float = Field(0.5, gt=0, le=1, description="Share of the window a smoke pixel is seen")
+    min_area: float = Field(0.004, gt=0, lt=1, description="Smallest smoke region, share of the frame")
+    min_rise: float = Field(0.1, ge=0, description="Rise of the region's top, share of the frame height")
+    min_growth: float = Field(1.0, ge=0, description="or growth of its area (1.0: twice as big)")
+    min_inside_change: float = Field(
+        0.3,
+        ge=0,
+        description="Mean grey change inside between looks, beyond the picture's own noise (a grey thing "
+        "that stopped is not smoke)",
+    )
+    max_inside_change: float = Field(
+        15.0, ge=0, description="and at most this (a person or vehicle passing changes more)"
+    )
+    min_anchor: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Share of where a region started that it still covers (smoke spreads, people move on)",
+    )
+    warmup_s: float = Field(10.0, ge=0, description="Seconds of background learnt before anything is judged")
+    max_frame_share: float = Field(
+        0.4, gt=0, le=1, description="Changes over more of the picture are the light, the weather or the lens"
+    )
+    hold_s: float = Field(
+        6.0, ge=0, description="A smoke region must be followed this long to raise the alarm"
+    )
+    clear_s: float = Field(20.0, gt=0, description="No smoke this long ends the event")
+    severity: Severity = "high"
+
+
 class AbandonConfig(Strict):
     """Abandoned object: a new static region, still for ``abandon_s`` with no person near it (see
     gwanje.analytics.abandoned). It watches the zones whose rules include ``abandoned``, or the

@@ -44,6 +44,14 @@ DEFAULT_SOP: dict[str, list[SopStep]] = {
         ("119 신고", "Call the fire service (119)"),
         ("주변 대피 상황 확인", "Check the evacuation"),
     ),
+    "smoke": _steps(
+        (
+            "영상으로 연기·발화 지점 확인 (주변 카메라 포함)",
+            "Verify the smoke and where it comes from on video (nearby cameras too)",
+        ),
+        ("화재 의심 시 119 신고", "Call the fire service (119) if it may be a fire"),
+        ("연기 이동 방향의 대피 상황 확인", "Check the evacuation where the smoke drifts"),
+    ),
     "fall": _steps(
         ("영상으로 쓰러진 사람 확인", "Verify the person down on video"),
         ("119 구급 요청", "Call an ambulance (119)"),
@@ -104,6 +112,7 @@ class ServerConfig(Strict):
         default_factory=lambda: {
             "emergency_bell": 30.0,
             "fire": 30.0,
+            "smoke": 60.0,
             "fight": 30.0,
             "fall": 60.0,
             "crowd": 60.0,

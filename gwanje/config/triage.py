@@ -11,6 +11,7 @@ SEVERITY_WEIGHT = {"info": 0.5, "low": 1.0, "medium": 2.0, "high": 3.0, "critica
 TYPE_WEIGHT = {
     "emergency_bell": 2.5,  # a person asked for help at this pole
     "fire": 2.0,
+    "smoke": 1.8,
     "fight": 1.8,
     "fall": 1.6,
     "crowd": 1.5,
@@ -111,7 +112,7 @@ class TriageConfig(Strict):
         3.5, ge=0, description="Cameras at this priority or above come up at once, whatever the budget"
     )
     urgent_types: list[str] = Field(
-        default_factory=lambda: ["emergency_bell", "fire", "fight", "fall", "crowd"],
+        default_factory=lambda: ["emergency_bell", "fire", "smoke", "fight", "fall", "crowd"],
         description="Life-safety event types that come up at once, whatever their priority",
     )
     dismiss_s: float = Field(120.0, ge=0, description="A dismissed camera stays off the walls this long ...")

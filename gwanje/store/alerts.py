@@ -7,7 +7,7 @@ alert is decided by ``gwanje.center.alerting``; here are only the rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,12 +40,16 @@ def open_statuses() -> list[str]:
 
 
 # -- opened and fed by hits ------------------------------------------------------------------------
-def latest_open(session: Session, keys: Iterable[tuple[str, str, str | None]]) -> dict[tuple, AlertRow]:
-    """The most recently raised open alert of each (camera, type, zone) key, locked for the change."""
-    keys = set(keys)
-    if not keys:
+def latest_open(
+    session: Session,
+    pairs: Iterable[tuple[str, str]],
+    key: Callable[[str, str, str | None], tuple] = lambda c, t, z: (c, t, z),
+) -> dict[tuple, AlertRow]:
+    """The open alerts of these (camera, type) pairs, locked for the change: the most recently
+    raised of each ``key(camera, type, zone)``."""
+    pairs = sorted(set(pairs))
+    if not pairs:
         return {}
-    pairs = sorted({(k[0], k[1]) for k in keys})
     rows = session.scalars(
         select(AlertRow)
         .where(tuple_(AlertRow.camera_id, AlertRow.type).in_(pairs), AlertRow.status.in_(open_statuses()))
@@ -55,9 +59,7 @@ def latest_open(session: Session, keys: Iterable[tuple[str, str, str | None]]) -
     )
     out: dict[tuple, AlertRow] = {}
     for row in rows:
-        key = (row.camera_id, row.type, row.zone)
-        if key in keys:
-            out[key] = row  # later raised wins
+        out[key(row.camera_id, row.type, row.zone)] = row  # later raised wins
     return out
 
 

@@ -190,3 +190,25 @@ def test_a_shelved_rule_raises_nothing_until_its_shelf_ends(db, tmp_path) -> Non
         with pytest.raises(LookupError):
             shelves.clear(s, shelf_id, username="park", now=T0 + timedelta(minutes=62))  # already over
     assert len(ingest(db, tmp_path, hit(3800, camera="cam-3"), now=T0 + timedelta(minutes=63)).opened) == 1
+
+
+def test_smoke_then_flames_on_one_camera_are_one_alert_that_becomes_fire(db, tmp_path) -> None:
+    """Smoke opens an alert; the flames that follow join it (not a second alert), make it a fire
+    alert of the higher severity, and bring it back before a person if it was acknowledged."""
+    smoke = hit(0, type=EventType.SMOKE, zone=None, severity=Severity.HIGH)
+    ingest(db, tmp_path, smoke)
+    with db.sessions.begin() as s:
+        repo.act(s, smoke.event_id, Action.ACKNOWLEDGE, username="kim")
+    out = ingest(
+        db,
+        tmp_path,
+        hit(30, type=EventType.FIRE, zone=None, severity=Severity.CRITICAL),
+        hit(31, camera="cam-2", type=EventType.FIRE, zone=None, severity=Severity.CRITICAL),
+        now=T0 + timedelta(seconds=30),
+    )
+    got = alerts(db)
+    assert [(a.camera_id, a.type, a.severity, a.hit_count) for a in got] == [
+        ("cam-1", "fire", "critical", 2),
+        ("cam-2", "fire", "critical", 1),
+    ]
+    assert got[0].status == "new" and out.reraised == [smoke.event_id]

@@ -8,7 +8,7 @@ import { state } from "../state.js";
 
 const PAGE = 50;
 let offset = 0;
-const TYPES = ["intrusion", "loitering", "line_crossing", "crowd", "crowd_trend", "tamper", "fall", "fight", "fire",
+const TYPES = ["intrusion", "loitering", "line_crossing", "crowd", "crowd_trend", "tamper", "fall", "fight", "fire", "smoke",
   "abandoned_object", "illegal_parking", "car_break_in"];
 const SEVERITIES = ["critical", "high", "medium", "low", "info"];
 
