@@ -136,3 +136,37 @@ def _through_restarts(broker, cfg, site, db) -> None:  # noqa: ANN001
     assert calls["n"] >= 4  # both failures happened, and their batches came again
     center.stop()
     db.close()
+
+
+def test_a_message_speaking_for_another_camera_than_its_subject_is_dropped(broker, tmp_path) -> None:
+    """A node may publish only on its own subjects; the camera named in the body must be the one
+    its subject names, or the message is not stored (and not delivered again)."""
+    from gwanje.workers import codec
+    from gwanje.workers.nats_out import connect, subject
+
+    cfg = NatsConfig(servers=(broker.url,), ack_wait_s=1.0)
+    stored: list[str] = []
+    consumer = Consumer(EventStream(cfg, "osan", store=lambda ev, seg: stored.extend(e.event_id for e in ev)))
+
+    async def publish() -> None:
+        nc = await connect(cfg, "test")
+        js = nc.jetstream()
+        for _ in range(50):  # the consumer makes the stream
+            try:
+                await js.stream_info(cfg.stream)
+                break
+            except Exception:
+                await asyncio.sleep(0.1)
+        own = EventOut(make_event("cam-1", event_id="own"))
+        other = EventOut(make_event("cam-2", event_id="spoofed"))
+        await js.publish(subject("osan", "events", "node-1", "cam-1"), codec.encode(own))
+        await js.publish(subject("osan", "events", "node-1", "cam-1"), codec.encode(other))
+        await nc.close()
+
+    asyncio.run(publish())
+    deadline = time.monotonic() + 10
+    while "own" not in stored and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.5)  # past ack_wait: a dropped message that were to come again would have by now
+    consumer.stop()
+    assert stored == ["own"]
