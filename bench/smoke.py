@@ -141,8 +141,9 @@ def main() -> list[Summary]:
         "# Smoke",
         "",
         f"Measured {time.strftime('%Y-%m-%d')}: `.venv/bin/python bench/smoke.py` ({time.time() - t0:.0f} s). "
-        "Classical (gwanje.analytics.smoke, defaults): grey regions where the background's edges fade, "
-        "staying together, rising or growing, changing inside. 5 analysed frames a second. **The project "
+        "Classical (gwanje.analytics.smoke, defaults): the background seen through a grey veil (its "
+        "pattern kept, its contrast cut, grey light added) in regions that stay where they began, double or "
+        "rise, and keep changing a little inside. 5 analysed frames a second, no detector boxes left out. **The project "
         "has no real smoke-only footage**: the detection figures below are on synthetic smoke "
         "(bench/smoke_synth.py) laid over real scenes, which shows that the rule answers to what we take "
         "smoke to look like, not how it does on real smoke. The defaults were set while looking at these "

@@ -106,6 +106,9 @@ def vtest_camera(camera_id: str, vtest: Path, **extra) -> dict:
     }
 
 
+PRESENCE_S = 10.0
+
+
 @pytest.fixture(scope="session")
 def live_center(tmp_path_factory, vtest_h264: Path):
     """One real center process (SQLite) with a camera on the real clip, shared by the end-to-end
@@ -128,8 +131,13 @@ def live_center(tmp_path_factory, vtest_h264: Path):
     # its events also go to the Mosquitto broker this machine runs (tests/web/test_live_center.py)
     prefix = f"gwanje-live-{uuid.uuid4().hex[:8]}"
     exchange = {"mqtt": {"enabled": True, "topic_prefix": prefix}}
+    triage = {"presence_s": PRESENCE_S}  # so the closed-tab test need not wait out the default 30 s
     with run_center(
-        folder, [camera], workers=1, site_extra={"weather": weather, "exchange": exchange}, **escalation
+        folder,
+        [camera],
+        workers=1,
+        site_extra={"weather": weather, "exchange": exchange, "triage": triage},
+        **escalation,
     ) as running:
         running.mqtt_prefix = prefix  # type: ignore[attr-defined]
         yield running
