@@ -32,7 +32,7 @@ CAMERA = {
     "zones": [{"name": "lawn", "polygon": [[0, 0], [100, 0], [100, 100]], "rules": ["intrusion"]}],
 }
 SEED = 20261207
-# what fits the suite's time: a fuzz of every operation, about 270 requests a database. The deeper
+# what fits the suite's time: a fuzz of every operation, about 400 requests a database. The deeper
 # run that first found the 500s (boundary and invalid values of every parameter, ~2,300 more
 # requests, about 2 minutes a database): GWANJE_CONTRACT_PHASES=coverage,fuzzing
 PHASES = os.environ.get("GWANJE_CONTRACT_PHASES", "fuzzing")
