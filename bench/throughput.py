@@ -60,8 +60,13 @@ def still_clip(path: Path, seconds: float, empty: bool = False) -> None:
             out.mux(p)
 
 
-def measure(url: str, seconds: float, detector: dict | None, analyse: bool) -> dict:
+def measure(
+    url: str, seconds: float, detector: dict | None, analyse: bool, camera: dict | None = None
+) -> dict:
+    """``camera``: settings of the camera replaced (e.g. a rule turned off)."""
     cam = load_config(ROOT / "configs" / "vtest.yaml").camera(None)
+    if camera:
+        cam = cam.model_copy(update=camera)
     if detector:
         merged = DetectorConfig.model_validate({**cam.detector.model_dump(), **detector})
         cam = cam.model_copy(update={"detector": merged})
