@@ -19,7 +19,7 @@ import numpy as np
 import supervision as sv
 
 from gwanje.analytics.ground import GroundPlane
-from gwanje.analytics.hits import RuleHit, new_event_id
+from gwanje.analytics.hits import RuleHit, new_event_id, region_hit
 from gwanje.config import FireConfig
 from gwanje.domain import EventType, Severity
 from gwanje.vision.colour import SceneColour
@@ -152,18 +152,7 @@ class FireRules:
 
     def _hit(self, phase: str, t: float, regions: list[tuple[Box, float]]) -> RuleHit:
         assert self._event is not None
-        return RuleHit(
-            self._event[0],
-            phase,
-            EventType.FIRE,
-            Severity(self.config.severity),
-            None,
-            self._event[1],
-            t,
-            boxes=tuple(b for b, _ in regions),
-            confidence=round(max((f for _, f in regions), default=0.0), 3),
-            details={"regions": len(regions)},
-        )
+        return region_hit(self._event, phase, EventType.FIRE, Severity(self.config.severity), t, regions)
 
     def finish(self) -> list[RuleHit]:
         return []

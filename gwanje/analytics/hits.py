@@ -31,6 +31,30 @@ def new_event_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
+def region_hit(
+    event: tuple[str, float],
+    phase: str,
+    type_: EventType,
+    severity: Severity,
+    t: float,
+    regions: list[tuple[tuple[float, float, float, float], float]],
+) -> RuleHit:
+    """A hit of a rule that finds regions in the picture (fire, smoke): ``event`` is (id, start),
+    ``regions`` (box, score); the boxes go with it and the best score is its confidence."""
+    return RuleHit(
+        event[0],
+        phase,
+        type_,
+        severity,
+        None,
+        event[1],
+        t,
+        boxes=tuple(b for b, _ in regions),
+        confidence=round(max((f for _, f in regions), default=0.0), 3),
+        details={"regions": len(regions)},
+    )
+
+
 def class_mask(detections: sv.Detections, classes: list[str]) -> np.ndarray:
     """Which detections are of the given class names (all of them when no names are given)."""
     names = detections.data.get("class_name")

@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 import supervision as sv
 
-from gwanje.analytics.hits import RuleHit, new_event_id
+from gwanje.analytics.hits import RuleHit, new_event_id, region_hit
 from gwanje.config import SmokeConfig
 from gwanje.domain import EventType, Severity
 from gwanje.vision.shrink import shrink
@@ -229,18 +229,7 @@ class SmokeRules:
 
     def _hit(self, phase: str, t: float, regions: list[tuple[Box, float]]) -> RuleHit:
         assert self._event is not None
-        return RuleHit(
-            self._event[0],
-            phase,
-            EventType.SMOKE,
-            Severity(self.config.severity),
-            None,
-            self._event[1],
-            t,
-            boxes=tuple(b for b, _ in regions),
-            confidence=round(max((f for _, f in regions), default=0.0), 3),
-            details={"regions": len(regions)},
-        )
+        return region_hit(self._event, phase, EventType.SMOKE, Severity(self.config.severity), t, regions)
 
     def finish(self) -> list[RuleHit]:
         return []
