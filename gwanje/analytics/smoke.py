@@ -31,6 +31,7 @@ import supervision as sv
 from gwanje.analytics.hits import RuleHit, new_event_id, region_hit
 from gwanje.config import SmokeConfig
 from gwanje.domain import EventType, Severity
+from gwanje.vision.detectors.base import box_coverage
 from gwanje.vision.shrink import shrink
 
 Box = tuple[float, float, float, float]
@@ -58,7 +59,6 @@ class _Region:
     top: float
     area: float
     changes: deque = field(default_factory=lambda: deque(maxlen=8))  # inside change between looks
-    seen_t: float = 0.0
 
 
 class SmokeDetector:
@@ -74,8 +74,6 @@ class SmokeDetector:
         self._history: deque[tuple[float, np.ndarray]] = deque()  # (t, smoky mask)
         self._count = np.zeros((0, 0), np.int32)
         self._regions: list[_Region] = []
-        self._taken: set[int] = set()  # regions of the last look already continued in this one
-        self.frame_share = 0.0  # share of the picture smoky at the last look
 
     def _restart(self, grey: np.ndarray, t: float) -> None:
         """Learn the background afresh from this picture."""
@@ -113,8 +111,7 @@ class SmokeDetector:
             a, b = int(x1 / scale), int(y1 / scale)
             smoky[max(b, 0) : int(np.ceil(y2 / scale)) + 1, max(a, 0) : int(np.ceil(x2 / scale)) + 1] = False
         smoky = cv2.morphologyEx(smoky.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-        self.frame_share = float(smoky.mean())
-        if self.frame_share > c.max_frame_share:  # fog, the light or the lens: start afresh
+        if smoky.mean() > c.max_frame_share:  # fog, the light or the lens: start afresh
             self._restart(grey, t)
             return []
         # the background follows the scene slowly, and five times slower where smoke may be (never
@@ -141,20 +138,19 @@ class SmokeDetector:
         still = float(np.median(change))  # what the sensor's noise and the codec change everywhere
         n, labels, stats, _ = cv2.connectedComponentsWithStats(steady)
         h = grey.shape[0]
-        regions: list[_Region] = []
+        regions: list[_Region] = []  # this look's, each continuing one of the last look's or new
         out = []
-        self._taken: set[int] = set()
         for i in range(1, n):
             x, y, bw, bh, area = stats[i]
             if area < c.min_area * steady.size:
                 continue
             box = (int(x), int(y), int(x + bw), int(y + bh))
             inside = labels == i
-            region = self._follow(box, t, float(y), float(area))
+            region = self._follow(box, t, float(y), float(area), regions)
             region.changes.append(float(change[inside].mean()) - still)
             regions.append(region)
             # smoke spreads from where it started (a walking person's region moves on instead)
-            stays = _covered(region.first_box, box) >= c.min_anchor
+            stays = float(box_coverage(region.first_box, box)[0, 0]) >= c.min_anchor
             rose = (region.first_top - region.top) / h >= c.min_rise
             grew = region.area >= (1.0 + c.min_growth) * region.first_area
             moving = float(np.median(region.changes))
@@ -165,26 +161,16 @@ class SmokeDetector:
         self._regions = regions
         return out
 
-    def _follow(self, box: tuple[int, int, int, int], t: float, top: float, area: float) -> _Region:
-        """The region this one continues (overlapping boxes), or a new one."""
+    def _follow(
+        self, box: tuple[int, int, int, int], t: float, top: float, area: float, taken: list[_Region]
+    ) -> _Region:
+        """The last look's region this one continues (overlapping boxes, not ``taken`` by another
+        region of this look), or a new one."""
         for r in self._regions:
-            if id(r) not in self._taken and _overlap(r.box, box):
-                self._taken.add(id(r))
-                r.box, r.top, r.area, r.seen_t = box, top, area, t
+            if all(r is not o for o in taken) and box_coverage(r.box, box)[0, 0] > 0:
+                r.box, r.top, r.area = box, top, area
                 return r
-        return _Region(t, top, area, box, box, top, area, seen_t=t)
-
-
-def _covered(first: tuple[int, int, int, int], now: tuple[int, int, int, int]) -> float:
-    """Share of the first box that the box now covers."""
-    w = min(first[2], now[2]) - max(first[0], now[0])
-    h = min(first[3], now[3]) - max(first[1], now[1])
-    area = max((first[2] - first[0]) * (first[3] - first[1]), 1)
-    return max(w, 0) * max(h, 0) / area
-
-
-def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
-    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+        return _Region(t, top, area, box, box, top, area)
 
 
 class SmokeRules:
