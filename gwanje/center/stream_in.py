@@ -154,14 +154,7 @@ def _camera_matches(subj: str, msg: EventOut | HealthOut | SegmentOut | LiveFram
     a node that may publish on its own subjects alone cannot speak for another node's cameras
     by naming them in the body. (Which node runs a camera is the assigner's business: a message
     from a node a camera has just left is still a fact and is kept.)"""
-    if isinstance(msg, EventOut):
-        camera = msg.event.camera_id
-    elif isinstance(msg, SegmentOut):
-        camera = msg.segment.camera_id
-    elif isinstance(msg, HealthOut):
-        camera = msg.state.camera_id
-    else:
-        camera = msg.camera_id
+    camera = codec.camera_of(msg)
     if subj.rsplit(".", 1)[-1] == token(camera):
         return True
     log.error("a message on %s speaks for camera %s: dropped", subj, camera)

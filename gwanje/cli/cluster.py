@@ -36,7 +36,10 @@ def auth(
         raise fail(f"a node name is letters, digits, '-' and '_' (at most 64): {', '.join(bad)}")
     if len(set(node)) != len(node):
         raise fail("a node is named twice")
-    written = write_auth(site.cluster.nats, site.site, node, out, rounds)
+    try:
+        written = write_auth(site.cluster.nats, site.site, node, out, rounds)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     err.print(
         f"{out / 'nats-auth.conf'}: {len(written)} users ({', '.join(written)}); passwords in {out}/<user>.password"
     )

@@ -43,7 +43,7 @@ def open_statuses() -> list[str]:
 def latest_open(
     session: Session,
     pairs: Iterable[tuple[str, str]],
-    key: Callable[[str, str, str | None], tuple] = lambda c, t, z: (c, t, z),
+    key: Callable[[str, str, str | None], tuple],
 ) -> dict[tuple, AlertRow]:
     """The open alerts of these (camera, type) pairs, locked for the change: the most recently
     raised of each ``key(camera, type, zone)``."""

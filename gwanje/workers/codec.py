@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import datetime
 
 from gwanje.domain import CameraState, CameraStatus, Event, EventType, Segment, Severity
-from gwanje.workers.messages import EventOut, HealthOut, SegmentOut
+from gwanje.workers.messages import EventOut, HealthOut, LiveFrame, SegmentOut
 
 Message = EventOut | HealthOut | SegmentOut
 
@@ -83,6 +83,17 @@ def decode(data: bytes) -> Message:
         methods = tuple(tuple(m) for m in body["methods"])
         return HealthOut(body["worker"], state, body["detector_ms"], methods, body["recording"])  # type: ignore[arg-type]
     raise ValueError(f"not a worker message: kind {kind!r}")
+
+
+def camera_of(msg: Message | LiveFrame) -> str:
+    """The camera a worker message speaks for."""
+    if isinstance(msg, EventOut):
+        return msg.event.camera_id
+    if isinstance(msg, SegmentOut):
+        return msg.segment.camera_id
+    if isinstance(msg, HealthOut):
+        return msg.state.camera_id
+    return msg.camera_id
 
 
 def message_id(msg: Message) -> str:

@@ -25,15 +25,12 @@ from gwanje.config.cluster import NatsConfig
 from gwanje.workers.lease import bucket_name
 from gwanje.workers.nats_out import inbox_prefix, token
 
-CENTER_USER = "gwanje-center"
-NODE_USER = "node-{name}"
-
 
 @dataclass(frozen=True)
 class NatsUser:
     user: str
-    publish: tuple[str, ...] | None  # None: no limit
-    subscribe: tuple[str, ...] | None
+    publish: tuple[str, ...]  # the subjects it may publish on, and nothing else
+    subscribe: tuple[str, ...]
 
 
 def node_permissions(site: str, node: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -56,9 +53,14 @@ def center_permissions(site: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def users(cfg: NatsConfig, site: str, nodes: list[str]) -> list[NatsUser]:
-    center = NatsUser(cfg.user or CENTER_USER, *center_permissions(site))
-    template = cfg.node_user or NODE_USER
-    return [center] + [NatsUser(template.replace("{name}", n), *node_permissions(site, n)) for n in nodes]
+    """The center's user and each node's, named as the center and the nodes will connect
+    (``cfg.user``, ``cfg.node_user``; both must be set)."""
+    if not cfg.user or not cfg.node_user:
+        raise ValueError(
+            "set cluster.nats.user and cluster.nats.node_user (e.g. 'node-{name}') in the site YAML"
+        )
+    center = NatsUser(cfg.user, *center_permissions(site))
+    return [center] + [NatsUser(cfg.user_of(n), *node_permissions(site, n)) for n in nodes]  # type: ignore[arg-type]
 
 
 def _quoted(value: str) -> str:
@@ -73,17 +75,18 @@ def authorization_block(entries: list[tuple[NatsUser, str]]) -> str:
         "  users = [",
     ]
     for u, hashed in entries:
-        lines.append(f"    {{ user: {_quoted(u.user)}, password: {_quoted(hashed)}")
-        if u.publish is not None or u.subscribe is not None:
-            lines.append("      permissions: {")
-            if u.publish is not None:
-                lines.append(f"        publish: {{ allow: [{', '.join(_quoted(p) for p in u.publish)}] }}")
-            if u.subscribe is not None:
-                lines.append(
-                    f"        subscribe: {{ allow: [{', '.join(_quoted(p) for p in u.subscribe)}] }}"
-                )
-            lines.append("      }")
-        lines.append("    }")
+        allow = {
+            kind: ", ".join(_quoted(s) for s in subjects)
+            for kind, subjects in (("publish", u.publish), ("subscribe", u.subscribe))
+        }
+        lines += [
+            f"    {{ user: {_quoted(u.user)}, password: {_quoted(hashed)}",
+            "      permissions: {",
+            f"        publish: {{ allow: [{allow['publish']}] }}",
+            f"        subscribe: {{ allow: [{allow['subscribe']}] }}",
+            "      }",
+            "    }",
+        ]
     lines += ["  ]", "}", ""]
     return "\n".join(lines)
 
@@ -94,9 +97,10 @@ def write_auth(cfg: NatsConfig, site: str, nodes: list[str], folder: Path, round
     users written."""
     import bcrypt
 
+    wanted = users(cfg, site, nodes)  # (refused before anything is written)
     folder.mkdir(parents=True, exist_ok=True)
     entries = []
-    for u in users(cfg, site, nodes):
+    for u in wanted:
         pw_file = folder / f"{u.user}.password"
         if pw_file.exists():
             password = pw_file.read_text(encoding="utf-8").strip()

@@ -89,11 +89,11 @@ class NatsOut:
     # -- what the camera threads call -------------------------------------------------------
     def put(self, msg: EventOut | HealthOut | SegmentOut) -> None:
         data = codec.encode(msg)
+        cam = codec.camera_of(msg)
         if isinstance(msg, HealthOut):
-            self._plain(subject(self.site, "health", self.name, msg.state.camera_id), data, {})
+            self._plain(subject(self.site, "health", self.name, cam), data, {})
             return
         kind = "events" if isinstance(msg, EventOut) else "segments"
-        cam = msg.event.camera_id if isinstance(msg, EventOut) else msg.segment.camera_id
         with self._lock:
             self.pending.append((subject(self.site, kind, self.name, cam), data, codec.message_id(msg)))
         self._loop.call_soon_threadsafe(self._wake.set)  # type: ignore[union-attr]

@@ -151,11 +151,13 @@ def test_a_message_speaking_for_another_camera_than_its_subject_is_dropped(broke
     async def publish() -> None:
         nc = await connect(cfg, "test")
         js = nc.jetstream()
+        from nats.js.errors import NotFoundError
+
         for _ in range(50):  # the consumer makes the stream
             try:
                 await js.stream_info(cfg.stream)
                 break
-            except Exception:
+            except NotFoundError:
                 await asyncio.sleep(0.1)
         own = EventOut(make_event("cam-1", event_id="own"))
         other = EventOut(make_event("cam-2", event_id="spoofed"))

@@ -50,6 +50,22 @@ def secured(tmp_path, monkeypatch):
     assert (tmp_path / "auth" / "node-c.password").stat().st_mode & 0o077 == 0
     bad = CliRunner().invoke(app, [*args, "--node", "a.b"])
     assert bad.exit_code == 2 and "node name" in bad.output
+    unnamed = {**site, "cluster": {"transport": "nats"}}  # the nodes would not connect as the users written
+    (tmp_path / "unnamed.yaml").write_text(yaml.safe_dump(unnamed), encoding="utf-8")
+    refused = CliRunner().invoke(
+        app,
+        [
+            "cluster",
+            "auth",
+            "-c",
+            str(tmp_path / "unnamed.yaml"),
+            "--out",
+            str(tmp_path / "x"),
+            "--node",
+            "a",
+        ],
+    )
+    assert refused.exit_code == 2 and "node_user" in refused.output and not (tmp_path / "x").exists()
     broker = Broker(tmp_path / "nats", include=tmp_path / "auth" / "nats-auth.conf")
     broker.start()
     for user in ("center", "node-a", "node-b"):

@@ -11,15 +11,15 @@ import datetime as dt
 import ipaddress
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from support.center_process import free_port
 from support.events import make_event
-from support.nats_broker import NATS_SERVER
+from support.nats_broker import NATS_SERVER, wait_for_port
 
 from gwanje.center.stream_in import ensure_stream
 from gwanje.config.cluster import NatsConfig
@@ -31,12 +31,6 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _pki(folder: Path) -> None:
@@ -103,7 +97,7 @@ def three_servers(tmp_path):
     _pki(etc)
     cfg = NatsConfig(user="gwanje-center", node_user="{name}", replicas=3, tls_ca=str(etc / "ca.pem"))
     write_auth(cfg, "osan", ["node-1"], etc, rounds=4)
-    ports = [(_free_port(), _free_port(), _free_port()) for _ in range(3)]  # client, cluster, monitoring
+    ports = [(free_port(), free_port(), free_port()) for _ in range(3)]  # client, cluster, monitoring
     template = (DEPLOY / "nats" / "nats-server.conf").read_text(encoding="utf-8")
     procs = []
     for i, (client, route, http) in enumerate(ports):
@@ -130,16 +124,7 @@ def three_servers(tmp_path):
             )
         )
     for client, _, _ in ports:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", client), timeout=0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, (tmp_path / "nats-1.log").read_text(errors="replace")[
-                    -2000:
-                ]
-                time.sleep(0.05)
+        wait_for_port(client, 15, lambda: (tmp_path / "nats-1.log").read_text(errors="replace")[-2000:])
     passwords = {u: (etc / f"{u}.password").read_text().strip() for u in ("gwanje-center", "node-1")}
     cfg = cfg.model_copy(update={"servers": tuple(f"tls://127.0.0.1:{c}" for c, _, _ in ports)})
     yield cfg, passwords, tmp_path

