@@ -210,7 +210,14 @@ def main(argv: list[str] | None = None) -> list[Summary]:
         "scored Mall at MAE 19.47 (2026-12-01, this table's earlier version; a scratch run: 16.6, and "
         "10.7 with Mall enlarged ×1.5, which is why the scales were tried). PETS 2009 frames in training "
         "helped then (10.61); with the scales one scratch seed went 7.09 → 11.75 with them, no more "
-        "telling than the seeds' own spread, and they are no longer part of this bench.",
+        "telling than the seeds' own spread, and they are no longer part of this bench. A later sweep "
+        "(`bench/crowd_scales.py`, 2026-12-07; seed 0, ShanghaiTech A only; Mall 801-2000 every 12th frame, "
+        "PETS 2009 S2L1 every 15th) enlarged each picture before the network: Mall MAE 13.1, 7.8, 7.4, 5.3, "
+        "21.0 at ×1, 1.5, 2, 2.5, 3 (mean error -12.7 → +21.0), while PETS (5.7 people a frame) was "
+        "overcounted at every scale and more "
+        "when enlarged (+4.7 at ×1, +13.8 at ×2, +34.5 at ×3). People are about as tall in both (median "
+        "81 pixels in PETS' truth, 85 in Mall's detections), so no scale chosen from a camera's people "
+        "serves both, and none was built.",
         "",
         "How optimistic: the head's design (layers, width, loss, steps) was chosen while looking at one "
         "held-out fifth of ShanghaiTech A (fold 1 in this CV, so its figure is the most flattered); the "

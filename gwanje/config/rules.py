@@ -105,7 +105,17 @@ class FightConfig(Strict):
     enabled: bool = False
     threshold: float = Field(0.5, gt=0, lt=1, description="Classifier probability that raises the alarm")
     window_s: float = Field(2.0, gt=0, description="Seconds of frames the classifier looks at")
-    min_people: int = Field(2, ge=0, description="Score only while this many people are tracked close by")
+    min_people: int = Field(
+        1,
+        ge=0,
+        description="Score only while this many people are seen (two of them close by when 2); the detector "
+        "rarely boxes both of two people in a fight (bench/results/fight.md: the gate)",
+    )
+    hold_s: float = Field(
+        2.0,
+        ge=0,
+        description="Keep scoring this long after the people were last seen (the detector loses them)",
+    )
     calm_s: float = Field(5.0, gt=0, description="Probability low this long ends the event")
     model_path: Path | None = Field(
         None, description="The trained classifier (.npz); bench/fight.py makes one"

@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 import supervision as sv
 
-from gwanje.analytics.fight import FightModel, FightRules, MotionAppearance, save_model, window_vector
+from gwanje.analytics.fight import (
+    FightGate,
+    FightModel,
+    FightRules,
+    MotionAppearance,
+    save_model,
+    window_vector,
+)
 from gwanje.config import FightConfig
 
 
@@ -91,14 +98,41 @@ def test_alarm_starts_at_threshold_and_ends_after_calm(vtest_frames, monkeypatch
     assert hits[0].confidence == pytest.approx(0.9)
 
 
-def test_people_far_apart_are_not_scored(vtest_frames, model_file):
-    rule = FightRules(FightConfig(model_path=model_file))
+def test_people_far_apart_are_not_scored_when_two_are_asked_for(vtest_frames, model_file):
+    rule = FightRules(FightConfig(min_people=2, model_path=model_file))
     apart = pair()
     apart.xyxy[1] += [400, 0, 400, 0]
     for i, frame in enumerate(vtest_frames[:15]):
         rule.observe(frame.image, None)
         assert rule.update(apart, i * 0.2) == []
     assert rule.last_probability == 0.0
+
+
+def test_the_detectors_raw_boxes_open_the_gate_when_nobody_is_tracked(vtest_frames, model_file):
+    """Grappling people often get only low-scoring boxes, which never start a track: the rule
+    scores on the raw person boxes of the frame."""
+    rule = FightRules(FightConfig(min_people=2, model_path=model_file))
+    nobody = pair()[[]]
+    for i, frame in enumerate(vtest_frames[:12]):
+        rule.observe(frame.image, pair())
+        rule.update(nobody, i * 0.2)
+    assert rule.last_probability > 0.0
+    quiet = FightRules(FightConfig(min_people=2, model_path=model_file))
+    for i, frame in enumerate(vtest_frames[:12]):
+        quiet.observe(frame.image, pair()[[]])
+        quiet.update(nobody, i * 0.2)
+    assert quiet.last_probability == 0.0
+
+
+def test_the_gate_holds_for_hold_s_after_the_people_were_last_seen():
+    gate = FightGate(min_people=2, hold_s=2.0)
+    close, nobody = pair().xyxy, np.zeros((0, 4), np.float32)
+    assert gate.update(close, None, 0.0)
+    assert gate.update(nobody, None, 1.0) and gate.update(nobody, None, 2.0)
+    assert not gate.update(nobody, None, 2.2)
+    one = FightGate(min_people=1, hold_s=0.0)
+    assert one.update(close[:1], None, 0.0) and not one.update(nobody, nobody, 0.2)
+    assert not FightGate(min_people=2, hold_s=2.0).update(close[:1], close[:1], 0.0)
 
 
 def test_a_saved_support_vector_machine_gives_sklearns_probabilities(tmp_path):
