@@ -489,7 +489,7 @@ def main() -> list[Summary]:
         "Tried before and dropped (flat cross-validation): flow statistics alone (magnitude, direction entropy, "
         "divergence, curl, violent-flows histogram, 4x6 cell statistics) F1 0.71-0.77; unweighted deep "
         "features 0.77; flow statistics added to the deep features 0.84; mirrored clips as extra training data "
-        "0.80-0.83; sampling the clips at 10 frames a second instead of 5: no clear gain (0.84 either way).",
+        "0.80-0.83; sampling the clips at 10 frames a second instead of 5: no clear gain (0.84 either way). Tried 2026-12-07 with grouped folds (scratch, five shuffles, Platt on grouped folds): the flow-weighted vectors less the whole picture's (what moves, relative to the room it is in) F1 0.733-0.737 against 0.750-0.767 for the design at C 1-3; their ratio 0.61-0.65.",
     ]
     print("\n".join(lines))
     write_result("fight", lines)
