@@ -31,6 +31,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -221,14 +222,10 @@ def clip_people(frames, fps: float) -> list[FramePoses]:
     return out
 
 
-_MODELS: tuple | None = None
-
-
+@cache
 def _models():
-    global _MODELS
-    if _MODELS is None:
-        _MODELS = (create_detector(DetectorConfig(classes=["person"])), PoseEstimator())
-    return _MODELS
+    """The pipeline's default person detector and the pose model, made once."""
+    return create_detector(DetectorConfig(classes=["person"])), PoseEstimator()
 
 
 def all_clip_people(paths: list[Path], sampled, fps: float) -> tuple[list[list[FramePoses]], float]:
