@@ -19,7 +19,7 @@ import numpy as np
 import supervision as sv
 
 from gwanje.analytics.ground import GroundPlane
-from gwanje.analytics.hits import RuleHit, new_event_id, region_hit
+from gwanje.analytics.hits import RegionSpell, RuleHit
 from gwanje.config import FireConfig
 from gwanje.domain import EventType, Severity
 from gwanje.vision.colour import SceneColour
@@ -123,8 +123,7 @@ class FireRules:
         self.detector = FireDetector(config, plane)
         self._image: np.ndarray | None = None
         self._since: float | None = None  # flame seen continuously since
-        self._last_flame: float | None = None
-        self._event: tuple[str, float] | None = None
+        self.spell = RegionSpell(EventType.FIRE, Severity(config.severity), config.clear_s)
         self.last_regions: list[tuple[Box, float]] = []  # (box, brightness change)
 
     def observe(self, image: np.ndarray, _detections: sv.Detections | None) -> None:
@@ -138,21 +137,10 @@ class FireRules:
         c = self.config
         if regions:
             self._since = t if self._since is None else self._since
-            self._last_flame = t
-        elif self._since is not None and t - (self._last_flame or t) > c.window_s / 2:
+        elif self._since is not None and t - (self.spell.last_seen or t) > c.window_s / 2:
             self._since = None
-        if self._event is None and regions and self._since is not None and t - self._since >= c.hold_s:
-            self._event = (new_event_id(), self._since)
-            return [self._hit("start", t, regions)]
-        if self._event is not None and self._last_flame is not None and t - self._last_flame >= c.clear_s:
-            hit = self._hit("end", t, [])
-            self._event = None
-            return [hit]
-        return []
-
-    def _hit(self, phase: str, t: float, regions: list[tuple[Box, float]]) -> RuleHit:
-        assert self._event is not None
-        return region_hit(self._event, phase, EventType.FIRE, Severity(self.config.severity), t, regions)
+        ready = self._since is not None and t - self._since >= c.hold_s
+        return self.spell.step(t, regions, ready, began=self._since)
 
     def finish(self) -> list[RuleHit]:
         return []

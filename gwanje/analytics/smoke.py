@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 import supervision as sv
 
-from gwanje.analytics.hits import RuleHit, new_event_id, region_hit
+from gwanje.analytics.hits import RegionSpell, RuleHit
 from gwanje.config import SmokeConfig
 from gwanje.domain import EventType, Severity
 from gwanje.vision.detectors.base import box_coverage
@@ -181,8 +181,7 @@ class SmokeRules:
         self.detector = SmokeDetector(config)
         self._image: np.ndarray | None = None
         self._boxes: list[Box] = []
-        self._last_smoke: float | None = None
-        self._event: tuple[str, float] | None = None
+        self.spell = RegionSpell(EventType.SMOKE, Severity(config.severity), config.clear_s)
         self.last_regions: list[tuple[Box, float]] = []
 
     def observe(self, image: np.ndarray, detections: sv.Detections | None) -> None:
@@ -198,24 +197,7 @@ class SmokeRules:
             boxes += [tuple(map(float, b)) for b in tracks.xyxy]
         regions = self.detector.update(self._image, t, boxes)
         self.last_regions = regions
-        if regions:
-            self._last_smoke = t
-        if self._event is None and regions:
-            self._event = (new_event_id(), t)
-            return [self._hit("start", t, regions)]
-        if (
-            self._event is not None
-            and self._last_smoke is not None
-            and t - self._last_smoke >= self.config.clear_s
-        ):
-            hit = self._hit("end", t, [])
-            self._event = None
-            return [hit]
-        return []
-
-    def _hit(self, phase: str, t: float, regions: list[tuple[Box, float]]) -> RuleHit:
-        assert self._event is not None
-        return region_hit(self._event, phase, EventType.SMOKE, Severity(self.config.severity), t, regions)
+        return self.spell.step(t, regions)
 
     def finish(self) -> list[RuleHit]:
         return []
