@@ -53,7 +53,6 @@ class PersonPose:
     track_id: int
     box: np.ndarray  # xyxy
     points: np.ndarray | None  # (33, 2) picture pixels; None: not posed (close to nobody)
-    visibility: np.ndarray | None  # (33,)
     score: float
 
 
@@ -215,9 +214,9 @@ def clip_people(frames, fps: float) -> list[FramePoses]:
             box = tracks.xyxy[k].astype(np.float32)
             if k in near:
                 p = pose.estimate(image, tuple(map(float, box)))
-                people.append(PersonPose(int(tracks.tracker_id[k]), box, p.points, p.visibility, p.score))
+                people.append(PersonPose(int(tracks.tracker_id[k]), box, p.points, p.score))
             else:
-                people.append(PersonPose(int(tracks.tracker_id[k]), box, None, None, 0.0))
+                people.append(PersonPose(int(tracks.tracker_id[k]), box, None, 0.0))
         out.append(FramePoses(t, tuple(people), detections.xyxy.astype(np.float32)))
     return out
 
