@@ -41,9 +41,9 @@ from support.events import make_event  # noqa: E402
 from support.nats_broker import NATS_SERVER  # noqa: E402
 
 from gwanje.bus import Bus  # noqa: E402
+from gwanje.center.cluster.placement import BUDGET_PER_CAPACITY, place  # noqa: E402
+from gwanje.center.cluster.stream_in import EventStream  # noqa: E402
 from gwanje.center.core import Center  # noqa: E402
-from gwanje.center.placement import BUDGET_PER_CAPACITY, place  # noqa: E402
-from gwanje.center.stream_in import EventStream  # noqa: E402
 from gwanje.config import SiteConfig  # noqa: E402
 from gwanje.config.cluster import NatsConfig  # noqa: E402
 from gwanje.domain import EventType  # noqa: E402

@@ -37,7 +37,7 @@ from support.webhook_receiver import Receiver  # noqa: E402
 
 from gwanje.bus import Bus  # noqa: E402
 from gwanje.center.core import Center  # noqa: E402
-from gwanje.center.mqtt_out import MqttOut  # noqa: E402
+from gwanje.center.exchange.mqtt_out import MqttOut  # noqa: E402
 from gwanje.config import MqttConfig, SiteConfig  # noqa: E402
 from gwanje.domain import EventType  # noqa: E402
 from gwanje.store.db import open_database  # noqa: E402

@@ -195,7 +195,7 @@ def playback(clip: Path, minutes: float, trials: int) -> dict:
 def city_index(cameras: int, retention: bool = True) -> dict:
     from support.databases import postgres_database
 
-    from gwanje.center.recordings import Recordings
+    from gwanje.center.recording.recordings import Recordings
     from gwanje.store import recordings as index
     from gwanje.store.db import open_database
 
@@ -282,7 +282,7 @@ def city_index(cameras: int, retention: bool = True) -> dict:
         loader = threading.Thread(target=insert_load, daemon=True)
         loader.start()
         time.sleep(5)
-        # the product's own retention (gwanje.center.recordings), one day kept: all of day 0 goes
+        # the product's own retention (gwanje.center.recording.recordings), one day kept: all of day 0 goes
         rec = Recordings(db, Path(tempfile.mkdtemp()))
         t2 = time.perf_counter()
         deleted = rec.enforce_retention(

@@ -35,7 +35,7 @@ class EventType(StrEnum):
     ABANDONED = "abandoned_object"
     ILLEGAL_PARKING = "illegal_parking"
     CAR_BREAK_IN = "car_break_in"  # a person loitering beside parked vehicles
-    # from other systems (gwanje.center.inbound): a CCTV pole's emergency bell pressed, and any
+    # from other systems (gwanje.center.exchange.inbound): a CCTV pole's emergency bell pressed, and any
     # other system's alarm (another vendor's analytics, an IoT sensor); details say whose
     EMERGENCY_BELL = "emergency_bell"
     EXTERNAL_ALARM = "external_alarm"

@@ -12,19 +12,19 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gwanje.bus import Bus
-from gwanje.center.alerting import Ingested, ingest_hits
-from gwanje.center.evidence import Evidence
-from gwanje.center.inbound import Inbound
-from gwanje.center.playback import Playback
-from gwanje.center.presence import Presence
-from gwanje.center.public import alert_summary
-from gwanje.center.recordings import Recordings
+from gwanje.center.alerts.alerting import Ingested, ingest_hits
+from gwanje.center.alerts.presence import Presence
+from gwanje.center.alerts.public import alert_summary
+from gwanje.center.exchange.inbound import Inbound
+from gwanje.center.recording.evidence import Evidence
+from gwanje.center.recording.playback import Playback
+from gwanje.center.recording.recordings import Recordings
+from gwanje.center.state import Health, LiveView
 from gwanje.config import CameraConfig, SiteConfig
 from gwanje.domain import CameraState, CameraStatus, Event
 from gwanje.store import alerts as alert_repo
@@ -38,32 +38,15 @@ from gwanje.workers.messages import EventOut, HealthOut, LiveFrame
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from gwanje.center.webhooks import Webhooks
+    from gwanje.center.exchange.webhooks import Webhooks
     from gwanje.center.worker_pool import WorkerPool
 
 log = logging.getLogger(__name__)
 COUNTS_EVERY_S = 0.5  # the badges' counts are sent at most this often
 
 
-@dataclass
-class LiveView:
-    jpeg: bytes = b""
-    seq: int = 0
-    pts_s: float = 0.0
-
-
-@dataclass
-class Health:
-    state: CameraState
-    worker: int | None = None
-    detector_ms: float = 0.0
-    methods: tuple[tuple[str, str], ...] = ()
-    recording: str | None = None
-    updated: float = field(default_factory=time.monotonic)
-
-
 class Outbound(Protocol):
-    """A channel to other systems (gwanje.center.mqtt_out): told after the store has the facts."""
+    """A channel to other systems (gwanje.center.exchange.mqtt_out): told after the store has the facts."""
 
     def events(self, events: list[Event], alert_of: dict[str, str]) -> None: ...
     def alert(self, alert: dict[str, Any]) -> None: ...
@@ -93,7 +76,7 @@ class Center:
         self._enabled_configs: dict[str, dict] | None = None  # enabled_camera_configs' cache
         self.webhooks: Webhooks | None = None  # staged in the store's transactions (outbox)
         if site.exchange.webhooks:
-            from gwanje.center.webhooks import Webhooks  # httpx, cloudevents: only when configured
+            from gwanje.center.exchange.webhooks import Webhooks  # httpx, cloudevents: only when configured
 
             self.webhooks = Webhooks(site.exchange, site.site, db)
         self.recordings = Recordings(db, site.recordings_path(), site.recording)
@@ -351,7 +334,7 @@ class Center:
             time.sleep(0.5)
 
     def store_from_stream(self, events: list[Event], segments: list) -> None:
-        """A batch taken from the NATS stream (center/stream_in.py): stored, or an exception (the
+        """A batch taken from the NATS stream (center/cluster/stream_in.py): stored, or an exception (the
         stream then delivers it again). Storing a batch twice changes nothing."""
         if events:
             self.ingest(events)

@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING
 
 from gwanje.bus import Bus
 from gwanje.center import audit_chain
+from gwanje.center.alerts.escalation import escalate_forever
+from gwanje.center.alerts.triage_service import TriageService, triage_forever
 from gwanje.center.core import Center
-from gwanje.center.escalation import escalate_forever
-from gwanje.center.incidents import Incidents
-from gwanje.center.triage_service import TriageService, triage_forever
+from gwanje.center.exchange.incidents import Incidents
 from gwanje.center.weather import WeatherService, weather_forever
 from gwanje.config import SiteConfig
 from gwanje.store.db import database_url, open_database
 
 if TYPE_CHECKING:
-    from gwanje.center.nodes import NodeRegistry
+    from gwanje.center.cluster.nodes import NodeRegistry
 
 log = logging.getLogger(__name__)
 
@@ -71,14 +71,14 @@ async def running_center(
     center = Center(site, db, bus, start_workers=start_workers and not clustered)
     mqtt = mqtt_in = None
     if site.exchange.mqtt.enabled:
-        from gwanje.center.mqtt_out import MqttOut  # paho only where a broker is configured
+        from gwanje.center.exchange.mqtt_out import MqttOut  # paho only where a broker is configured
 
         mqtt = MqttOut(site.exchange.mqtt, site.site)
         mqtt.start()
         center.outbound.append(mqtt)
     await asyncio.to_thread(center.start)
     if site.exchange.mqtt.enabled and site.exchange.mqtt.alarms_in:
-        from gwanje.center.mqtt_in import MqttIn
+        from gwanje.center.exchange.mqtt_in import MqttIn
 
         mqtt_in = MqttIn(site.exchange.mqtt, site.site, center.inbound)
         mqtt_in.start()
@@ -98,7 +98,7 @@ async def running_center(
     tasks = []
     nodes = None
     if clustered:
-        from gwanje.center.stream_in import EventStream  # nats-py only in this mode
+        from gwanje.center.cluster.stream_in import EventStream  # nats-py only in this mode
 
         stream = EventStream(
             site.cluster.nats,
@@ -108,11 +108,11 @@ async def running_center(
             on_live=center._on_live,
         )
         tasks.append(asyncio.create_task(stream.run()))
-        from gwanje.center.nodes import NodeRegistry
+        from gwanje.center.cluster.nodes import NodeRegistry
 
         nodes = NodeRegistry(site.cluster.nats, site.site)
         tasks.append(asyncio.create_task(nodes.run()))
-        from gwanje.center.assigner import Assigner
+        from gwanje.center.cluster.assigner import Assigner
 
         assigner = Assigner(site.cluster.nats, site.site, nodes, cameras=center.enabled_camera_configs)
         nodes.assigner = assigner

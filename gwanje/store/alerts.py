@@ -2,7 +2,7 @@
 their checklists, escalation, counts and the queue's paged, filtered listing.
 
 Every function takes the caller's session and leaves the commit to it. Which hit joins which
-alert is decided by ``gwanje.center.alerting``; here are only the rows.
+alert is decided by ``gwanje.center.alerts.alerting``; here are only the rows.
 """
 
 from __future__ import annotations

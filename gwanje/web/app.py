@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from gwanje.center.live_links import LiveLinks
+from gwanje.center.exchange.live_links import LiveLinks
 from gwanje.center.runtime import running_center
 from gwanje.config import SiteConfig
 from gwanje.web.deps import Admin, StreamSlots

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from gwanje.center.inbound import InboundError
+from gwanje.center.exchange.inbound import InboundError
 from gwanje.store.models_exchange import ApiKeyRow
 from gwanje.web.deps import CenterDep
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from support.events import make_event
 
-from gwanje.center.alerting import ingest_hits
+from gwanje.center.alerts.alerting import ingest_hits
 from gwanje.config import AlertsConfig
 from gwanje.domain import EventType, Severity
 from gwanje.store import alerts as repo

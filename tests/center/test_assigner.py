@@ -8,7 +8,7 @@ import time
 
 from support.nats_broker import Broker
 
-from gwanje.center.assigner import Assigner
+from gwanje.center.cluster.assigner import Assigner
 from gwanje.config.cluster import NatsConfig
 from gwanje.workers.lease import LEASE_S
 

@@ -17,8 +17,8 @@ from support.events import make_event
 from support.nats_broker import Broker
 
 from gwanje.bus import Bus
+from gwanje.center.cluster.stream_in import EventStream
 from gwanje.center.core import Center
-from gwanje.center.stream_in import EventStream
 from gwanje.config import SiteConfig
 from gwanje.config.cluster import NatsConfig
 from gwanje.domain import EventType

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from support.events import make_event
 
-from gwanje.center.mqtt_out import MqttOut
+from gwanje.center.exchange.mqtt_out import MqttOut
 from gwanje.config import MqttConfig, SiteConfig
 from gwanje.domain import CameraState, CameraStatus, EventType
 from gwanje.store.db import open_database

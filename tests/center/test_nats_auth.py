@@ -15,7 +15,7 @@ from support.events import make_event
 from support.nats_broker import Broker
 from typer.testing import CliRunner
 
-from gwanje.center.stream_in import ensure_stream
+from gwanje.center.cluster.stream_in import ensure_stream
 from gwanje.cli.main import app
 from gwanje.config.cluster import NatsConfig
 from gwanje.workers.lease import NodeLease, bucket

@@ -21,7 +21,7 @@ from support.center_process import free_port
 from support.events import make_event
 from support.nats_broker import NATS_SERVER, wait_for_port
 
-from gwanje.center.stream_in import ensure_stream
+from gwanje.center.cluster.stream_in import ensure_stream
 from gwanje.config.cluster import NatsConfig
 from gwanje.workers.messages import EventOut
 from gwanje.workers.nats_auth import write_auth

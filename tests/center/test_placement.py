@@ -3,7 +3,7 @@ drained nodes emptied, pins kept, what fits nowhere said."""
 
 from __future__ import annotations
 
-from gwanje.center.placement import BUDGET_PER_CAPACITY, DEFAULT_COST, place
+from gwanje.center.cluster.placement import BUDGET_PER_CAPACITY, DEFAULT_COST, place
 
 
 def test_cameras_spread_by_cost_and_stay_where_they_are() -> None:

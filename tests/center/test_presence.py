@@ -3,7 +3,7 @@ after ``presence_s``; signing out or ending the shift stops it at once (an injec
 
 from __future__ import annotations
 
-from gwanje.center.presence import Presence
+from gwanje.center.alerts.presence import Presence
 
 
 class Clock:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from video.test_recorder import h264_clip
 
-from gwanje.center.recordings import Recordings
+from gwanje.center.recording.recordings import Recordings
 from gwanje.domain import Segment
 from gwanje.store import recordings as index
 from gwanje.store.db import open_database

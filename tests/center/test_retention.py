@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from video.test_recorder import h264_clip
 
-from gwanje.center.recordings import Recordings
+from gwanje.center.recording.recordings import Recordings
 from gwanje.config import RecordingSiteConfig
 from gwanje.domain import Segment
 from gwanje.store import audit, holds

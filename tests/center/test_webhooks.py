@@ -19,7 +19,7 @@ from support.webhook_receiver import Receiver
 
 from gwanje.bus import Bus
 from gwanje.center.core import Center
-from gwanje.center.webhook_signing import BadSignature, sign, verify
+from gwanje.center.exchange.webhook_signing import BadSignature, sign, verify
 from gwanje.config import SiteConfig
 from gwanje.domain import EventType
 from gwanje.store.db import open_database

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import update
 from support.events import make_event
 
-from gwanje.center.alerting import ingest_hits
+from gwanje.center.alerts.alerting import ingest_hits
 from gwanje.config import AlertsConfig, SopStep
 from gwanje.domain import EventType, Severity
 from gwanje.store import alerts as repo

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from gwanje.center.webhook_signing import HEADER, BadSignature, verify
+from gwanje.center.exchange.webhook_signing import HEADER, BadSignature, verify
 
 
 @dataclass

@@ -160,7 +160,7 @@ def test_a_live_stream_killed_for_seconds_leaves_one_gap(tmp_path, vtest):
         frames, duration = decoded_seconds(tmp_path / "vol" / s.path)
         assert frames > 0 and abs(duration - (s.end - s.start).total_seconds()) < 0.5
     # indexed as the center indexes the workers' notices: one gap of the outage's size
-    from gwanje.center.recordings import Recordings
+    from gwanje.center.recording.recordings import Recordings
     from gwanje.store import recordings as index
     from gwanje.store.db import open_database
 

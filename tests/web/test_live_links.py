@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from support.events import make_event
 
-from gwanje.center.core import LiveView
+from gwanje.center.state import LiveView
 from gwanje.store.models_exchange import LiveLinkRow
 
 JPEG = b"\xff\xd8\xff\xe0" + b"frame" * 20 + b"\xff\xd9"

@@ -108,7 +108,7 @@ def test_escalation_reaches_the_supervisor_and_the_operator_keeps_the_camera(cen
 
     from sqlalchemy import update
 
-    from gwanje.center.escalation import escalate_once
+    from gwanje.center.alerts.escalation import escalate_once
     from gwanje.store.models import AlertRow, now_utc
 
     kim, park = center.client("kim"), center.client("park")

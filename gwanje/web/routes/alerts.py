@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import Field
 
-from gwanje.center.public import alert_detail, alert_summary
+from gwanje.center.alerts.public import alert_detail, alert_summary
 from gwanje.domain import EventType, Severity
 from gwanje.store import alerts as repo
 from gwanje.store import audit

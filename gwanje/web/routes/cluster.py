@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import Field
 
-from gwanje.center.placement import BUDGET_PER_CAPACITY
+from gwanje.center.cluster.placement import BUDGET_PER_CAPACITY
 from gwanje.web.deps import Admin, Body, CenterDep, audit_now, client_ip
 from gwanje.web.openapi import errors
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import Field
 
-from gwanje.center.public import hit_summary
+from gwanje.center.alerts.public import hit_summary
 from gwanje.domain import Event, EventType, Severity
 from gwanje.store import alerts as alert_repo
 from gwanje.store import audit

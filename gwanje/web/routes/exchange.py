@@ -9,7 +9,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import Field
 
-from gwanje.center.status_summary import summary
+from gwanje.center.exchange.status_summary import summary
 from gwanje.store import audit
 from gwanje.store import outbox as repo
 from gwanje.store.models import iso

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import AwareDatetime, Field
 
-from gwanje.center.incidents import Caller, IncidentError, Incidents
+from gwanje.center.exchange.incidents import Caller, IncidentError, Incidents
 from gwanje.config.exchange import IncidentKind
 from gwanje.web.deps import STAFF, Body, CenterDep, Staff, client_ip, current_principal
 from gwanje.web.machine_auth import authenticated, key_of

@@ -9,7 +9,7 @@ import json
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import ValidationError
 
-from gwanje.center.inbound import AlarmIn, InboundError
+from gwanje.center.exchange.inbound import AlarmIn, InboundError
 from gwanje.web.deps import CenterDep, client_ip
 from gwanje.web.machine_auth import AlarmKey, http_error
 from gwanje.web.openapi import InvalidInput, errors

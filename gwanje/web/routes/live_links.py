@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import Field
 
-from gwanje.center.live_links import LinkError, LiveLinks, Viewer
+from gwanje.center.exchange.live_links import LinkError, LiveLinks, Viewer
 from gwanje.store.users import AGENCIES
 from gwanje.web import mjpeg
 from gwanje.web.auth import SESSION_COOKIE

@@ -18,8 +18,8 @@ from fastapi.responses import FileResponse
 from pydantic import Field
 
 from gwanje.center.core import Center
-from gwanje.center.evidence import EvidenceError
-from gwanje.center.provision_records import basis_label
+from gwanje.center.recording.evidence import EvidenceError
+from gwanje.center.recording.provision_records import basis_label
 from gwanje.store import audit, ledger
 from gwanje.store import provisions as repo
 from gwanje.store.models import ProvisionRow, now_utc, utc

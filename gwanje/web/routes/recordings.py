@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse
 from pydantic import Field
 
 from gwanje.center.core import Center
-from gwanje.center.playback import PlaybackError
+from gwanje.center.recording.playback import PlaybackError
 from gwanje.store import audit, holds, ledger
 from gwanje.store.models import HoldRow, utc
 from gwanje.web.auth import Principal

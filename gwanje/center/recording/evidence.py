@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from gwanje.center.playback import Playback
-from gwanje.center.provision_records import README, build_manifest, ledger_fields
+from gwanje.center.recording.playback import Playback
+from gwanje.center.recording.provision_records import README, build_manifest, ledger_fields
 from gwanje.config import PrivacyConfig, SiteConfig
 from gwanje.evidence.export import ExportError, Found, find, render
 from gwanje.evidence.masking import TrackLog

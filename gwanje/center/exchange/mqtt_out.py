@@ -24,7 +24,7 @@ import os
 import re
 from typing import Any
 
-from gwanje.center.exchange_messages import alert_message, event_message, onvif_message, state_message
+from gwanje.center.exchange.messages import alert_message, event_message, onvif_message, state_message
 from gwanje.config import MqttConfig
 from gwanje.domain import CameraState, Event
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from gwanje.center.core import Center
+from gwanje.center.alerts.host import AlertHost
 from gwanje.center.weather import WeatherService
 from gwanje.config import OperatorConfig
 from gwanje.domain import CameraStatus
@@ -34,7 +34,7 @@ HISTORY_REFRESH_S = 60.0
 
 
 class TriageService:
-    def __init__(self, center: Center) -> None:
+    def __init__(self, center: AlertHost) -> None:
         self.center = center
         self.cfg = center.site.triage
         self.zone = ZoneInfo(center.site.timezone)

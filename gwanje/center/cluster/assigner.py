@@ -22,8 +22,8 @@ from collections.abc import Callable
 
 from nats.js.errors import KeyWrongLastSequenceError, NotFoundError
 
-from gwanje.center.nodes import NodeRegistry, keys_of
-from gwanje.center.placement import place
+from gwanje.center.cluster.nodes import NodeRegistry, keys_of
+from gwanje.center.cluster.placement import place
 from gwanje.config.cluster import NatsConfig
 from gwanje.workers.lease import LEASE_S, bucket
 from gwanje.workers.nats_out import close, connect, token

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from gwanje.center.triage_service import TriageService
+from gwanje.center.alerts.triage_service import TriageService
 from gwanje.config import IncidentsConfig
 from gwanje.store import audit
 from gwanje.store import incidents as repo

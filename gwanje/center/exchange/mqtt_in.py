@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from gwanje.center.inbound import AlarmIn, InboundError
-from gwanje.center.mqtt_out import level
+from gwanje.center.exchange.inbound import AlarmIn, InboundError
+from gwanje.center.exchange.mqtt_out import level
 from gwanje.config import MqttConfig
 
 if TYPE_CHECKING:
-    from gwanje.center.inbound import Inbound
+    from gwanje.center.exchange.inbound import Inbound
 
 log = logging.getLogger(__name__)
 MAX_PAYLOAD = 1_000_000

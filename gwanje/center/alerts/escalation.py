@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from gwanje.center.core import Center
-from gwanje.center.public import alert_summary
+from gwanje.center.alerts.host import AlertHost
+from gwanje.center.alerts.public import alert_summary
 from gwanje.store import alerts as alert_repo
 from gwanje.store import audit
 
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 CHECK_S = 2.0
 
 
-async def escalate_forever(center: Center, every_s: float = CHECK_S) -> None:
+async def escalate_forever(center: AlertHost, every_s: float = CHECK_S) -> None:
     """Every ``every_s``: escalate what is due and tell the consoles (until cancelled)."""
     s_cfg = center.settings
     while True:
@@ -36,7 +36,7 @@ async def escalate_forever(center: Center, every_s: float = CHECK_S) -> None:
             center.counts_changed()
 
 
-def escalate_once(center: Center, by_type: dict[str, float], default_s: float) -> list[dict]:
+def escalate_once(center: AlertHost, by_type: dict[str, float], default_s: float) -> list[dict]:
     with center.db.sessions.begin() as s:
         rows = alert_repo.escalate_due(s, after_s=by_type, default_s=default_s)
         for row in rows:

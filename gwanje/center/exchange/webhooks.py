@@ -30,8 +30,8 @@ from cloudevents.core.bindings.http import to_structured_event
 from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy.orm import Session
 
-from gwanje.center.exchange_messages import SCHEMA, alert_message, event_message, state_message
-from gwanje.center.webhook_signing import HEADER, sign
+from gwanje.center.exchange.messages import SCHEMA, alert_message, event_message, state_message
+from gwanje.center.exchange.webhook_signing import HEADER, sign
 from gwanje.config import ExchangeConfig, WebhookConfig
 from gwanje.domain import CameraState, Event
 from gwanje.store import outbox
