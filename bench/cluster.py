@@ -128,7 +128,7 @@ def real_run(n_servers: int, n_events: int, rate: float | None = None) -> dict:
             center = Center(site, db, Bus(), start_workers=False)
             center.start()
 
-            def store(events, segments) -> None:
+            def store(events, segments, records=()) -> None:
                 center.ingest(events)
                 now = time.perf_counter()
                 for e in events:

@@ -136,3 +136,36 @@ class Segment:
     sha256: str
     codec: str
     after: str | None = None  # why recording had stopped before it, as the worker knows it
+
+
+@dataclass(frozen=True)
+class TrackRecord:
+    """What a camera saw of one tracked object over a stretch of time: sent for every finished
+    track, and every few seconds while a long one goes on (``part`` counts them; ``final`` on the
+    last). The follow mode and the search in recordings read them; they point into the recordings
+    by camera and time, and go when that footage goes."""
+
+    record_id: str  # "<camera>:<track start, ms>:<track id>:<part>": the same fact resent is one row
+    camera_id: str
+    track_id: int
+    part: int
+    final: bool
+    class_name: str  # person, car, ...
+    started_at: datetime  # UTC, this part's first sighting
+    ended_at: datetime  # UTC, this part's last sighting
+    track_started_at: datetime  # UTC, when the track began (the same in every part)
+    frame_size: tuple[int, int]  # (width, height) of the pictures the boxes are on
+    path: tuple[tuple[float, float, float], ...]  # (seconds after started_at, x, y): foot point, pixels
+    ground_path: tuple[tuple[float, float, float], ...] | None  # (s, X, Y) metres; None: not calibrated
+    entry_edge: str | None  # "left", "right", "top", "bottom": where the track came in; None: inside
+    exit_edge: str | None  # where it left the picture (final parts); None: inside or still in view
+    heading_deg: float | None  # direction of travel on the picture: 0 right, 90 down (toward the camera)
+    box_size: tuple[float, float]  # median box (width, height) in pixels
+    upper_colour: str | None  # gwanje.vision.colour_names.NAMES
+    lower_colour: str | None
+    colour_hist: tuple[float, ...]  # shares of the upper then the lower part's pixels per colour name
+    appearance: tuple[float, ...] | None  # the vector for matching across cameras
+    appearance_model: str | None  # which model made it: vectors of different models never compare
+    crop_jpeg: bytes | None = field(default=None, repr=False)  # the best view of it in this part
+    crop_at: datetime | None = None  # when that crop was seen
+    crop_box: tuple[float, float, float, float] | None = None  # its box (xyxy) in the frame

@@ -19,10 +19,11 @@ from gwanje.analytics.ground import GroundPlane
 from gwanje.analytics.hits import RuleHit
 from gwanje.analytics.smoke import SmokeRules
 from gwanje.analytics.tamper import TamperRules
+from gwanje.analytics.track_records import TrackRecorder
 from gwanje.analytics.vehicles import VehicleRules
 from gwanje.analytics.zones import LineRules, ZoneRules
 from gwanje.config import CameraConfig
-from gwanje.domain import CameraStatus, Event, Frame
+from gwanje.domain import CameraStatus, Event, Frame, TrackRecord
 from gwanje.vision.blobs import VehicleBlobs
 from gwanje.vision.detectors import Detector, create_detector
 from gwanje.vision.detectors.base import box_coverage, empty_detections
@@ -59,6 +60,7 @@ class FrameResult:
     tracks: sv.Detections  # the tracker's output: what the rules see
     events: list[Event]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    records: list[TrackRecord] = field(default_factory=list)  # track records due at this frame
 
 
 class CameraPipeline:
@@ -103,6 +105,9 @@ class CameraPipeline:
             watched = [z.polygon for z in camera.zones if "abandoned" in z.rules]
             self.rules.append(AbandonedRules(camera.abandoned, watched))
         self.tamper = TamperRules(camera.tamper) if camera.tamper.enabled else None
+        self.track_records = (
+            TrackRecorder(camera.id, camera.track_records, plane) if camera.track_records.enabled else None
+        )
         self.blobs: VehicleBlobs | None = None
         if camera.vehicle_blobs.enabled:
             names = set(camera.vehicle_blobs.zones) or {
@@ -208,10 +213,20 @@ class CameraPipeline:
             hits.extend(rule.update(tracks, frame.pts_s))
         if self.tamper is not None:
             hits.extend(self.tamper.update(raw, frame.pts_s))
+        records: list[TrackRecord] = []
+        if self.track_records is not None:
+            t3 = time.perf_counter()
+            records = self.track_records.update(frame, tracks, run, self._at)
+            timings["records"] = (time.perf_counter() - t3) * 1e3
         self._last_frame = frame
         events = [self._event(h, frame) for h in hits]
         timings["total"] = (time.perf_counter() - t0) * 1e3
-        return FrameResult(frame, motion, run, detections, tracks, events, timings)
+        return FrameResult(frame, motion, run, detections, tracks, events, timings, records)
+
+    def _at(self, pts_s: float) -> datetime:
+        """The absolute UTC time of a stream time."""
+        origin = self._origin or datetime.now(UTC)
+        return (origin + timedelta(seconds=pts_s)).astimezone(UTC)
 
     def source_state(self, status: CameraStatus, t: float) -> list[Event]:
         """Tell the pipeline the source's state (signal loss is judged from it, not from pixels)."""
@@ -227,6 +242,10 @@ class CameraPipeline:
         if self.tamper is not None:
             hits += self.tamper.finish(self._last_frame.pts_s)
         return [self._event(h, self._last_frame) for h in hits]
+
+    def finish_records(self) -> list[TrackRecord]:
+        """The last record of every track still open when the stream ends."""
+        return self.track_records.finish(self._at) if self.track_records is not None else []
 
     def _event(self, hit: RuleHit, frame: Frame) -> Event:
         origin = self._origin or frame.wall_time

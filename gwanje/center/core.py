@@ -21,6 +21,7 @@ from gwanje.center.alerts.alerting import Ingested, ingest_hits
 from gwanje.center.alerts.presence import Presence
 from gwanje.center.alerts.public import alert_summary
 from gwanje.center.exchange.inbound import Inbound
+from gwanje.center.follow.records import TrackRecords
 from gwanje.center.recording.evidence import Evidence
 from gwanje.center.recording.playback import Playback
 from gwanje.center.recording.recordings import Recordings
@@ -28,12 +29,12 @@ from gwanje.center.state import Health, LiveView
 from gwanje.config import CameraConfig, SiteConfig
 from gwanje.domain import CameraState, CameraStatus, Event
 from gwanje.store import alerts as alert_repo
-from gwanje.store import audit
+from gwanje.store import audit, holds
 from gwanje.store import cameras as camera_repo
 from gwanje.store.db import Database
-from gwanje.store.models import now_utc
+from gwanje.store.models import now_utc, utc
 from gwanje.store.retention import forget_before
-from gwanje.workers.messages import EventOut, HealthOut, LiveFrame
+from gwanje.workers.messages import EventOut, HealthOut, LiveFrame, TrackOut
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -80,6 +81,9 @@ class Center:
 
             self.webhooks = Webhooks(site.exchange, site.site, db)
         self.recordings = Recordings(db, site.recordings_path(), site.recording)
+        self.records = TrackRecords(db, Path(self.settings.data_dir))
+        self.recordings.on_destroy = self.records.forget_spans
+        self._pending_records: list = []
         self.playback = Playback(db, site.recordings_path(), Path(self.settings.data_dir) / "playback")
         self.evidence = Evidence(db, site, self.playback)
         self.pool: WorkerPool | None = None
@@ -93,6 +97,7 @@ class Center:
                 on_live=self._on_live,
                 on_restart=self._on_worker_restart,
                 on_segment=self.recordings.on_segment,
+                on_tracks=self._on_tracks,
                 live_fps=self.settings.live_fps,
                 live_width=self.settings.live_width,
                 recordings=str(site.recordings_path()),
@@ -185,13 +190,37 @@ class Center:
     def look_after_recordings(self) -> None:
         """Retention, the disk guard and provisions whose period ended, once (the runtime calls it
         every minute)."""
-        self.recordings.enforce_retention(self.retention_days())
+        days = self.retention_days()
+        self.recordings.enforce_retention(days)
+        self.forget_old_records(days)
         self.recordings.guard()
         self.recordings.sweep_unfinished()
         self.evidence.expire()
         self.forget_old_events()
         if self.webhooks is not None:
             self.webhooks.forget_delivered()
+
+    def forget_old_records(self, retention_days: dict[str, float], now: datetime | None = None) -> int:
+        """Track records past their camera's retention that no legal hold covers (a camera that
+        records keeps them only as long as the footage they point into; one that does not, as long
+        as it would have)."""
+        now = now or now_utc()
+        default = self.site.recording.defaults.retention_days
+        with self.db.sessions() as s:
+            held = holds.active(s)
+        cutoffs = {cid: now - timedelta(days=retention_days.get(cid, default)) for cid in retention_days}
+        gone = self.records.forget_older(
+            cutoffs, lambda cam, a, b: holds.holds_span(held, cam, utc(a), utc(b))
+        )
+        if gone:
+            with self.db.sessions.begin() as s:
+                audit.record(
+                    s,
+                    username="system",
+                    action="track_record_destroy",
+                    detail={"rule": "camera retention", "records": gone},
+                )
+        return gone
 
     def forget_old_events(self, now: datetime | None = None) -> int:
         """Hits, snapshots and closed alerts past ``server.keep_events_days`` (unless held), a batch
@@ -333,13 +362,25 @@ class Center:
                 self._pending = batch + self._pending
             time.sleep(0.5)
 
-    def store_from_stream(self, events: list[Event], segments: list) -> None:
+    def store_from_stream(self, events: list[Event], segments: list, records: list | None = None) -> None:
         """A batch taken from the NATS stream (center/cluster/stream_in.py): stored, or an exception (the
         stream then delivers it again). Storing a batch twice changes nothing."""
         if events:
             self.ingest(events)
         for seg in segments:
             self.recordings.on_segment(seg)
+        if records:
+            self.records.ingest(records)
+
+    def _on_tracks(self, messages: list[TrackOut]) -> None:
+        """Track records from the workers; a batch that fails is kept and tried with the next."""
+        batch = self._pending_records + [m.record for m in messages]
+        self._pending_records = []
+        try:
+            self.records.ingest(batch)
+        except Exception:
+            log.exception("storing %d track records failed; keeping them to retry", len(batch))
+            self._pending_records = batch[-5000:]
 
     def flush_pending(self) -> None:
         if self._pending:
@@ -373,5 +414,5 @@ class Center:
         view = self.live.get(frame.camera_id)
         if view is None:
             view = self.live[frame.camera_id] = LiveView()
-        view.jpeg, view.pts_s = frame.jpeg, frame.pts_s
+        view.jpeg, view.pts_s, view.tracks = frame.jpeg, frame.pts_s, frame.tracks
         view.seq += 1

@@ -1,5 +1,5 @@
 """The center's services started and stopped together: the store, the bus, the center with its
-camera workers, escalation, the triage loop, the recordings' upkeep and the weather. The web app enters this in its lifespan."""
+camera workers, escalation, the triage loop, the recordings' upkeep, the weather and the follow mode. The web app enters this in its lifespan."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ from gwanje.center.alerts.escalation import escalate_forever
 from gwanje.center.alerts.triage_service import TriageService, triage_forever
 from gwanje.center.core import Center
 from gwanje.center.exchange.incidents import Incidents
+from gwanje.center.follow.chains import FollowService
+from gwanje.center.follow.learned import EVERY_S as LEARN_EVERY_S
+from gwanje.center.follow.learned import learned_links
 from gwanje.center.weather import WeatherService, weather_forever
 from gwanje.config import SiteConfig
 from gwanje.store.db import database_url, open_database
@@ -50,12 +53,35 @@ async def audit_checkpoints_forever(center: Center, every_s: float = audit_chain
         await asyncio.sleep(every_s)
 
 
+FOLLOW_TICK_S = 2.0
+
+
+async def follow_forever(follow: FollowService, every_s: float = FOLLOW_TICK_S) -> None:
+    """Follows whose person vanished, every ``every_s``; the learned topology every 10 minutes."""
+    learned_at = float("-inf")
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            await asyncio.to_thread(follow.tick)
+            if loop.time() - learned_at >= LEARN_EVERY_S:
+                learned_at = loop.time()
+                configured = {(lk.source, lk.target) for lk in follow.topology().configured.values()}
+                links = await asyncio.to_thread(
+                    learned_links, follow.db, follow.cfg, configured, follow.same_logit
+                )
+                follow.set_learned(links)
+        except Exception:
+            log.exception("looking after the follows failed")
+        await asyncio.sleep(every_s)
+
+
 @dataclass(frozen=True)
 class Runtime:
     center: Center
     triage: TriageService
     weather: WeatherService
     incidents: Incidents
+    follow: FollowService
     nodes: NodeRegistry | None = None  # cluster mode: the nodes' leases
 
 
@@ -87,9 +113,15 @@ async def running_center(
     await asyncio.to_thread(weather.read_cameras, db)
     triage.weather = weather
 
+    follow = FollowService(db, bus, site, center.records, Path(site.server.data_dir))
+    follow.walls = triage.set_follow
+    follow.live_tracks = lambda cam: center.live[cam].tracks if cam in center.live else ()
+    await asyncio.to_thread(follow.start)
+
     def cameras_changed() -> None:
         triage.cameras_changed()
         weather.read_cameras(db)
+        follow.cameras_changed()
 
     center.on_cameras_changed = cameras_changed
     center.on_alerts_changed = triage.alerts_changed
@@ -123,9 +155,10 @@ async def running_center(
         asyncio.create_task(recordings_forever(center)),
         asyncio.create_task(audit_checkpoints_forever(center)),
         asyncio.create_task(weather_forever(weather)),
+        asyncio.create_task(follow_forever(follow)),
     ]
     try:
-        yield Runtime(center, triage, weather, incidents, nodes)
+        yield Runtime(center, triage, weather, incidents, follow, nodes)
     finally:
         for task in tasks:
             task.cancel()

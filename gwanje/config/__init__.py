@@ -3,7 +3,7 @@
 ``site`` (the file and its loading), ``camera`` (one camera: source, place, zones, lines, ground),
 ``detection`` (motion gate, detector, tracker), ``rules`` (the analyzers), ``server`` (the center's
 own settings), ``triage`` (selective monitoring), ``alerts`` (grouping, re-raise, shelving), ``recording`` (what is kept, where, how long), ``evidence`` (masked, signed
-exports for police and data subjects), ``weather`` (KMA's current weather and weather rules). Import the names from here.
+exports for police and data subjects), ``weather`` (KMA's current weather and weather rules), ``follow`` (track records, neighbours, the follow mode and search). Import the names from here.
 """
 
 from gwanje.config.alerts import SEVERITY_RANK, AlertsConfig
@@ -13,6 +13,7 @@ from gwanje.config.cluster import ClusterConfig, NatsConfig
 from gwanje.config.detection import DetectorConfig, MotionConfig, RoiConfig, TilingConfig, TrackerConfig
 from gwanje.config.evidence import EvidenceConfig, MaskingConfig, PrivacyConfig
 from gwanje.config.exchange import ExchangeConfig, IncidentsConfig, MqttConfig, WebhookConfig
+from gwanje.config.follow import FollowConfig, NeighbourConfig, TrackRecordConfig
 from gwanje.config.recording import RecordingConfig, RecordingSiteConfig
 from gwanje.config.rules import (
     AbandonConfig,
@@ -31,6 +32,9 @@ from gwanje.config.triage import OperatorConfig, TriageConfig
 from gwanje.config.weather import TAG_WORDS, StationConfig, WeatherConfig, WeatherRule
 
 __all__ = [
+    "FollowConfig",
+    "NeighbourConfig",
+    "TrackRecordConfig",
     "ClusterConfig",
     "ExchangeConfig",
     "IncidentsConfig",

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from gwanje.config.base import Point, Severity, Strict, check_polygon
 from gwanje.config.detection import DetectorConfig, MotionConfig, TrackerConfig
 from gwanje.config.evidence import PrivacyConfig
+from gwanje.config.follow import NeighbourConfig, TrackRecordConfig
 from gwanje.config.recording import RecordingConfig
 from gwanje.config.rules import (
     AbandonConfig,
@@ -34,6 +35,13 @@ class LocationConfig(Strict):
     lon: float | None = Field(None, ge=-180, le=180)
     plan_x: float | None = Field(None, ge=0, description="Position on the site plan image (pixels)")
     plan_y: float | None = Field(None, ge=0)
+    bearing_deg: float | None = Field(
+        None,
+        ge=0,
+        lt=360,
+        description="Which way the camera looks on the map, degrees clockwise from north (0 north, 90 "
+        "east): turns a person's exit side into a direction on the map (follow mode)",
+    )
     kind: str = Field(
         "default", description="What the camera watches, for triage: school, alley, crossing, park ..."
     )
@@ -160,6 +168,12 @@ class CameraConfig(Strict):
     recording: RecordingConfig = Field(
         default_factory=RecordingConfig, description="Without one, the site's recording.defaults"
     )
+    track_records: TrackRecordConfig = Field(
+        default_factory=TrackRecordConfig, description="What it keeps of each track (follow mode, search)"
+    )
+    neighbours: list[NeighbourConfig] = Field(
+        default_factory=list, max_length=20, description="Cameras a person walking out may appear on next"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -198,6 +212,10 @@ class CameraConfig(Strict):
     def _crowd_needs_ground(self) -> CameraConfig:
         if any("crowd" in z.rules for z in self.zones) and self.ground is None:
             raise ValueError("a zone uses the crowd rule but the camera has no ground calibration")
+        if any(n.camera == self.id for n in self.neighbours):
+            raise ValueError("a camera is not its own neighbour")
+        if len({n.camera for n in self.neighbours}) != len(self.neighbours):
+            raise ValueError("a neighbour is listed twice")
         missing = set(self.vehicle_blobs.zones) - {z.name for z in self.zones}
         if missing:
             raise ValueError(

@@ -17,6 +17,7 @@ from gwanje.config.camera import CameraConfig
 from gwanje.config.cluster import ClusterConfig
 from gwanje.config.evidence import EvidenceConfig
 from gwanje.config.exchange import ExchangeConfig
+from gwanje.config.follow import FollowConfig
 from gwanje.config.recording import RecordingSiteConfig
 from gwanje.config.server import ServerConfig
 from gwanje.config.triage import TriageConfig
@@ -39,6 +40,7 @@ class SiteConfig(Strict):
     weather: WeatherConfig = WeatherConfig()
     exchange: ExchangeConfig = ExchangeConfig()
     cluster: ClusterConfig = ClusterConfig()
+    follow: FollowConfig = FollowConfig()
 
     @model_validator(mode="before")
     @classmethod
@@ -56,6 +58,17 @@ class SiteConfig(Strict):
             for c in cameras
         ]
         return {**data, "cameras": cams}
+
+    @model_validator(mode="after")
+    def _neighbours_known(self) -> SiteConfig:
+        ids = {c.id for c in self.cameras}
+        for cam in self.cameras:
+            unknown = sorted({n.camera for n in cam.neighbours} - ids)
+            if unknown:
+                raise ValueError(
+                    f"camera {cam.id}: neighbours name no camera of this site: {', '.join(unknown)}"
+                )
+        return self
 
     def recordings_path(self) -> Path:
         return self.recording.path or self.server.data_dir / "recordings"

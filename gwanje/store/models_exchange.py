@@ -114,6 +114,7 @@ class LiveLinkRow(Base):
     cameras: Mapped[list[Any]] = mapped_column(JSON)
     incident_id: Mapped[str | None] = mapped_column(String(40))
     alert_id: Mapped[str | None] = mapped_column(String(40))
+    follow_id: Mapped[str | None] = mapped_column(String(40))  # a follow it follows (its current camera)
     purpose: Mapped[str] = mapped_column(String(300))
     legal_basis: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(64))

@@ -274,3 +274,39 @@ def dismiss(
     return WallState(
         MappingProxyType({**state.walls, operator: tiles}), MappingProxyType(dismissed), state.changes
     )
+
+
+def hold(
+    state: WallState, operator: str, cameras: Sequence[str], keep: Callable[[str], bool], now: float
+) -> WallState:
+    """Put ``cameras`` (in order) on the operator's wall, pinned: an operator following a person
+    asked for them. Each takes an empty tile, else the tile of the lowest-placed camera that is not
+    pinned and not among them (the wall's later tiles first); ``keep`` says which tiles must stay.
+    Cameras already there are pinned where they are."""
+    tiles = list(state.walls.get(operator, ()))
+    wanted = list(dict.fromkeys(cameras))
+    for cam in wanted:
+        at = next((i for i, t in enumerate(tiles) if t is not None and t.camera_id == cam), None)
+        if at is not None:
+            if not tiles[at].pinned:  # type: ignore[union-attr]
+                tiles[at] = Tile(cam, tiles[at].since, True)  # type: ignore[union-attr]
+            continue
+        free = next((i for i, t in enumerate(tiles) if t is None), None)
+        if free is None:
+            free = next(
+                (
+                    i
+                    for i in range(len(tiles) - 1, -1, -1)
+                    if tiles[i] is not None
+                    and not tiles[i].pinned  # type: ignore[union-attr]
+                    and tiles[i].camera_id not in wanted  # type: ignore[union-attr]
+                    and not keep(tiles[i].camera_id)  # type: ignore[union-attr]
+                ),
+                None,
+            )
+        if free is None:
+            continue  # every tile is pinned or kept: the wall has no room
+        tiles[free] = Tile(cam, now, True)
+    return WallState(
+        MappingProxyType({**state.walls, operator: tuple(tiles)}), state.dismissed, state.changes
+    )

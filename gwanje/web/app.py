@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from gwanje.center.exchange.live_links import LiveLinks
+from gwanje.center.follow.search import TrackSearch
 from gwanje.center.runtime import running_center
 from gwanje.config import SiteConfig
 from gwanje.web.deps import Admin, StreamSlots
@@ -27,6 +28,7 @@ from gwanje.web.routes import (
     duty,
     events,
     exchange,
+    follow,
     incidents,
     ingest,
     ledger,
@@ -34,6 +36,7 @@ from gwanje.web.routes import (
     provision_handover,
     provisions,
     recordings,
+    search,
     shelves,
     stream,
     users,
@@ -61,6 +64,9 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
             app.state.incidents = runtime.incidents
             app.state.nodes = runtime.nodes
             app.state.live_links = LiveLinks(runtime.center.db)
+            app.state.follow = runtime.follow
+            runtime.follow.link_moved = app.state.live_links.follow_moved
+            app.state.track_search = TrackSearch(runtime.center.db, runtime.follow.same_logit)
             app.state.principal_cache = {}
             app.state.streams = StreamSlots(settings.streams_per_session)
             # what start-up made lives as long as the server: keep the collector from re-walking it
@@ -102,6 +108,8 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
             incidents,
             live_links,
             cluster,
+            follow,
+            search,
         )
     ]
     routers.append(recordings.holds_router)

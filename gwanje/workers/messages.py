@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gwanje.domain import CameraState, Event, Segment
+from gwanje.domain import CameraState, Event, Segment, TrackRecord
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,14 @@ class LiveFrame:  # worker → center: the latest annotated view, JPEG
     camera_id: str
     jpeg: bytes
     pts_s: float
+    # the tracks drawn on it: (track id, class, x1, y1, x2, y2), the box as shares of the picture,
+    # so the console can mark a person and the operator can click one to follow
+    tracks: tuple[tuple[int, str, float, float, float, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class TrackOut:  # worker → center: a track record (gwanje.domain.TrackRecord), to be stored
+    record: TrackRecord
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from collections import deque
 
 from gwanje.config.cluster import NatsConfig
 from gwanje.workers import codec
-from gwanje.workers.messages import EventOut, HealthOut, LiveFrame, SegmentOut
+from gwanje.workers.messages import EventOut, HealthOut, LiveFrame, SegmentOut, TrackOut
 
 log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-]")
@@ -87,20 +87,23 @@ class NatsOut:
         self._ready.wait(10)
 
     # -- what the camera threads call -------------------------------------------------------
-    def put(self, msg: EventOut | HealthOut | SegmentOut) -> None:
+    def put(self, msg: EventOut | HealthOut | SegmentOut | TrackOut) -> None:
         data = codec.encode(msg)
         cam = codec.camera_of(msg)
         if isinstance(msg, HealthOut):
             self._plain(subject(self.site, "health", self.name, cam), data, {})
             return
-        kind = "events" if isinstance(msg, EventOut) else "segments"
+        kind = (
+            "events" if isinstance(msg, EventOut) else "tracks" if isinstance(msg, TrackOut) else "segments"
+        )
         with self._lock:
             self.pending.append((subject(self.site, kind, self.name, cam), data, codec.message_id(msg)))
         self._loop.call_soon_threadsafe(self._wake.set)  # type: ignore[union-attr]
 
     def put_nowait(self, frame: LiveFrame) -> None:
-        headers = {"camera": frame.camera_id, "pts": f"{frame.pts_s:.3f}"}
-        self._plain(subject(self.site, "live", self.name, frame.camera_id), frame.jpeg, headers)
+        self._plain(
+            subject(self.site, "live", self.name, frame.camera_id), frame.jpeg, codec.live_headers(frame)
+        )
 
     def _plain(self, subj: str, data: bytes, headers: dict) -> None:
         async def send() -> None:

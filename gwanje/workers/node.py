@@ -19,7 +19,7 @@ from pathlib import Path
 
 from gwanje.config import CameraConfig, SiteConfig
 from gwanje.workers.lease import NodeLease
-from gwanje.workers.messages import EventOut, HealthOut, LiveFrame, SegmentOut
+from gwanje.workers.messages import EventOut, HealthOut, LiveFrame, SegmentOut, TrackOut
 from gwanje.workers.nats_out import NatsOut
 from gwanje.workers.runner import CameraThread
 
@@ -34,7 +34,7 @@ class GatedOut:
         self.out, self.gate = out, gate
         self.dropped = 0
 
-    def put(self, msg: EventOut | HealthOut | SegmentOut) -> None:
+    def put(self, msg: EventOut | HealthOut | SegmentOut | TrackOut) -> None:
         if self.gate():
             self.out.put(msg)
         else:

@@ -36,6 +36,7 @@ from gwanje.workers.messages import (
     RemoveCamera,
     SegmentOut,
     Stop,
+    TrackOut,
 )
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,8 @@ class CameraThread:
                 self.out.put(EventOut(event))
                 if self.recorder is not None:
                     self.recorder.event(event.event_id, event.phase, event.end_s)
+            for record in result.records:
+                self.out.put(TrackOut(record))
             now = time.monotonic()
             if now - last_live >= self.live_period:
                 last_live = now
@@ -162,6 +165,8 @@ class CameraThread:
                 break
         for event in pipeline.finish() if self._stop.is_set() else []:
             self.out.put(EventOut(event))
+        for record in pipeline.finish_records():
+            self.out.put(TrackOut(record))
 
     def _recorder(self) -> Recorder | None:
         if self.recordings is None:
@@ -206,7 +211,25 @@ class CameraThread:
         if not ok:
             return
         with contextlib.suppress(queue.Full):  # the center is behind on live frames: skip this one
-            self.live.put_nowait(LiveFrame(self.camera.id, buf.tobytes(), pts_s))
+            self.live.put_nowait(
+                LiveFrame(self.camera.id, buf.tobytes(), pts_s, live_tracks(result.tracks, image.shape))
+            )
+
+
+def live_tracks(tracks, shape) -> tuple[tuple[int, str, float, float, float, float], ...]:  # noqa: ANN001
+    """The tracked boxes of a live frame as (id, class, x1, y1, x2, y2), shares of the picture."""
+    if tracks.tracker_id is None or not len(tracks):
+        return ()
+    h, w = shape[:2]
+    names = tracks.data.get("class_name", [""] * len(tracks))
+    return tuple(
+        (
+            int(tid),
+            str(names[i]),
+            *(round(float(v) / s, 4) for v, s in zip(tracks.xyxy[i], (w, h, w, h), strict=True)),
+        )
+        for i, tid in enumerate(tracks.tracker_id)
+    )
 
 
 def worker_main(

@@ -80,7 +80,7 @@ def _through_restarts(broker, cfg, site, db) -> None:  # noqa: ANN001
     center.start()
     calls = {"n": 0}
 
-    def store(events, segments) -> None:
+    def store(events, segments, records=()) -> None:
         calls["n"] += 1
         if calls["n"] == 2:  # the store fails before committing: nothing may be acknowledged
             raise RuntimeError("database away")
@@ -107,7 +107,7 @@ def _through_restarts(broker, cfg, site, db) -> None:  # noqa: ANN001
         worker.put(EventOut(e))  # kept by the worker while the broker is away
     time.sleep(0.5)
     broker.start()
-    consumer = Consumer(EventStream(cfg, "osan", store=lambda ev, seg: center.ingest(ev)))
+    consumer = Consumer(EventStream(cfg, "osan", store=lambda ev, seg, rec=(): center.ingest(ev)))
     ends = [
         make_event("cam-1", e.type, event_id=e.event_id, phase="end", start_s=e.start_s, end_s=e.start_s + 4)
         for e in events[:50]
@@ -146,7 +146,9 @@ def test_a_message_speaking_for_another_camera_than_its_subject_is_dropped(broke
 
     cfg = NatsConfig(servers=(broker.url,), ack_wait_s=1.0)
     stored: list[str] = []
-    consumer = Consumer(EventStream(cfg, "osan", store=lambda ev, seg: stored.extend(e.event_id for e in ev)))
+    consumer = Consumer(
+        EventStream(cfg, "osan", store=lambda ev, seg, rec=(): stored.extend(e.event_id for e in ev))
+    )
 
     async def publish() -> None:
         nc = await connect(cfg, "test")

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from gwanje.store import (
     audit,
     models_exchange,  # noqa: F401 - its tables join Base.metadata
+    models_follow,  # noqa: F401
 )
 from gwanje.store.db import StoreError, open_database
 from gwanje.store.models import AuditRow, Base
@@ -23,7 +24,7 @@ def test_migrations_match_models(db_url: str) -> None:
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         assert diff == []
         with db.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0008"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0009"
         open_database(db_url).close()  # a second start finds nothing to migrate
     finally:
         db.close()

@@ -25,7 +25,7 @@ from gwanje.store import alerts as alert_repo
 from gwanje.store import cameras as camera_repo
 from gwanje.store.lifecycle import Status
 from gwanje.store.models import AlertRow, EventRow, utc
-from gwanje.triage.allocate import allocate, dismiss, pin
+from gwanje.triage.allocate import allocate, dismiss, hold, pin
 from gwanje.triage.model import ActiveEvent, Boost, CameraIndex, CameraInfo, Priority, WallState, to_metres
 from gwanje.triage.priority import priorities
 
@@ -56,6 +56,10 @@ class TriageService:
         self.lock = threading.Lock()
         self.last_ms = 0.0
         self.weather: WeatherService | None = None  # camera → (weight, caption, since) of weather rules
+        # operator → cameras a follow asked for on their wall, with why ("follow", "follow_next"),
+        # and the ones this pinned (unpinned again when the follow lets them go)
+        self.follow: dict[str, list[tuple[str, str]]] = {}
+        self._follow_pinned: dict[str, set[str]] = {}
         # an urgent alert (a life-safety type) asks for the next tick at once, not at the interval's end
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -249,13 +253,44 @@ class TriageService:
                 weather=self.weather.raises() if self.weather is not None else None,
             )
             districts = {c.id: c.district for c in index.cameras.values()}
-            new = allocate(self.state, prios, operators, districts, now, self.cfg)
+            new = self._held(allocate(self.state, prios, operators, districts, now, self.cfg), now)
             changed = [op.id for op in operators if new.walls.get(op.id) != self.state.walls.get(op.id)]
             self.state, self.priorities, self.operators = new, prios, operators
         self.last_ms = (time.perf_counter() - t0) * 1e3
         for op in changed:
             self.center.bus.publish({"kind": "wall", "data": self.wall(op)})
         return changed
+
+    # -- follow mode -----------------------------------------------------------------------------
+    def _held(self, state: WallState, now: float) -> WallState:
+        """The follows' cameras put (back) on their operators' walls, pinned; cameras a follow no
+        longer asks for are unpinned (triage may then move them on)."""
+        for operator in set(self.follow) | set(self._follow_pinned):
+            cams = [c for c, _ in self.follow.get(operator, [])]
+            for gone in self._follow_pinned.get(operator, set()) - set(cams):
+                state = pin(state, operator, gone, False)
+            if cams and operator in state.walls:
+                state = hold(state, operator, cams, self._urgent_tile, now)
+            self._follow_pinned[operator] = set(cams)
+            if not cams:
+                self.follow.pop(operator, None)
+                self._follow_pinned.pop(operator, None)
+        return state
+
+    def _urgent_tile(self, camera_id: str) -> bool:
+        """A tile a follow may not take: a camera with a new alert of high severity or up."""
+        p = self.priorities.get(camera_id)
+        return bool(p and p.reason.kind == "event" and p.value >= self.cfg.urgent_priority)
+
+    def set_follow(self, operator: str, cameras: list[tuple[str, str]]) -> None:
+        """The cameras an operator's follows ask for (called by the follow mode); applied now."""
+        with self.lock:
+            self.follow[operator] = list(cameras)
+            before = self.state.walls.get(operator)
+            self.state = self._held(self.state, time.time())
+            changed = self.state.walls.get(operator) != before
+        if changed:
+            self.center.bus.publish({"kind": "wall", "data": self.wall(operator)})
 
     # -- operator actions ----------------------------------------------------------------------
     def _on_wall(self, operator: str, camera_id: str) -> bool:
@@ -330,6 +365,7 @@ class TriageService:
         with self.lock:
             tiles = self.state.walls.get(operator, ())
             op = next((o for o in self.operators if o.id == operator), None)
+            follow = dict(self.follow.get(operator, []))
             out = []
             for slot, t in enumerate(tiles):
                 if t is None:
@@ -346,6 +382,7 @@ class TriageService:
                         "pinned": t.pinned,
                         "priority": round(p.value, 2) if p else 0.0,
                         "escalated": bool(p and p.escalated),
+                        "follow": follow.get(t.camera_id),
                         "alert_ids": list(p.event_ids) if p else [],
                         "reason": None
                         if r is None

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from gwanje.config.cluster import NatsConfig
 from gwanje.workers import codec
-from gwanje.workers.messages import EventOut, HealthOut, LiveFrame, SegmentOut
+from gwanje.workers.messages import EventOut, HealthOut, LiveFrame, SegmentOut, TrackOut
 from gwanje.workers.nats_out import close, connect, token
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,11 @@ async def ensure_stream(js, cfg: NatsConfig, site: str) -> None:  # noqa: ANN001
 
     config = StreamConfig(
         name=cfg.stream,
-        subjects=[f"gwanje.{token(site)}.events.>", f"gwanje.{token(site)}.segments.>"],
+        subjects=[
+            f"gwanje.{token(site)}.events.>",
+            f"gwanje.{token(site)}.segments.>",
+            f"gwanje.{token(site)}.tracks.>",
+        ],
         storage=StorageType.FILE,
         num_replicas=cfg.replicas,
         max_age=cfg.max_age_h * 3600,
@@ -39,7 +43,7 @@ async def ensure_stream(js, cfg: NatsConfig, site: str) -> None:  # noqa: ANN001
 
 
 class EventStream:
-    """``store(events, segments)`` commits a batch (blocking; run in a thread); ``on_health`` and
+    """``store(events, segments, records)`` commits a batch (blocking; run in a thread); ``on_health`` and
     ``on_live`` take the plain messages."""
 
     def __init__(
@@ -47,7 +51,7 @@ class EventStream:
         cfg: NatsConfig,
         site: str,
         *,
-        store: Callable[[list, list], None],
+        store: Callable[[list, list, list], None],
         on_health: Callable[[HealthOut], None] = lambda h: None,
         on_live: Callable[[LiveFrame], None] = lambda f: None,
     ) -> None:
@@ -98,7 +102,7 @@ class EventStream:
             await close(nc, "the event stream")
 
     async def _take(self, msgs: list) -> None:  # noqa: ANN001
-        events, segments, good = [], [], []
+        events, segments, records, good = [], [], [], []
         for m in msgs:
             try:
                 msg = codec.decode(m.data)
@@ -113,11 +117,13 @@ class EventStream:
                 events.append(msg.event)
             elif isinstance(msg, SegmentOut):
                 segments.append(msg.segment)
+            elif isinstance(msg, TrackOut):
+                records.append(msg.record)
             good.append(m)
         if not good:
             return
         try:
-            await asyncio.to_thread(self.store, events, segments)
+            await asyncio.to_thread(self.store, events, segments, records)
         except Exception:
             # not stored (or not known to be): nothing acknowledged; they come again in a second
             log.exception("storing %d messages from the stream failed; they will come again", len(good))
@@ -141,15 +147,15 @@ class EventStream:
 
     async def _live(self, m) -> None:  # noqa: ANN001
         try:
-            frame = LiveFrame(m.headers["camera"], m.data, float(m.headers.get("pts", 0)))
-        except (KeyError, TypeError, ValueError) as exc:
+            frame = codec.live_from(m.headers, m.data)
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
             log.error("not a live frame on %s (%s): dropped", m.subject, exc)
             return
         if _camera_matches(m.subject, frame):
             self.on_live(frame)
 
 
-def _camera_matches(subj: str, msg: EventOut | HealthOut | SegmentOut | LiveFrame) -> bool:
+def _camera_matches(subj: str, msg: EventOut | HealthOut | SegmentOut | TrackOut | LiveFrame) -> bool:
     """A message counts only for the camera its subject names (``...<kind>.<node>.<camera>``):
     a node that may publish on its own subjects alone cannot speak for another node's cameras
     by naming them in the body. (Which node runs a camera is the assigner's business: a message

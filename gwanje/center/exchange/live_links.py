@@ -65,6 +65,7 @@ def public(row: LiveLinkRow) -> dict:
         "cameras": row.cameras,
         "incident_id": row.incident_id,
         "alert_id": row.alert_id,
+        "follow_id": row.follow_id,
         "purpose": row.purpose,
         "legal_basis": row.legal_basis,
         "created_by": row.created_by,
@@ -96,15 +97,16 @@ class LiveLinks:
         alert_id: str | None,
         purpose: str,
         legal_basis: str,
+        follow_id: str | None = None,
     ) -> tuple[dict, str | None]:
         """The link, and its one-time code when issued by code (shown this once)."""
         if (username is None) == (not by_code):
             raise LinkError(
                 422, "issue the link either to an agency account (username) or by a one-time code"
             )
-        if incident_id is None and alert_id is None:
+        if incident_id is None and alert_id is None and follow_id is None:
             raise LinkError(
-                422, "a live view is issued from an incident or an alert (incident_id or alert_id)"
+                422, "a live view is issued from an incident, an alert or a follow (incident_id, alert_id)"
             )
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8)) if by_code else None
         now = now_utc()
@@ -125,6 +127,7 @@ class LiveLinks:
                 cameras=list(dict.fromkeys(cameras)),
                 incident_id=incident_id,
                 alert_id=alert_id,
+                follow_id=follow_id,
                 purpose=purpose,
                 legal_basis=legal_basis,
                 created_by=by,
@@ -148,6 +151,21 @@ class LiveLinks:
                 ip=ip,
             )
             return public(row), code
+
+    def follow_moved(self, link_id: str, camera_id: str) -> None:
+        """A shared follow moved on to another camera: the link shows that one now (audited)."""
+        with self.db.sessions.begin() as s:
+            row = s.get(LiveLinkRow, link_id, with_for_update=True)
+            if row is None or state(row) != "active" or row.cameras == [camera_id]:
+                return
+            before, row.cameras = row.cameras, [camera_id]
+            audit.record(
+                s,
+                username="system",
+                action="live_link_follow",
+                target=link_id,
+                detail={"follow": row.follow_id, "from": before, "to": [camera_id]},
+            )
 
     def revoke(self, link_id: str, by: str, ip: str | None) -> dict:
         with self.db.sessions.begin() as s:
@@ -249,7 +267,8 @@ class LiveLinks:
             camera_ids=row.cameras,
             note=f"link {row.id}"
             + (f" · incident {row.incident_id}" if row.incident_id else "")
-            + (f" · alert {row.alert_id}" if row.alert_id else ""),
+            + (f" · alert {row.alert_id}" if row.alert_id else "")
+            + (f" · follow {row.follow_id}" if row.follow_id else ""),
         )
 
     def _visible(self, link_id: str, viewer: Viewer) -> LiveLinkRow:

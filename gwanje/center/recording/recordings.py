@@ -77,6 +77,9 @@ class Recordings:
         self.storage = Storage()
         self.batch, self.pause_s = BATCH, PAUSE_S
         self.on_pause: Callable[[bool], None] = lambda paused: None  # the worker pool hooks in
+        # what else goes with destroyed footage (the track records in it), in the same transaction:
+        # (session, [(camera, start, end)]) → (rows gone, files to delete after the commit)
+        self.on_destroy: Callable[..., tuple[int, list[Path]]] = lambda session, spans: (0, [])
         self._restarted: set[str] = set()  # cameras whose worker restarted: their next gap says so
         self._lock = threading.Lock()
 
@@ -226,7 +229,16 @@ class Recordings:
                 "cameras": per_camera,
             },
         )
-        files = [self.volume / r.path for r in rows]
+        records, crops = self.on_destroy(s, [(r.camera_id, utc(r.start_at), utc(r.end_at)) for r in rows])
+        if records:
+            audit.record(
+                s,
+                username="system",
+                action="track_record_destroy",
+                target=only or f"{len(per_camera)} cameras",
+                detail={"rule": rule, "records": records, "with": "their footage"},
+            )
+        files = [self.volume / r.path for r in rows] + crops
         index.delete(s, rows)
         return files
 

@@ -2,7 +2,10 @@
 
 from alembic import context
 
-from gwanje.store import models_exchange  # noqa: F401 - its tables join Base.metadata
+from gwanje.store import (
+    models_exchange,  # noqa: F401 - its tables join Base.metadata
+    models_follow,  # noqa: F401 - its tables join Base.metadata
+)
 from gwanje.store.models import Base
 
 connection = context.config.attributes.get("connection")
