@@ -106,7 +106,8 @@ class Topology:
     def next_cameras(self, camera_id: str, exit_edge: str | None) -> list[tuple[Link, float]]:
         """Where a person who left ``camera_id`` by ``exit_edge`` may appear, each with a prior
         weight (1 the side matches, 0.5 side unknown, 0.15 another side), the likeliest first. The
-        camera itself (turning back) is included with a low weight."""
+        camera itself is included: with a low weight after an exit by a side (turning back), a high
+        one when the track ended inside the picture (lost, not gone)."""
         out: list[tuple[Link, float]] = []
         seen = set()
         for (a, b), link in list(self.configured.items()) + list(self.learned.items()):
@@ -120,7 +121,9 @@ class Topology:
             if link.origin == "learned":
                 weight *= 0.8
             out.append((link, weight))
-        out.append((Link(camera_id, camera_id, REENTRY_S, None, "reentry"), 0.1))
+        # back on the same camera: unlikely after leaving by a side, likely when the track ended
+        # inside the picture (the tracker lost the person behind someone, or they stood still)
+        out.append((Link(camera_id, camera_id, REENTRY_S, None, "reentry"), 0.1 if exit_edge else 0.8))
         out.sort(key=lambda lw: (-lw[1], lw[0].walk_s, lw[0].target))
         return out
 

@@ -1,4 +1,4 @@
-"""Server-sent events: alerts opened and changed, escalations, counts, walls, camera changes. An
+"""Server-sent events: alerts opened and changed, escalations, counts, walls, follows, camera changes. An
 open stream is the console's presence: its user counts as on duty while it is open."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _filter(principal: Principal):
             )
         if kind == "escalation":
             return principal.role in {"supervisor", "admin"}
-        if kind == "wall":  # one's own wall; supervisors watch all walls
+        if kind in ("wall", "follow"):  # one's own wall and follows; supervisors watch all
             return message["data"].get("operator") == principal.username or principal.role in {
                 "supervisor",
                 "admin",

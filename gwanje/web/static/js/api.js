@@ -4,8 +4,8 @@ import { t } from "./i18n.js";
 import { state } from "./state.js";
 
 export async function api(path, options = {}) {
-  const opts = { credentials: "same-origin", headers: {}, ...options };
-  if (opts.body !== undefined && typeof opts.body !== "string") {
+  const opts = { credentials: "same-origin", ...options, headers: { ...(options.headers || {}) } };
+  if (opts.body !== undefined && typeof opts.body !== "string" && !(opts.body instanceof Blob)) {
     opts.body = JSON.stringify(opts.body);
     opts.headers["Content-Type"] = "application/json";
   }

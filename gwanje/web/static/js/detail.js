@@ -7,6 +7,7 @@ import { $, h } from "./dom.js";
 import { camName, fmtTime, typeName } from "./format.js";
 import { LANG, t } from "./i18n.js";
 import { viewLive } from "./live.js";
+import { startFollow } from "./follow.js";
 import { alertChanged } from "./queue.js";
 import { OPEN, state } from "./state.js";
 
@@ -59,6 +60,7 @@ export function renderDetail(a) {
   };
   document.querySelectorAll("#d-actions [data-act]").forEach((b) => { b.disabled = !can[b.dataset.act]; });
   $("#d-shelve").hidden = state.user.role === "agency";
+  $("#d-follow").hidden = state.user.role === "agency" || !(a.track_ids || []).length;
   $("#d-shelve-form").hidden = true;
   $("#d-error").textContent = "";
   $("#d-hit-count").textContent = `(${a.hit_count})`;
@@ -102,6 +104,10 @@ $("#d-replay").addEventListener("click", () => {
   closeDetail();
   if (location.hash === "#playback") window.dispatchEvent(new HashChangeEvent("hashchange"));
   else location.hash = "#playback";
+});
+$("#d-follow").addEventListener("click", async () => {
+  const a = state.alerts.get(state.current);
+  if (a && (await startFollow({ alert_id: a.id }))) closeDetail();
 });
 $("#d-shelve").addEventListener("click", () => { $("#d-shelve-form").hidden = !$("#d-shelve-form").hidden; });
 $("#d-shelve-form").addEventListener("submit", async (ev) => {

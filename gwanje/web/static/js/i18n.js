@@ -1,6 +1,8 @@
 // Console texts in Korean (default) and English. Keys are dotted; missing keys show the key.
 // The Korean is a control room's: KISA's names for the behaviours (침입, 배회, 방치물, 쓰러짐, 싸움,
 // 방화·화재), the roles of a city center (관제요원, 관제팀장), 112/119 for police and fire.
+import { FOLLOW_TEXTS } from "./texts/follow.js";
+
 const TEXTS = {
   ko: {
     "nav.evidence": "영상 제공",
@@ -345,6 +347,8 @@ const TEXTS = {
     "map.open": "open", "map.none": "No camera has a position to place on the map",
   },
 };
+
+for (const lang of ["ko", "en"]) Object.assign(TEXTS[lang], FOLLOW_TEXTS[lang]);
 
 export let LANG = localStorage.getItem("gwanje.lang") || "ko";
 

@@ -6,6 +6,7 @@ import { banner } from "./banner.js";
 import { act, closeDetail, openAlert, renderDetail } from "./detail.js";
 import { $ } from "./dom.js";
 import { startDuty, stopDuty } from "./duty.js";
+import { followPushed, loadFollows } from "./follow.js";
 import { camName, roleName, typeName } from "./format.js";
 import { applyTexts, switchLanguage, t } from "./i18n.js";
 import { loadUsers } from "./pages/admin.js";
@@ -17,6 +18,7 @@ import { loadEvidence, stopEvidence } from "./pages/evidence.js";
 import { renderMap } from "./pages/map.js";
 import { loadNodes } from "./pages/nodes.js";
 import { loadPlayback, stopPlayback } from "./pages/playback.js";
+import { loadSearch } from "./pages/search.js";
 import { loadStats } from "./pages/stats.js";
 import { loadSupervision, loadSupervisionSoon } from "./pages/supervise.js";
 import { alertsChanged, renderWall, wallPushed } from "./pages/wall.js";
@@ -32,6 +34,7 @@ const PAGES = {
   cameras: () => loadCameras().then(renderCameras),
   map: renderMap,
   playback: () => { const r = state.replay; state.replay = null; return loadPlayback(r); },
+  search: loadSearch,
   evidence: loadEvidence,
   stats: loadStats,
   supervise: loadSupervision,
@@ -115,6 +118,7 @@ async function start(me) {
   const staff = STAFF.has(me.user.role);
   await Promise.all([staff ? loadCameras() : Promise.resolve(), staff ? loadQueue() : Promise.resolve()]);
   connectStream(streamHandlers);
+  if (staff) loadFollows().catch(() => {});
   if (!allowed(location.hash.slice(1))) history.replaceState(null, "", `#${home()}`);
   route();
   startDuty().catch(() => {});
@@ -150,7 +154,11 @@ const streamHandlers = {
     wallPushed(wall, currentPage() === "wall");
     if (currentPage() === "supervise") loadSupervisionSoon();
   },
-  missed() { banner(t("missed"), null, "info"); if (STAFF.has(state.user.role)) loadQueue(); },
+  missed() { banner(t("missed"), null, "info"); if (STAFF.has(state.user.role)) { loadQueue(); loadFollows().catch(() => {}); } },
+  follow(view) {
+    followPushed(view);
+    if (currentPage() === "map" && state.mapFollow === view.id) renderMap();
+  },
 };
 
 // -- keys: N the next new alert, A acknowledge the one in the drawer, Esc close ------------------------

@@ -37,7 +37,8 @@ function pickCameras() {
 
 export async function loadPlayback(request) {
   cameraPicker();
-  if (request) {  // from an event: its camera, 10 s before it
+  if (request) {  // from an event or a search result: its camera, 10 s before it
+    if (request.purpose) $("#pb-purpose").value = request.purpose;
     view.cameras = [request.camera];
     document.querySelectorAll("#pb-cameras input").forEach((i) => { i.checked = i.value === request.camera; });
     view.span = WINDOWS["10m"];

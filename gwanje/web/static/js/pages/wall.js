@@ -6,6 +6,7 @@ import { $, h } from "../dom.js";
 import { act, openAlert } from "../detail.js";
 import { reasonText } from "../format.js";
 import { t } from "../i18n.js";
+import { isPicking, overlayTile, pollOverlays, togglePick } from "../follow.js";
 import { keepLive, liveImage, liveUrl } from "../live.js";
 import { state } from "../state.js";
 
@@ -49,22 +50,26 @@ function drawAutoWall(wall) {
     const alert = tile.reason && tile.reason.alert_id ? state.alerts.get(tile.reason.alert_id) : null;
     const acts = h("span", { class: "acts" },
       alert && alert.status === "new" ? h("button", { type: "button", "data-tile-act": "ack", onclick: () => act("acknowledge", alert.id).then(() => drawAutoWall(state.autoWall)) }, t("tile.ack")) : null,
+      h("button", { type: "button", class: `secondary${isPicking(tile.camera_id) ? " active" : ""}`, "data-tile-act": "pick", title: t("tile.pick_hint"), onclick: (e) => { e.target.classList.toggle("active", togglePick(tile.camera_id)); } }, t("tile.pick")),
       h("button", { type: "button", class: "secondary", "data-tile-act": "pin", onclick: () => tileAction("pin", tile.camera_id, !tile.pinned) }, t(tile.pinned ? "tile.unpin" : "tile.pin")),
       h("button", { type: "button", class: "secondary", "data-tile-act": "dismiss", onclick: () => tileAction("dismiss", tile.camera_id) }, t("tile.dismiss")));
-    const why = h("span", { class: "why", "data-since": tile.reason ? tile.reason.since : "" }, reasonText(tile.reason));
+    const why = h("span", { class: `why${tile.follow ? " follow" : ""}`, "data-since": tile.reason ? tile.reason.since : "" },
+      tile.follow ? t(`tile.${tile.follow}`) : reasonText(tile.reason));
     why._reason = tile.reason;
     const head = h("div", { class: "tile-head" },
       h("span", { class: "cam" }, `${tile.camera_id} · ${tile.name}${tile.pinned ? " 📌" : ""}`), acts, why);
-    const body = liveImage(tile.camera_id, tile.name);
-    body.onclick = () => { if (tile.reason && tile.reason.alert_id) openAlert(tile.reason.alert_id); };
-    return h("div", { class: `tile auto${tile.escalated ? " escalated" : ""}`, "data-camera": tile.camera_id, "data-slot": i }, head, body);
+    const img = liveImage(tile.camera_id, tile.name);
+    img.onclick = () => { if (tile.reason && tile.reason.alert_id) openAlert(tile.reason.alert_id); };
+    const cls = `tile auto${tile.escalated ? " escalated" : ""}${tile.follow ? " followed" : ""}`;
+    return h("div", { class: cls, "data-camera": tile.camera_id, "data-slot": i }, head, overlayTile(tile.camera_id, img));
   });
   grid.replaceChildren(...tiles);
   keepLive(keep);
+  pollOverlays();
 }
 
 setInterval(() => {  // reason ages tick without redrawing the wall
-  document.querySelectorAll("#wall .why").forEach((el) => { if (el._reason) el.textContent = reasonText(el._reason); });
+  document.querySelectorAll("#wall .why:not(.follow)").forEach((el) => { if (el._reason) el.textContent = reasonText(el._reason); });
 }, 1000);
 
 async function tileAction(kind, camera_id, pinned) {
@@ -118,11 +123,13 @@ function renderManualWall() {
       h("option", { value: "" }, t("wall.empty")),
       state.cameras.map((c) => h("option", { value: c.id, selected: c.id === camId }, `${c.id} · ${c.name}`)));
     const cam = state.cameras.find((c) => c.id === camId);
-    const body = cam ? h("img", { src: liveUrl(camId), alt: cam.name, class: "live" }) : h("div", { class: "blank" });
+    const body = cam ? overlayTile(camId, h("img", { src: liveUrl(camId), alt: cam.name, class: "live" })) : h("div", { class: "blank" });
     const status = cam ? h("span", { class: `status ${cam.health.status}` }, t(`status.${cam.health.status}`)) : null;
-    tiles.push(h("div", { class: "tile", "data-camera": camId }, h("div", { class: "tile-head" }, select, status), body));
+    const pick = cam ? h("button", { type: "button", class: `secondary${isPicking(camId) ? " active" : ""}`, "data-tile-act": "pick", title: t("tile.pick_hint"), onclick: (e) => { e.target.classList.toggle("active", togglePick(camId)); } }, t("tile.pick")) : null;
+    tiles.push(h("div", { class: "tile", "data-camera": camId }, h("div", { class: "tile-head" }, select, pick, status), body));
   }
   wall.replaceChildren(...tiles);
+  pollOverlays();
   saveWall(layout);
 }
 
