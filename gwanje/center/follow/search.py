@@ -24,7 +24,7 @@ from gwanje.store import track_records as repo
 from gwanje.store.db import Database
 from gwanje.store.models import iso, utc
 from gwanje.store.models_follow import TrackRecordRow
-from gwanje.store.track_records import Filters, hist_of, vector_of
+from gwanje.store.track_records import Filters, hist_of
 from gwanje.vision.appearance import distance, same_probability
 from gwanje.vision.colour_names import NAMES
 
@@ -37,7 +37,7 @@ DIRECTIONS = {
     "left": ((135.0, 225.0),),
     "away": ((225.0, 315.0),),
 }
-_COLUMNS = (
+_COLUMNS = (  # what a result shows
     TrackRecordRow.id,
     TrackRecordRow.camera_id,
     TrackRecordRow.track_id,
@@ -47,14 +47,20 @@ _COLUMNS = (
     TrackRecordRow.class_name,
     TrackRecordRow.upper_colour,
     TrackRecordRow.lower_colour,
-    TrackRecordRow.colour_hist,
-    TrackRecordRow.appearance,
-    TrackRecordRow.appearance_model,
     TrackRecordRow.crop_path,
     TrackRecordRow.crop_at,
     TrackRecordRow.heading_deg,
     TrackRecordRow.exit_edge,
 )
+_RANKED = (  # what ranking needs of every record that passes the filters
+    TrackRecordRow.id,
+    TrackRecordRow.camera_id,
+    TrackRecordRow.track_id,
+    TrackRecordRow.track_started_at,
+    TrackRecordRow.started_at,
+    TrackRecordRow.colour_hist,
+)
+_LIKE = (*_RANKED, TrackRecordRow.appearance, TrackRecordRow.appearance_model)
 
 
 class SearchError(Exception):
@@ -144,8 +150,11 @@ class TrackSearch:
             headings=tuple(r for d in q.directions for r in DIRECTIONS[d]),
         )
         with self.db.sessions() as s:
-            rows = [] if chosen == () else list(s.execute(repo.filtered(filters, _COLUMNS).limit(SCAN)))
-        results = self._rank(rows, q)
+            cols = _LIKE if q.like is not None else _RANKED
+            rows = [] if chosen == () else s.execute(repo.filtered(filters, cols).limit(SCAN)).all()
+            best = self._rank(rows, q)
+            shown = repo.by_ids(s, [rid for rid, _ in best], _COLUMNS)
+        results = [{**_result(shown[rid]), "match": match} for rid, match in best if rid in shown]
         with self.db.sessions.begin() as s:
             detail = {
                 "purpose": q.purpose.strip(),
@@ -183,43 +192,31 @@ class TrackSearch:
             "ledger_id": ledger_id,
         }
 
-    def _rank(self, rows: list, q: Query) -> list[dict]:
-        scored: list[tuple[float, dict]] = []
-        for r in rows:
-            hist = hist_of(r.colour_hist)
-            if q.like is not None:
-                if r.appearance is None or r.appearance_model != q.like.model:
-                    continue
-                score = None  # filled below, all at once
-            elif q.upper or q.lower:
-                score = _colour_share(hist, q.upper, q.lower)
-            else:
-                score = utc(r.started_at).timestamp()
-            scored.append((score, _result(r)))  # type: ignore[arg-type]
-        if q.like is not None and scored:
-            vectors = np.stack(
-                [
-                    vector_of(r.appearance)
-                    for r in rows
-                    if r.appearance is not None and r.appearance_model == q.like.model
-                ]
-            )
-            d = distance(q.like.vector, vectors, q.like.model)[0]
-            p = same_probability(d, q.like.model, self.same_logit)
-            scored = [(float(pi), res) for pi, (_, res) in zip(p, scored, strict=True)]
-            for pi, res in scored:
-                res["match"] = round(pi, 3)
+    def _rank(self, rows: list, q: Query) -> list[tuple[str, float | None]]:
+        """(record id, match) of the best record of each of the best tracks, best first: by
+        appearance for "more like this", by the share of the colours asked for, else newest."""
+        if q.like is not None:
+            rows = [r for r in rows if r.appearance is not None and r.appearance_model == q.like.model]
+            if not rows:
+                return []
+            vectors = np.frombuffer(b"".join(r.appearance for r in rows), np.float16).reshape(len(rows), -1)
+            if vectors.shape[1] != len(q.like.vector):
+                return []
+            d = distance(q.like.vector, vectors.astype(np.float32), q.like.model)[0]
+            scores = same_probability(d, q.like.model, self.same_logit)
         elif q.upper or q.lower:
-            for score, res in scored:
-                res["match"] = round(score, 3)
-        scored.sort(key=lambda sr: -sr[0])
-        best: dict[str, dict] = {}
-        for _, res in scored:  # one per track: its best part
-            key = f"{res['camera_id']}|{res['track_started_at']}|{res['track_id']}"
-            if key not in best:
-                best[key] = res
-            if len(best) >= q.limit:
-                break
+            scores = np.array([_colour_share(hist_of(r.colour_hist), q.upper, q.lower) for r in rows])
+        else:
+            scores = np.array([utc(r.started_at).timestamp() for r in rows])
+        shown_match = q.like is not None or bool(q.upper or q.lower)
+        best: dict[tuple, tuple[str, float | None]] = {}
+        for k in np.argsort(-np.asarray(scores, np.float64), kind="stable"):
+            r = rows[int(k)]
+            key = (r.camera_id, iso(r.track_started_at), r.track_id)
+            if key not in best:  # one per track: its best part
+                best[key] = (r.id, round(float(scores[k]), 3) if shown_match else None)
+                if len(best) >= q.limit:
+                    break
         return list(best.values())
 
     # -- a crop of a person, for "more like this" ------------------------------------------------
@@ -301,5 +298,4 @@ def _result(r) -> dict:  # noqa: ANN001 - a row of _COLUMNS
         "exit_edge": r.exit_edge,
         "crop": f"/api/tracks/{r.id}/crop.jpg" if r.crop_path else None,
         "crop_at": iso(r.crop_at),
-        "match": None,
     }
