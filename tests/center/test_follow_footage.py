@@ -69,7 +69,7 @@ def test_the_person_leaving_one_camera_is_offered_on_the_next(vtest, pets_gt, tm
                 if mine:
                     chain = follow.begin("kim", Start(record_id=mine[0].record_id), "시험: PETS 16번 추적")
     assert chain is not None, "person 16 was never tracked on cam-05"
-    for cam, pipe in pipes.items():
+    for pipe in pipes.values():
         center.records.ingest(pipe.finish_records())
     view = follow.view(chain["id"], "kim", False)
     assert view["state"] == "searching", view
