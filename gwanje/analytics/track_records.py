@@ -39,6 +39,7 @@ MAX_PATH_POINTS = 40
 FULL_HEIGHT_PX = 120.0
 HEADING_S = 2.0  # the direction of travel from the last this many seconds
 CROP_HEIGHT = 160  # the record's crop is stored at most this tall
+CROP_GAIN = 1.1  # a part's crop is replaced only by one this much better (not at every frame)
 VIEW_GAIN = 1.2  # a view replaces one of the track's best only when this much better
 CLEAR_OF_OTHERS = 0.15  # a candidate crop's box is covered at most this much by another track's
 
@@ -129,6 +130,8 @@ class TrackRecorder:
         self._encoder_tried = False
         self._tracks: dict[int, _Track] = {}
         self._size = (0, 0)
+        self._white = np.ones(3, np.float32)
+        self._gains_at: float | None = None
         self.appearance_ms = 0.0  # time spent on appearance vectors, for the bench
 
     # -- per frame -------------------------------------------------------------------------
@@ -139,7 +142,6 @@ class TrackRecorder:
         self._size = (frame.width, frame.height)
         names = tracks.data.get("class_name", np.array([""] * len(tracks))) if len(tracks) else []
         wanted = set(self.config.classes)
-        gains = None
         seen = set()
         for i in range(len(tracks)):
             cls = str(names[i])
@@ -158,10 +160,10 @@ class TrackRecorder:
             if detected and tracks.confidence is not None:
                 quality = self._quality(box, float(tracks.confidence[i]), tracks.xyxy, i)
                 if quality > 0 and (
-                    len(track.crops) < self.config.crops_per_record or quality > track.crops[-1].quality
+                    len(track.crops) < self.config.crops_per_record
+                    or quality > CROP_GAIN * track.crops[-1].quality
                 ):
-                    gains = grey_world_gains(frame.image) if gains is None else gains
-                    self._keep_crop(track, frame.image, box, quality, t, gains)
+                    self._keep_crop(track, frame.image, box, quality, t, self._gains(frame.image, t))
         out: list[TrackRecord] = []
         for tid, track in list(self._tracks.items()):
             if tid not in seen and t - track.last_t >= self.config.end_after_s:
@@ -186,6 +188,13 @@ class TrackRecorder:
         ]
         self._tracks.clear()
         return out
+
+    def _gains(self, image: np.ndarray, t: float) -> np.ndarray:
+        """The frame's grey-world balance, worked out again at most once a second (the light
+        changes over minutes)."""
+        if self._gains_at is None or not 0 <= t - self._gains_at < 1.0:
+            self._white, self._gains_at = grey_world_gains(image), t
+        return self._white
 
     def _observe(self, track: _Track, box, t: float) -> None:
         x, y = (box[0] + box[2]) / 2, box[3]
