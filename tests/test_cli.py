@@ -178,3 +178,31 @@ def test_node_says_what_it_lacks_in_one_line(tmp_path) -> None:
         "no such camera",
         "cam-9",
     )
+
+
+def test_fit_reid_refuses_what_is_not_labelled_crops_in_one_line(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from gwanje.cli.main import app
+
+    out = tmp_path / "metric.npz"
+    result = CliRunner().invoke(
+        app, ["models", "fit-reid", "--data", str(tmp_path / "none"), "--out", str(out)]
+    )
+    assert result.exit_code == 2 and "not a folder" in result.output and not out.exists()
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(
+        app, ["models", "fit-reid", "--data", str(tmp_path / "empty"), "--out", str(out)]
+    )
+    assert result.exit_code == 2 and "no labelled crops" in result.output
+
+
+def test_a_demo_crop_that_does_not_fit_the_picture_is_one_line(vtest, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from gwanje.cli.main import app
+
+    config = tmp_path / "demo.yaml"
+    config.write_text(f"cameras:\n  - {{id: c, url: '{vtest}#crop=700,0,300,576'}}\n")
+    result = CliRunner().invoke(app, ["demo", "--config", str(config), "--data-dir", str(tmp_path / "d")])
+    assert result.exit_code == 2 and "does not fit" in result.output

@@ -62,7 +62,14 @@ def _h264_cameras(site: SiteConfig, media: Path) -> SiteConfig:
     cameras, copies = [], {}
     for cam in site.cameras:
         name, _, fragment = cam.url.partition("#crop=")
-        crop = tuple(int(v) for v in fragment.split(",")) if fragment else None
+        try:
+            crop = tuple(int(v) for v in fragment.split(",")) if fragment else None
+        except ValueError:
+            raise ValueError(
+                f"camera {cam.id}: #crop= takes x,y,width,height in pixels, not {fragment!r}"
+            ) from None
+        if crop is not None and len(crop) != 4:
+            raise ValueError(f"camera {cam.id}: #crop= takes x,y,width,height in pixels, not {fragment!r}")
         path = Path(name)
         if path.is_file() and (crop is not None or codec_of(path) != "h264"):
             key = (path, crop)
@@ -162,7 +169,10 @@ def demo(
             f"the demo's clip is missing: {', '.join(missing)} (Debian's opencv-doc ships it: "
             "`bash scripts/debian-packages.sh demo`, or `make demo`, which runs it)"
         )
-    site = _h264_cameras(site, Path(site.server.data_dir) / "media")
+    try:
+        site = _h264_cameras(site, Path(site.server.data_dir) / "media")
+    except ValueError as exc:  # a demo crop that is not x,y,width,height inside the picture
+        raise fail(str(exc)) from None
     with db.sessions.begin() as s:
         for name, password, role, agency, display in DEMO_USERS:
             with contextlib.suppress(UserError):  # made by an earlier demo run

@@ -19,6 +19,18 @@ app = typer.Typer(
 )
 
 
+def bars(*extra) -> Progress:  # noqa: ANN002 - more rich columns
+    """The progress bars every long model command shows (on stderr)."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        *extra,
+        console=err,
+    )
+
+
 @app.command("quantize")
 def quantize(
     video: Annotated[list[str], typer.Option("--video", help="Site footage to calibrate on (repeatable)")],
@@ -34,13 +46,7 @@ def quantize(
     per_video = max(1, frames // len(video))
     try:
         sources = [VideoSource("calibration", v, analysis_fps=1000, fail_on_first_open=True) for v in video]
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-        ) as progress:
+        with bars() as progress:
             task = progress.add_task("reading calibration frames", total=per_video * len(video))
             picked = _spread_frames(sources, per_video)
             path = quantize_yolov3_tiny(
@@ -107,14 +113,7 @@ def train_crowd(
         if pets is not None:
             images += pets09(pets, video, cache_dir() / "pets09_frames")[:limit]
         target = output or default_density_model()
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[loss]}"),
-            console=err,
-        ) as progress:
+        with bars(TextColumn("{task.fields[loss]}")) as progress:
             read = progress.add_task("features of the pictures", total=len(images), loss="")
             fit = progress.add_task("training the density head", total=steps, loss="")
             path = make_crowd_model(
@@ -185,13 +184,7 @@ def fit_reid(
     try:
         crops = read_crops(data)
         net = AppearanceNet()
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-        ) as progress:
+        with bars() as progress:
             task = progress.add_task("describing the crops", total=len(crops.paths))
             images, parts = crops.images(), []
             for k in range(0, len(images), 32):

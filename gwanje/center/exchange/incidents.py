@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gwanje.center.alerts.triage_service import TriageService
+from gwanje.center.refusal import Refusal
 from gwanje.config import IncidentsConfig
 from gwanje.store import audit
 from gwanje.store import incidents as repo
@@ -31,10 +32,8 @@ LABEL = {
 }
 
 
-class IncidentError(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status, self.reason = status, reason
+class IncidentError(Refusal):
+    pass
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from gwanje.center.refusal import Refusal
 from gwanje.store import audit, ledger
 from gwanje.store import cameras as camera_repo
 from gwanje.store.db import Database
@@ -28,10 +29,8 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-class LinkError(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status, self.reason = status, reason
+class LinkError(Refusal):
+    pass
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from gwanje.bus import Bus
 from gwanje.center.follow.candidates import Candidate, Person, rank, window
 from gwanje.center.follow.records import TrackRecords
 from gwanje.center.follow.topology import Link, Topology, side_towards
+from gwanje.center.refusal import Refusal
 from gwanje.config import CameraConfig, SiteConfig
 from gwanje.domain import TrackRecord
 from gwanje.store import audit
@@ -48,10 +49,8 @@ LIVE_TRACK_S = 60.0  # a clicked track id is looked up among records this recent
 VECTOR_KEEP = 0.7  # the person's vector: this much of the old, the rest from a new record
 
 
-class FollowError(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status, self.reason = status, reason
+class FollowError(Refusal):
+    pass
 
 
 @dataclass(frozen=True)

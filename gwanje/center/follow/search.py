@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from gwanje.center.refusal import Refusal
 from gwanje.config import CameraConfig
 from gwanje.store import audit, ledger
 from gwanje.store import track_records as repo
@@ -63,10 +64,8 @@ _RANKED = (  # what ranking needs of every record that passes the filters
 _LIKE = (*_RANKED, TrackRecordRow.appearance, TrackRecordRow.appearance_model)
 
 
-class SearchError(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status, self.reason = status, reason
+class SearchError(Refusal):
+    pass
 
 
 @dataclass(frozen=True)
