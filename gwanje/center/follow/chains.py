@@ -18,20 +18,19 @@ from __future__ import annotations
 
 import logging
 import secrets
-import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 from sqlalchemy import select
 
 from gwanje.bus import Bus
-from gwanje.center.follow.candidates import Candidate, Person, rank, window
+from gwanje.center.follow import chain_view
 from gwanje.center.follow.records import TrackRecords
-from gwanje.center.follow.topology import Link, Topology, side_towards
+from gwanje.center.follow.steps import add_step, learn_look
+from gwanje.center.follow.topology import Link, Topology
 from gwanje.center.refusal import Refusal
 from gwanje.config import CameraConfig, SiteConfig
 from gwanje.domain import TrackRecord
@@ -39,14 +38,12 @@ from gwanje.store import audit
 from gwanje.store import cameras as camera_repo
 from gwanje.store import track_records as repo
 from gwanje.store.db import Database
-from gwanje.store.models import AlertRow, CameraRow, iso, now_utc, utc
-from gwanje.store.models_follow import FollowChainRow, FollowStepRow, TrackRecordRow
-from gwanje.store.track_records import vector_bytes, vector_of
+from gwanje.store.models import AlertRow, CameraRow, now_utc, utc
+from gwanje.store.models_follow import FollowChainRow, TrackRecordRow
 
 log = logging.getLogger(__name__)
 LOST_S = 20.0  # a watched track with no record for this long is taken as gone
 LIVE_TRACK_S = 60.0  # a clicked track id is looked up among records this recent
-VECTOR_KEEP = 0.7  # the person's vector: this much of the old, the rest from a new record
 
 
 class FollowError(Refusal):
@@ -152,7 +149,7 @@ class FollowService:
                     chain.state, chain.exit_edge = "searching", record.exit_edge
             s.add(chain)
             s.flush()
-            self._add_step(s, chain, "start", camera_id, record, operator, seen_at=chain.last_seen_at)
+            self._add_step(chain, "start", camera_id, record, operator, seen_at=chain.last_seen_at)
             audit.record(
                 s,
                 username=operator,
@@ -222,11 +219,15 @@ class FollowService:
                 and utc(record.track_started_at) == utc(chain.track_started_at)
             ):
                 raise FollowError(409, "that is the track already followed")
-            shown = {c.record_id: (i, c) for i, c in enumerate(self._candidates(s, chain))}
+            shown = {
+                c.record_id: (i, c)
+                for i, c in enumerate(
+                    chain_view.candidates(s, chain, self.topology(), self.cfg, self.same_logit)
+                )
+            }
             rank_of, cand = shown.get(record_id, (None, None))
             record = self._newest(s, record)
             self._add_step(
-                s,
                 chain,
                 "confirmed",
                 record.camera_id,
@@ -242,7 +243,7 @@ class FollowService:
             chain.state = "searching" if record.final else "watching"
             chain.exit_edge = record.exit_edge if record.final else None
             chain.not_seen = []
-            self._learn_look(chain, record)
+            learn_look(chain, record)
             audit.record(
                 s,
                 username=by,
@@ -267,7 +268,7 @@ class FollowService:
             if s.get(CameraRow, camera_id) is None:
                 raise FollowError(404, f"no camera {camera_id!r}")
             chain.not_seen = sorted(set(chain.not_seen or []) | {camera_id})
-            self._add_step(s, chain, "not_seen", camera_id, None, by, seen_at=now_utc())
+            self._add_step(chain, "not_seen", camera_id, None, by, seen_at=now_utc())
             audit.record(
                 s, username=by, action="follow_not_seen", target=chain.id, detail={"camera": camera_id}, ip=ip
             )
@@ -310,12 +311,7 @@ class FollowService:
                 q = q.where(FollowChainRow.operator == operator)
             if active_only:
                 q = q.where(FollowChainRow.state != "ended")
-            return [self._summary(c) for c in s.scalars(q)]
-
-    def chain_camera(self, chain_id: str) -> str | None:
-        with self.db.sessions() as s:
-            chain = s.get(FollowChainRow, chain_id)
-            return chain.camera_id if chain is not None and chain.state != "ended" else None
+            return [chain_view.summary(c) for c in s.scalars(q)]
 
     # -- what the cameras send ---------------------------------------------------------------------
     def on_records(self, records: list[TrackRecord]) -> None:
@@ -344,7 +340,7 @@ class FollowService:
                     chain.last_seen_at = rec.ended_at
                     row = repo.get(s, rec.record_id)
                     if row is not None:
-                        self._learn_look(chain, row)
+                        learn_look(chain, row)
                     if rec.final:
                         chain.state, chain.exit_edge = "searching", rec.exit_edge
                         self._index(chain)
@@ -391,55 +387,8 @@ class FollowService:
             raise FollowError(404, "no such follow")
         return chain
 
-    def _learn_look(self, chain: FollowChainRow, record: TrackRecordRow) -> None:
-        """Fold a record's look into the person's: its vector (same model) and colours."""
-        new = vector_of(record.appearance)
-        if new is not None:
-            old = vector_of(chain.appearance) if chain.appearance_model == record.appearance_model else None
-            mixed = (
-                new if old is None or len(old) != len(new) else VECTOR_KEEP * old + (1 - VECTOR_KEEP) * new
-            )
-            chain.appearance, chain.appearance_model = vector_bytes(mixed), record.appearance_model
-        if record.colour_hist:
-            chain.colour_hist = record.colour_hist
-
-    def _add_step(
-        self,
-        s,
-        chain: FollowChainRow,
-        kind: str,
-        camera_id: str,
-        record: TrackRecordRow | None,
-        by: str,  # noqa: ANN001
-        seen_at: datetime,
-        score: float | None = None,
-        rank: int | None = None,
-    ) -> None:
-        seq = len(chain.steps)
-        crop = None
-        if record is not None and record.crop_path:
-            source = self.records.crop_dir / record.crop_path
-            if source.is_file():
-                target = self.step_dir / chain.id / f"{seq:03d}.jpg"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target)
-                crop = target.relative_to(self.step_dir).as_posix()
-        chain.steps.append(
-            FollowStepRow(
-                seq=seq,
-                kind=kind,
-                camera_id=camera_id,
-                track_id=record.track_id if record is not None else None,
-                track_started_at=utc(record.track_started_at) if record is not None else None,
-                record_id=record.id if record is not None else None,
-                seen_at=seen_at,
-                score=score,
-                rank=rank,
-                by=by,
-                at=now_utc(),
-                crop_path=crop,
-            )
-        )
+    def _add_step(self, chain: FollowChainRow, kind: str, camera_id: str, record, by: str, **kw) -> None:  # noqa: ANN001, ANN003
+        add_step(chain, kind, camera_id, record, by, crops=self.records.crop_dir, kept=self.step_dir, **kw)
 
     def step_crop(self, chain_id: str, seq: int, by: str, may_all: bool) -> Path:
         with self.db.sessions() as s:
@@ -461,110 +410,12 @@ class FollowService:
         self._watch = {k: v for k, v in self._watch.items() if v != chain.id}
         self._searching.pop(chain.id, None)
 
-    def _person(self, chain: FollowChainRow) -> Person:
-        hist = chain.colour_hist
-        return Person(
-            vector_of(chain.appearance),
-            chain.appearance_model,
-            np.frombuffer(hist, np.uint8).astype(np.float32) / 255.0 if hist else None,
-            utc(chain.last_seen_at),
-            chain.camera_id,
-        )
-
-    def _candidates(self, s, chain: FollowChainRow) -> list[Candidate]:  # noqa: ANN001
-        if chain.state != "searching":
-            return []
-        topo = self.topology()
-        links = [
-            (lk, w)
-            for lk, w in topo.next_cameras(chain.camera_id, chain.exit_edge)
-            if lk.target not in (chain.not_seen or [])
-        ]
-        if not links:
-            return []
-        person = self._person(chain)
-        first = min(window(lk, self.cfg)[0] for lk, _ in links)
-        last = max(window(lk, self.cfg)[1] for lk, _ in links)
-        rows = repo.entries_between(
-            s,
-            [lk.target for lk, _ in links],
-            person.left_at + timedelta(seconds=first),
-            person.left_at + timedelta(seconds=last),
-            "person",
-        )
-        tracks: dict[str, list[TrackRecordRow]] = {}
-        for r in rows:
-            tracks.setdefault(f"{r.camera_id}|{iso(r.track_started_at)}|{r.track_id}", []).append(r)
-        source = topo.cameras.get(chain.camera_id)
-        sides = {
-            lk.target: side_towards(topo.cameras[lk.target], source)
-            if source and lk.target in topo.cameras
-            else None
-            for lk, _ in links
-        }
-        return rank(person, links, tracks, sides, self.same_logit, self.cfg)[: self.cfg.candidates]
-
-    def _summary(self, chain: FollowChainRow) -> dict:
-        return {
-            "id": chain.id,
-            "operator": chain.operator,
-            "purpose": chain.purpose,
-            "alert_id": chain.alert_id,
-            "state": chain.state,
-            "camera_id": chain.camera_id,
-            "track_id": chain.track_id,
-            "track_started_at": iso(chain.track_started_at),
-            "last_seen_at": iso(chain.last_seen_at),
-            "exit_edge": chain.exit_edge,
-            "live_link_id": chain.live_link_id,
-            "started_at": iso(chain.started_at),
-            "ended_at": iso(chain.ended_at),
-            "ended_by": chain.ended_by,
-            "steps": len(chain.steps),
-        }
-
-    def _view(self, s, chain: FollowChainRow) -> dict:  # noqa: ANN001
-        topo = self.topology()
-        cams = topo.cameras
-        out = self._summary(chain)
-        out["steps"] = [
-            {
-                "seq": st.seq,
-                "kind": st.kind,
-                "camera_id": st.camera_id,
-                "track_id": st.track_id,
-                "record_id": st.record_id,
-                "seen_at": iso(st.seen_at),
-                "score": st.score,
-                "rank": st.rank,
-                "by": st.by,
-                "at": iso(st.at),
-                "crop": f"/api/follow/{chain.id}/steps/{st.seq}/crop.jpg" if st.crop_path else None,
-                "lat": cams[st.camera_id].location.lat if st.camera_id in cams else None,
-                "lon": cams[st.camera_id].location.lon if st.camera_id in cams else None,
-            }
-            for st in chain.steps
-        ]
-        out["not_seen"] = list(chain.not_seen or [])
-        nxt = []
-        if chain.state == "searching":
-            for lk, weight in topo.next_cameras(chain.camera_id, chain.exit_edge):
-                lo, hi = window(lk, self.cfg)
-                nxt.append(
-                    {**lk.json(), "weight": round(weight, 2), "from_s": round(lo, 1), "to_s": round(hi, 1)}
-                )
-        out["next"] = nxt
-        out["candidates"] = [c.json() for c in self._candidates(s, chain)]
-        return out
-
     def _changed(self, view: dict) -> None:
         self.bus.publish({"kind": "follow", "data": view})
         self._place(view["operator"])
 
     def _place(self, operator: str) -> None:
-        """Put the operator's followed cameras on their wall: each follow's current camera, and
-        while searching its likeliest next cameras."""
-        wanted: list[tuple[str, str]] = []
+        """Put the operator's followed cameras on their wall (``chain_view.wall_cameras``)."""
         with self.db.sessions() as s:
             chains = list(
                 s.scalars(
@@ -573,22 +424,11 @@ class FollowService:
                     )
                 )
             )
-            for chain in chains:
-                wanted.append((chain.camera_id, "follow"))
-                if chain.state == "searching":
-                    links = self.topology().next_cameras(chain.camera_id, chain.exit_edge)
-                    picked = [
-                        lk.target
-                        for lk, _ in links
-                        if lk.target != chain.camera_id and lk.target not in (chain.not_seen or [])
-                    ]
-                    wanted += [(cam, "follow_next") for cam in picked[: self.cfg.neighbours_on_wall]]
-        seen, unique = set(), []
-        for cam, why in wanted:
-            if cam not in seen:
-                seen.add(cam)
-                unique.append((cam, why))
+            wanted = chain_view.wall_cameras(chains, self.topology(), self.cfg)
         try:
-            self.walls(operator, unique)
+            self.walls(operator, wanted)
         except Exception:
             log.exception("placing %s's followed cameras failed", operator)
+
+    def _view(self, s, chain: FollowChainRow) -> dict:  # noqa: ANN001
+        return chain_view.view(s, chain, self.topology(), self.cfg, self.same_logit)
