@@ -135,3 +135,23 @@ def test_follow_over_the_api(filled) -> None:
     assert kim.get("/api/cameras/nope/tracks").status_code == 404
     topo = kim.get("/api/topology").json()
     assert [c["id"] for c in topo["cameras"]] == ["cam-1"] and topo["links"] == []
+
+
+def test_neighbours_are_set_through_the_api_and_must_be_cameras(center) -> None:
+    admin = center.client("admin")
+    body = {
+        "id": "cam-2",
+        "url": "/nonexistent/cam-2.mp4",
+        "location": {"lat": 37.0, "lon": 127.0, "bearing_deg": 90},
+    }
+    bad = admin.put("/api/cameras/cam-2", json={**body, "neighbours": [{"camera": "cam-9", "walk_s": 30}]})
+    assert bad.status_code == 422 and "no such camera: cam-9" in bad.text
+    assert admin.get("/api/cameras/cam-2").status_code == 404  # nothing stored
+    ok = admin.put(
+        "/api/cameras/cam-2", json={**body, "neighbours": [{"camera": "cam-1", "walk_s": 30, "exit": "left"}]}
+    )
+    assert ok.status_code == 200, ok.text
+    links = {(lk["source"], lk["target"], lk["origin"]) for lk in admin.get("/api/topology").json()["links"]}
+    assert links == {("cam-2", "cam-1", "configured"), ("cam-1", "cam-2", "configured (reverse)")}
+    itself = admin.put("/api/cameras/cam-2", json={**body, "neighbours": [{"camera": "cam-2", "walk_s": 3}]})
+    assert itself.status_code == 422 and "its own neighbour" in itself.text

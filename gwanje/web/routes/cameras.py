@@ -135,6 +135,11 @@ def put_camera(
         ]
         raise HTTPException(422, "; ".join(msgs)) from None
     with center.db.sessions.begin() as s:
+        unknown = sorted(
+            {n.camera for n in camera.neighbours} - repo.existing(s, [n.camera for n in camera.neighbours])
+        )
+        if unknown:
+            raise HTTPException(422, f"neighbours: no such camera: {', '.join(unknown)}")
         row, created = repo.put(s, camera, enabled=enabled)
         audit.record(
             s,

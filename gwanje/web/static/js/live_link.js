@@ -20,15 +20,27 @@ function show(link) {
   tick();
   timer = setInterval(() => {
     tick();
-    // a stream that ends leaves its last picture: ask every 3 s whether the link still holds
-    if (++n % 3 === 0) fetch(`${base}/view`).then((r) => { if (!r.ok) ended(); }).catch(() => {});
+    // a stream that ends leaves its last picture: ask every 3 s whether the link still holds, and
+    // which cameras it shows (a shared follow moves on to the camera the person is on)
+    if (++n % 3 === 0) {
+      fetch(`${base}/view`).then((r) => {
+        if (!r.ok) { ended(); return null; }
+        return r.json();
+      }).then((now) => { if (now && now.cameras.join() !== shown.join()) cameras(now.cameras); }).catch(() => {});
+    }
   }, 1000);
-  $("#link-cameras").replaceChildren(...link.cameras.map((cam) => {
+  cameras(link.cameras);
+}
+
+let shown = [];
+function cameras(list) {
+  shown = list;
+  $("#link-cameras").replaceChildren(...list.map((cam) => {
     const box = document.createElement("figure");
     const img = document.createElement("img");
     img.alt = cam;
     img.src = `${base}/cameras/${encodeURIComponent(cam)}/live.mjpg`;
-    img.addEventListener("error", ended);
+    img.addEventListener("error", () => { if (img.isConnected) ended(); });  // (a camera moved away from is no error)
     const cap = document.createElement("figcaption");
     cap.textContent = cam;
     box.append(img, cap);
