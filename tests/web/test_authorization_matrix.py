@@ -116,6 +116,22 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/ledger/stats"): SUPERVISORS,
     ("POST", "/api/ledger/{row_id}/correct"): SUPERVISORS,
     ("GET", "/api/openapi.json"): ADMIN,
+    # the follow mode and the search: staff; sharing a follow: supervisors; liaisons neither
+    ("GET", "/api/cameras/{camera_id}/tracks"): STAFF,
+    ("GET", "/api/tracks/{record_id}"): STAFF,
+    ("GET", "/api/tracks/{record_id}/crop.jpg"): STAFF,
+    ("GET", "/api/topology"): STAFF,
+    ("POST", "/api/follow"): STAFF,
+    ("GET", "/api/follow"): STAFF,
+    ("GET", "/api/follow/{chain_id}"): STAFF,
+    ("POST", "/api/follow/{chain_id}/confirm"): STAFF,
+    ("POST", "/api/follow/{chain_id}/not-seen"): STAFF,
+    ("POST", "/api/follow/{chain_id}/end"): STAFF,
+    ("GET", "/api/follow/{chain_id}/steps/{seq}/crop.jpg"): STAFF,
+    ("POST", "/api/follow/{chain_id}/share"): SUPERVISORS,
+    ("GET", "/api/search/tracks"): STAFF,
+    ("POST", "/api/search/tracks/like-crop"): STAFF,
+    ("POST", "/api/search/open"): STAFF,
 }
 ENDLESS = {("GET", "/api/stream")}  # an open stream: only its refusals are asked for here
 

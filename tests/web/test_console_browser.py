@@ -119,9 +119,9 @@ def test_operator_receives_acknowledges_and_resolves_a_live_event(browser, live_
 
 
 ROLE_PAGES = {
-    "kim": (["wall", "events", "cameras", "map", "playback", "evidence", "stats"], "wall"),
+    "kim": (["wall", "events", "cameras", "map", "playback", "search", "evidence", "stats"], "wall"),
     "park": (
-        ["wall", "events", "cameras", "map", "playback", "evidence", "stats", "supervise", "audit"],
+        ["wall", "events", "cameras", "map", "playback", "search", "evidence", "stats", "supervise", "audit"],
         "wall",
     ),
     "police": (["dispatched", "evidence", "stats"], "dispatched"),
@@ -132,6 +132,7 @@ ROLE_PAGES = {
             "cameras",
             "map",
             "playback",
+            "search",
             "evidence",
             "stats",
             "supervise",

@@ -3,11 +3,13 @@ first minute, recordings, demo accounts, and a clean stop on Ctrl-C (no worker l
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import psutil
@@ -45,8 +47,13 @@ def test_demo_center_starts_raises_events_and_stops_on_ctrl_c(tmp_path, vtest) -
             == 200
         )
         cameras = c.get("/api/cameras").json()
-        # the demo plays an H.264 copy of the clip (made once), as a real camera sends
-        assert len(cameras) >= 3 and all(cam["url"].endswith("vtest-h264.mp4") for cam in cameras)
+        # the demo plays an H.264 copy of the clip (made once), as a real camera sends; the follow
+        # mode's pair plays copies of the clip's two sides
+        copies = {cam["id"]: Path(cam["url"]).name for cam in cameras}
+        assert len(cameras) >= 3 and all(
+            name == "vtest-h264.mp4" or re.fullmatch(r"vtest(-\d+){4}\.mp4", name) for name in copies.values()
+        ), copies
+        assert copies.get("cam-05") == "vtest-468-0-300-576.mp4"
         events = []
         while not events and time.monotonic() - started < 60:
             events = c.get("/api/events").json()

@@ -30,6 +30,7 @@ def search(client, **params):  # noqa: ANN001, ANN003, ANN201
     return client.get("/api/search/tracks", params={**HOUR, "purpose": "차량 털이 용의자 동선", **params})
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # (refused before the store is asked)
 def test_agency_liaisons_neither_search_nor_follow(filled) -> None:
     police = filled.client("police")
     assert search(police).status_code == 403
@@ -70,6 +71,7 @@ def test_more_like_this_ranks_the_look_alike_first(filled) -> None:
     assert [x["track_id"] for x in r.json()["results"]][:2] == [1, 2]
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # (refused before the store is asked)
 @pytest.mark.parametrize(
     ("params", "status", "words"),
     [
@@ -93,6 +95,7 @@ def test_bad_searches_say_why(filled, params, status, words) -> None:  # noqa: A
     assert words in r.text
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # (refused before the store is asked)
 def test_a_crop_that_is_no_person_is_refused(filled) -> None:
     kim = filled.client("kim")
     url = "/api/search/tracks/like-crop"
