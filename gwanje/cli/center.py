@@ -13,6 +13,7 @@ from gwanje.cli.console import fail, out
 from gwanje.config import ConfigError, SiteConfig, load_config
 from gwanje.store.db import StoreError, database_url, open_database
 from gwanje.store.users import Role, UserError, create_user
+from gwanje.vision.detectors.base import cache_dir
 
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "configs" / "demo.yaml"
 DEMO_USERS = [  # username, password, role, agency, name: printed by `gwanje demo`, for a demo on localhost only
@@ -170,7 +171,7 @@ def demo(
             "`bash scripts/debian-packages.sh demo`, or `make demo`, which runs it)"
         )
     try:
-        site = _h264_cameras(site, Path(site.server.data_dir) / "media")
+        site = _h264_cameras(site, cache_dir() / "media")  # made once, kept between demo runs
     except ValueError as exc:  # a demo crop that is not x,y,width,height inside the picture
         raise fail(str(exc)) from None
     with db.sessions.begin() as s:

@@ -32,7 +32,7 @@ def h264_copy(
     if dst.is_file() and dst.stat().st_mtime >= src.stat().st_mtime:
         return dst
     dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(dst.name + ".part")
+    tmp = dst.with_name(f"{dst.name}.{os.getpid()}.part")  # two demos making the same copy: each its own
     with (
         open_input(str(src)) as inp,
         av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out,
