@@ -8,8 +8,8 @@ of the same person (Σ_I, regularised by ``lam`` times its mean variance) and of
 eigenvalues above 1, at most ``max_dims``); the distance there is d² = Δᵀ(Σ'_I⁻¹ − Σ'_E⁻¹)Δ. Its matrix
 is factored (negative eigenvalues dropped) so that the whole metric is one linear map: the vector
 ``(x − mean) @ projection`` of each crop, compared by Euclidean distance. A logistic fit of "same
-person" on the training pairs' distances turns a distance into a probability for the follow mode's
-ranking. Pairs come from crops of one identity seen by two or more cameras (``Labelled``).
+person" on distances between people left out of the fit (folds grouped by identity) turns a
+distance into a probability for the follow mode's ranking. Pairs come from crops of one identity seen by two or more cameras (``Labelled``).
 """
 
 from __future__ import annotations
@@ -73,14 +73,44 @@ def _same_pairs(identity: np.ndarray, camera: np.ndarray) -> tuple[np.ndarray, n
     return np.nonzero(same)
 
 
-def fit_xqda(data: Labelled, pca: int = 150, lam: float = 0.1, max_dims: int = 128) -> FittedMetric:
-    """The metric fitted on ``data`` (see the module's text)."""
+def fit_xqda(
+    data: Labelled, pca: int = 150, lam: float = 0.1, max_dims: int = 128, calibration_folds: int = 3
+) -> FittedMetric:
+    """The metric fitted on ``data`` (see the module's text). Its p(same person) is calibrated on
+    distances between people the projection was not fitted on (``calibration_folds`` folds grouped
+    by identity): on the training people themselves every distance between two views of one person
+    is small, and the calibration would call strangers in similar clothes the same person."""
     ia, ib = _same_pairs(data.identity, data.camera)
     if len(ia) == 0:
         raise ValueError("no identity is seen by two cameras: nothing to learn a metric from")
     ids = len(np.unique(data.identity[ia]))
     if ids < 10:
         raise ValueError(f"only {ids} identities are seen by two cameras; at least 10 are needed")
+    mean, projection, pca = _projection(data, pca, lam, max_dims)
+    people = np.random.default_rng(0).permutation(np.unique(data.identity))
+    same, other = [], []
+    for k in range(calibration_folds):
+        held = np.isin(data.identity, people[k::calibration_folds])
+        part = Labelled(data.x[~held], data.identity[~held], data.camera[~held])
+        if len(np.unique(part.identity[_same_pairs(part.identity, part.camera)[0]])) < 10:
+            continue  # too few people to fit on without this fold
+        m, p, _ = _projection(part, pca, lam, max_dims)
+        seen = Labelled(data.x[held], data.identity[held], data.camera[held])
+        d_same, d_other = _pair_distances(((seen.x - m) @ p).astype(np.float64), seen)
+        same.append(d_same)
+        other.append(d_other)
+    if not sum(len(s) for s in same):  # too few people to leave any out: the fitted ones, optimistic
+        d_same, d_other = _pair_distances((data.x - mean).astype(np.float64) @ projection, data)
+        same, other = [d_same], [d_other]
+    same_logit = _logistic(np.concatenate(same), np.concatenate(other))
+    return FittedMetric(
+        mean.astype(np.float32), projection.astype(np.float32), same_logit, ids, pca, float(lam)
+    )
+
+
+def _projection(data: Labelled, pca: int, lam: float, max_dims: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """(mean, linear map to the metric's space, PCA dims used) from ``data``'s cross-camera pairs."""
+    ia, ib = _same_pairs(data.identity, data.camera)
     mean = data.x.mean(axis=0)
     centred = (data.x - mean).astype(np.float64)
     pca = int(min(pca, len(centred) - 1, centred.shape[1]))
@@ -104,29 +134,30 @@ def fit_xqda(data: Labelled, pca: int = 150, lam: float = 0.1, max_dims: int = 1
     ev, evec = np.linalg.eigh((m + m.T) / 2)
     pos = ev > 1e-12
     factor = evec[:, pos] * np.sqrt(ev[pos])  # m ≈ factor @ factor.T
-    projection = reduce @ w @ factor
-    same_logit = _calibrate(centred @ projection, data, ia, ib)
-    return FittedMetric(
-        mean.astype(np.float32), projection.astype(np.float32), same_logit, ids, pca, float(lam)
-    )
+    return mean, reduce @ w @ factor, pca
 
 
-def _calibrate(e: np.ndarray, data: Labelled, ia: np.ndarray, ib: np.ndarray) -> tuple[float, float]:
-    """Logistic fit of p(same person) on the distance, from the training pairs of different cameras
-    (all same-identity pairs, as many different-identity ones drawn at random, weighted equally)."""
+def _pair_distances(e: np.ndarray, data: Labelled) -> tuple[np.ndarray, np.ndarray]:
+    """Distances of pairs seen by different cameras: every same-identity pair, and eight times as
+    many different-identity pairs drawn at random."""
+    ia, ib = _same_pairs(data.identity, data.camera)
     rng = np.random.default_rng(0)
     n = len(e)
-    da = np.linalg.norm(e[ia] - e[ib], axis=1)
-    i, j = rng.integers(0, n, 8 * len(ia)), rng.integers(0, n, 8 * len(ia))
-    other = (data.identity[i] != data.identity[j]) & (data.camera[i] != data.camera[j])
-    dd = np.linalg.norm(e[i[other]] - e[j[other]], axis=1)
-    d = np.concatenate([da, dd])
-    y = np.concatenate([np.ones(len(da)), np.zeros(len(dd))])
-    w = np.concatenate([np.full(len(da), 0.5 / len(da)), np.full(len(dd), 0.5 / len(dd))])
+    i, j = rng.integers(0, n, 8 * max(1, len(ia))), rng.integers(0, n, 8 * max(1, len(ia)))
+    differ = (data.identity[i] != data.identity[j]) & (data.camera[i] != data.camera[j])
+    return np.linalg.norm(e[ia] - e[ib], axis=1), np.linalg.norm(e[i[differ]] - e[j[differ]], axis=1)
+
+
+def _logistic(same: np.ndarray, other: np.ndarray) -> tuple[float, float]:
+    """p(same person) = sigmoid(a + b d), fitted by Newton steps on the log-loss, the two kinds of
+    pair weighted equally."""
+    d = np.concatenate([same, other])
+    y = np.concatenate([np.ones(len(same)), np.zeros(len(other))])
+    w = np.concatenate([np.full(len(same), 0.5 / len(same)), np.full(len(other), 0.5 / len(other))])
     scale = float(np.median(d)) or 1.0
     a, b = 0.0, -1.0
     x = d / scale
-    for _ in range(100):  # Newton steps on the weighted log-loss, distance in units of its median
+    for _ in range(100):  # distance in units of its median
         p = 1 / (1 + np.exp(-np.clip(a + b * x, -50, 50)))
         r = w * p * (1 - p)
         g = np.array([np.sum(w * (p - y)), np.sum(w * (p - y) * x)])

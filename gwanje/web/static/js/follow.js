@@ -74,6 +74,9 @@ function stepItem(f, s) {
 }
 
 function candidateCard(f, c, i, best) {
+  // how the look compares among the candidates (the model's probability is calibrated on other
+  // cameras than the site's: its order holds better than its value)
+  const lookRank = 1 + f.candidates.filter((o) => o.appearance > c.appearance).length;
   const fill = h("span", {});
   fill.style.width = `${Math.round((c.score / best) * 100)}%`;  // (a style property: the CSP refuses style attributes)
   const bar = h("span", { class: "score" }, fill);
@@ -84,7 +87,7 @@ function candidateCard(f, c, i, best) {
     h("span", { class: "cand-text" },
       h("strong", {}, camName(c.camera_id)), ` · ${delay}${t("sec")} ${t("follow.after")}`, h("br"),
       `${t("search.upper")} ${colourWord(c.upper)} · ${t("search.lower")} ${colourWord(c.lower)}`, h("br"),
-      bar, h("span", { class: "muted" }, ` ${t("follow.look")} ${Math.round(c.appearance * 100)}% · ${t("follow.time")} ${Math.round(c.timing * 100)}%`),
+      bar, h("span", { class: "muted" }, ` ${t("follow.look")} ${t("follow.rank", { n: lookRank })} · ${t("follow.time")} ${Math.round(c.timing * 100)}%`),
       c.ended ? h("span", { class: "muted" }, ` · ${t("follow.left_again")}`) : null),
     h("button", { type: "button", "data-confirm": c.record_id, onclick: () => act(f.id, "confirm", { record_id: c.record_id }) }, t("follow.confirm")));
 }
