@@ -181,8 +181,7 @@ function drawFollows() {
 let topoConfig = null;
 
 function fillTopoForm(topo) {
-  const form = $("#topo-form");
-  if (form.hidden || !topo) return;
+  if ($("#topo-card").hidden || !topo) return;
   const sel = $("#topo-camera");
   const keep = sel.value;
   sel.replaceChildren(...topo.cameras.map((c) => h("option", { value: c.id }, `${c.id} · ${c.name}`)));
@@ -213,6 +212,14 @@ function neighboursOf(text) {
     return n;
   });
 }
+
+// search what was tracked on the cameras in the part of the map on screen
+$("#map-search").addEventListener("click", () => {
+  if (!map || mode === "plan") return;
+  const b = map.getBounds();
+  state.searchArea = [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()].map((v) => Number(v.toFixed(6)));
+  location.hash = "#search";
+});
 
 $("#topo-camera").addEventListener("change", loadTopoCamera);
 $("#topo-form").addEventListener("submit", async (ev) => {

@@ -24,7 +24,15 @@ function fillForm() {
   }
 }
 
-export function loadSearch() { fillForm(); }
+export function loadSearch() {
+  fillForm();
+  const box = $("#search-area");
+  box.hidden = !state.searchArea;
+  if (state.searchArea) {
+    box.replaceChildren(`${t("search.area")}: ${state.searchArea.join(", ")} `,
+      h("button", { type: "button", class: "link", onclick: () => { state.searchArea = null; loadSearch(); } }, t("search.like_clear")));
+  }
+}
 
 function query(f) {
   const q = new URLSearchParams();
@@ -34,6 +42,7 @@ function query(f) {
   q.set("class", f.get("class"));
   const cams = f.getAll("cameras").filter(Boolean);
   if (cams.length) q.set("cameras", cams.join(","));
+  if (state.searchArea) q.set("area", state.searchArea.join(","));
   for (const k of ["upper", "lower", "direction"]) if (f.get(k)) q.set(k, f.get(k));
   return q;
 }
