@@ -32,6 +32,7 @@ from gwanje.config import TrackRecordConfig
 from gwanje.domain import Frame, TrackRecord
 from gwanje.vision.appearance import AppearanceEncoder, person_crop
 from gwanje.vision.colour_names import NAMES, body_colours, grey_world_gains, name_of, object_colour
+from gwanje.vision.detectors.base import box_coverage
 
 log = logging.getLogger(__name__)
 PATH_STEP_S = 0.5
@@ -212,13 +213,8 @@ class TrackRecorder:
         w, h = self._size
         if edges_touched(box, w, h, self.config.edge_margin * 0.5):
             return 0.0
-        if len(boxes) > 1:
-            others = np.delete(boxes, i, axis=0)
-            x1, y1, x2, y2 = box
-            ix = np.clip(np.minimum(x2, others[:, 2]) - np.maximum(x1, others[:, 0]), 0, None)
-            iy = np.clip(np.minimum(y2, others[:, 3]) - np.maximum(y1, others[:, 1]), 0, None)
-            if (ix * iy).max() / max((x2 - x1) * (y2 - y1), 1e-6) > CLEAR_OF_OTHERS:
-                return 0.0
+        if len(boxes) > 1 and box_coverage(boxes[i], np.delete(boxes, i, axis=0)).max() > CLEAR_OF_OTHERS:
+            return 0.0
         return confidence * min(1.0, (box[3] - box[1]) / FULL_HEIGHT_PX)
 
     def _keep_crop(self, track: _Track, image: np.ndarray, box, quality: float, t: float, gains) -> None:

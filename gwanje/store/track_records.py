@@ -227,7 +227,11 @@ def older(session: Session, camera_ids: Sequence[str], before: datetime, limit: 
             TrackRecordRow.ended_at,
             TrackRecordRow.crop_path,
         )
-        .where(TrackRecordRow.camera_id.in_(list(camera_ids)), TrackRecordRow.ended_at < before)
+        .where(
+            TrackRecordRow.camera_id.in_(list(camera_ids)),
+            TrackRecordRow.started_at < before,  # (implied; it bounds the index scan)
+            TrackRecordRow.ended_at < before,
+        )
         .order_by(TrackRecordRow.started_at)
         .limit(limit)
     )
@@ -245,7 +249,8 @@ def count(session: Session) -> int:
 
 def exits_and_entries(session: Session, since: datetime, limit: int = 200_000) -> list[tuple]:
     """Final records' exits and first records' entries since ``since`` (for the learned topology):
-    (camera, track start, ended, exit edge, entry edge, part, final, vector, model), oldest first."""
+    (camera, track start, ended, exit edge, entry edge, part, final, vector, model), the newest
+    ``limit``."""
     q = (
         select(
             TrackRecordRow.camera_id,
@@ -263,7 +268,7 @@ def exits_and_entries(session: Session, since: datetime, limit: int = 200_000) -
             TrackRecordRow.class_name == "person",
             or_(TrackRecordRow.final.is_(True), TrackRecordRow.part == 0),
         )
-        .order_by(TrackRecordRow.track_started_at)
+        .order_by(TrackRecordRow.started_at.desc())
         .limit(limit)
     )
     return [tuple(r) for r in session.execute(q)]

@@ -31,6 +31,19 @@ CHROMA_PERCENTILE = 99.9
 SAMPLE_STEP = 2  # statistics from every second pixel of every second row
 
 
+def grey_world(pixels: np.ndarray, max_gain: float, dark: float = 5.0, min_pixels: int = 16) -> np.ndarray:
+    """White-balance gains (B, G, R) from sample pixels (n, 3): each channel's mean over the pixels
+    that are neither clipped (250 and up) nor black (``dark`` and under) made equal to their average
+    (grey world), each gain within 1/``max_gain`` .. ``max_gain``; ones when too few pixels are left."""
+    brightest = pixels.max(axis=1)
+    usable = pixels[(brightest < 250) & (brightest > dark)]
+    if len(usable) < min_pixels:
+        return np.ones(3, np.float32)
+    means = usable.mean(axis=0)
+    gains = means.mean() / np.maximum(means, 1.0)
+    return np.clip(gains, 1 / max_gain, max_gain).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class Gains:
     channels: np.ndarray  # (3,) B G R white-balance gains
@@ -91,15 +104,8 @@ class SceneColour:
         self._matrix = (grey_keeping * (channels * brightness)[None, :]).astype(np.float32)
 
     def _balance(self, pixels: np.ndarray) -> np.ndarray:
-        """This picture's white-balance gains: each channel's mean over the pixels that are neither
-        clipped nor black made equal to their average (grey world)."""
-        brightest = pixels.max(axis=1)
-        usable = pixels[(brightest < 250) & (brightest > 5)]
-        if len(usable) < 16:
-            return np.ones(3, np.float32)
-        means = usable.mean(axis=0)
-        gains = means.mean() / np.maximum(means, 1.0)
-        return np.clip(gains, 1 / self.max_gain, self.max_gain).astype(np.float32)
+        """This picture's white-balance gains (``grey_world``)."""
+        return grey_world(pixels, self.max_gain)
 
     def _limited(self, gain: float, cap: float | None = None) -> float:
         return float(min(max(gain, 1.0), self.max_gain if cap is None else cap))

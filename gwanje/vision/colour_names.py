@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from gwanje.vision.colour import grey_world
+
 NAMES = ("black", "white", "grey", "red", "blue", "navy", "green", "yellow", "brown", "beige", "pink_purple")
 KOREAN = {
     "black": "검정",
@@ -56,12 +58,7 @@ def grey_world_gains(frame: np.ndarray) -> np.ndarray:
     """Per-channel gains (B, G, R) that make the frame's mean grey (from a small copy; pixels near
     black or clipped left out), capped at 2."""
     small = cv2.resize(frame, (64, 48), interpolation=cv2.INTER_AREA).reshape(-1, 3).astype(np.float32)
-    bright = small.max(axis=1)
-    usable = small[(bright > 10) & (bright < 250)]
-    if len(usable) < 32:
-        return np.ones(3, np.float32)
-    means = usable.mean(axis=0)
-    return np.clip(means.mean() / np.maximum(means, 1.0), 0.5, 2.0).astype(np.float32)
+    return grey_world(small, max_gain=2.0, dark=10.0, min_pixels=32)
 
 
 def pixel_names(bgr: np.ndarray) -> np.ndarray:

@@ -140,5 +140,7 @@ def wall_cameras(chains: list[FollowChainRow], topo: Topology, cfg: FollowConfig
                 if lk.target != chain.camera_id and lk.target not in (chain.not_seen or [])
             ]
             wanted += [(cam, "follow_next") for cam in picked[: cfg.neighbours_on_wall]]
-    seen: set[str] = set()
-    return [(cam, why) for cam, why in wanted if not (cam in seen or seen.add(cam))]
+    first: dict[str, str] = {}
+    for cam, why in wanted:
+        first.setdefault(cam, why)
+    return list(first.items())

@@ -303,14 +303,17 @@ class FollowService:
         with self.lock, self.db.sessions() as s:
             return self._view(s, self._chain(s, chain_id, by, may_all))
 
-    def listing(self, operator: str | None, active_only: bool = True) -> list[dict]:
-        """Follows (of one operator, or everyone's), newest first, without candidates."""
+    def listing(self, operator: str | None) -> list[dict]:
+        """Active follows (of one operator, or everyone's), newest first, without candidates."""
         with self.db.sessions() as s:
-            q = select(FollowChainRow).order_by(FollowChainRow.started_at.desc()).limit(100)
+            q = (
+                select(FollowChainRow)
+                .where(FollowChainRow.state != "ended")
+                .order_by(FollowChainRow.started_at.desc())
+                .limit(100)
+            )
             if operator is not None:
                 q = q.where(FollowChainRow.operator == operator)
-            if active_only:
-                q = q.where(FollowChainRow.state != "ended")
             return [chain_view.summary(c) for c in s.scalars(q)]
 
     # -- what the cameras send ---------------------------------------------------------------------

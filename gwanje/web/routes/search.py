@@ -99,10 +99,12 @@ def _check_edges(edges: tuple[str, ...]) -> tuple[str, ...]:
     return edges
 
 
-async def _run(request: Request, center, query: SearchQuery, principal: Principal) -> dict:  # noqa: ANN001
+async def _run(request: Request, query: SearchQuery, principal: Principal) -> dict:
     search = _search(request)
     try:
-        cameras = await asyncio.to_thread(request.app.state.follow.cameras)
+        cameras = (
+            await asyncio.to_thread(request.app.state.follow.topology)
+        ).cameras  # (kept until a camera changes)
         return await asyncio.to_thread(search.search, query, cameras, principal.username, client_ip(request))
     except SearchError as exc:
         raise HTTPException(exc.status, exc.reason) from None
@@ -131,7 +133,7 @@ async def tracks(
                 return Like(repo.vector_of(row.appearance), row.appearance_model or "", f"record {row.id}")
 
         query = SearchQuery(**{**query.__dict__, "like": await asyncio.to_thread(look)})
-    return await _run(request, center, query, principal)
+    return await _run(request, query, principal)
 
 
 @router.post(
@@ -150,7 +152,7 @@ async def tracks_like_crop(
         like = await asyncio.to_thread(_search(request).like_crop, body)
     except SearchError as exc:
         raise HTTPException(exc.status, exc.reason) from None
-    return await _run(request, center, SearchQuery(**{**f.query.__dict__, "like": like}), principal)
+    return await _run(request, SearchQuery(**{**f.query.__dict__, "like": like}), principal)
 
 
 class OpenIn(Body):
