@@ -168,6 +168,12 @@ class Metric:
         return ((descriptors - self.mean) @ self.projection).astype(np.float32)
 
 
+@cache
+def _metric(path: str, modified_ns: int) -> Metric:
+    """One load per file version and process: every camera of a worker shares it (2 MB each)."""
+    return Metric.load(Path(path))
+
+
 def save_metric(path: Path, mean: np.ndarray, projection: np.ndarray, same_logit, **info) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.stem + ".part.npz")
@@ -207,7 +213,9 @@ class AppearanceEncoder:
     ) -> None:
         self.net = AppearanceNet(model_path, precision)
         metric_path = metric_path or default_metric_path()
-        self.metric = Metric.load(metric_path) if metric_path.is_file() else None
+        self.metric = (
+            _metric(str(metric_path), metric_path.stat().st_mtime_ns) if metric_path.is_file() else None
+        )
         self._lock = threading.Lock()
 
     @property
