@@ -3,35 +3,47 @@
 Fire, abandoned object and the vehicle blobs each look at the frame at 320 pixels wide; shrinking
 a 768x576 frame costs about as much as one of them, so the last frame's copies are kept here and
 shared. The cache holds the frame itself and is keyed by identity: a new frame is a new array.
+Each thread keeps its own: a worker runs its cameras on threads of one process, and one camera's
+new frame must not clear (or resize under) another's copies.
 """
 
 from __future__ import annotations
 
+import threading
+
 import cv2
 import numpy as np
 
-_frame: np.ndarray | None = None
-_copies: dict[tuple[int, int], tuple[np.ndarray, float]] = {}
+
+class _LastFrame(threading.local):
+    frame: np.ndarray | None = None
+
+    def __init__(self) -> None:
+        self.copies: dict[tuple[int, int], tuple[np.ndarray, float]] = {}
+
+
+_last = _LastFrame()
 
 
 def shrink(image: np.ndarray, width: int, interpolation: int = cv2.INTER_AREA) -> tuple[np.ndarray, float]:
     """``image`` scaled to at most ``width`` pixels wide (never enlarged), and the scale factor
     (frame pixels per shrunken pixel)."""
-    global _frame
-    if image is not _frame:
-        _frame = image
-        _copies.clear()
+    last = _last
+    if image is not last.frame:
+        last.frame = image
+        last.copies = {}
+    copies = last.copies
     key = (width, interpolation)
-    if key not in _copies:
+    if key not in copies:
         # a copy already made for a wider analyzer is a cheaper start (fire's 320 → smoke's 160)
-        wider = [(k[0], c) for k, c in _copies.items() if k[1] == interpolation and k[0] > width]
+        wider = [(k[0], c) for k, c in copies.items() if k[1] == interpolation and k[0] > width]
         if wider and image.shape[1] > width:
             start, start_scale = min(wider, key=lambda x: x[0])[1]
             sub, sub_scale = _resize(start, width, interpolation)
-            _copies[key] = (sub, start_scale * sub_scale)
-            return _copies[key]
-        _copies[key] = _resize(image, width, interpolation)
-    return _copies[key]
+            copies[key] = (sub, start_scale * sub_scale)
+            return copies[key]
+        copies[key] = _resize(image, width, interpolation)
+    return copies[key]
 
 
 def _resize(image: np.ndarray, width: int, interpolation: int) -> tuple[np.ndarray, float]:

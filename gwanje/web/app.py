@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -16,7 +17,7 @@ from gwanje.center.follow.search import TrackSearch
 from gwanje.center.runtime import running_center
 from gwanje.config import SiteConfig
 from gwanje.web.deps import Admin, StreamSlots
-from gwanje.web.limits import BodyLimit, InputSanity
+from gwanje.web.limits import BodyLimit, InputSanity, validation_failed
 from gwanje.web.openapi import install as install_openapi
 from gwanje.web.routes import (
     admin,
@@ -137,6 +138,8 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
         return JSONResponse(
             {"detail": detail if detail != "Not Found" else f"no such path: {request.url.path}"}, 404
         )
+
+    app.add_exception_handler(RequestValidationError, validation_failed)
 
     @app.get("/api/openapi.json", include_in_schema=False)
     def openapi(principal: Admin) -> JSONResponse:

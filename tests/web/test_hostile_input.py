@@ -96,3 +96,62 @@ def test_what_the_openapi_promises_for_odd_requests(center) -> None:
     assert {"401", "413", "422", "429"} <= set(login)
     delete_user = spec["paths"]["/api/users/{username}"]["delete"]["responses"]
     assert {"401", "403", "404", "409"} <= set(delete_user)
+
+
+def test_lone_surrogates_are_refused_without_signing_in(center) -> None:
+    """``"\\ud800"`` parses to text no UTF-8 can carry: the 422 that quoted it back was a 500."""
+    anonymous, admin = center.client(), center.client("admin")
+    raw = b'{"username": "\\ud800", "password": "x"}'
+    r = anonymous.post("/api/auth/login", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "surrogate" in r.json()["detail"]
+    r = anonymous.post("/api/live-links/x/redeem", content=b'{"code": "\\udfff1"}')  # no type: JSON too
+    assert r.status_code == 422
+    raw = b'{"camera_id": "cam-1", "type": "fire", "zone": "a\\udc80b"}'
+    r = admin.post("/api/events", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    # a pair is a character (U+1F600): text as any other
+    raw = b'{"camera_id": "cam-1", "type": "fire", "zone": "\\ud83d\\ude00"}'
+    assert admin.post("/api/events", content=raw, headers={"content-type": "application/json"}).status_code == 201
+
+
+def test_bodies_that_are_no_utf8_or_no_json_get_a_4xx(center) -> None:
+    anonymous = center.client()
+    for body, kind in (
+        (b'{"username": "\xff\xfe", "password": "x"}', "application/json"),
+        (b"\xff\xfe\xfa", "text/plain"),
+        (b'{"username": "kim"', "application/json"),
+        (b"username=kim&password=x", "application/x-www-form-urlencoded"),
+    ):
+        r = anonymous.post("/api/auth/login", content=body, headers={"content-type": kind})
+        assert 400 <= r.status_code < 500, (body, kind, r.status_code, r.text)
+
+
+def test_deep_nesting_is_refused_without_signing_in(center) -> None:
+    anonymous, admin = center.client(), center.client("admin")
+    for depth in (40, 1_000, 30_000):
+        password = "[" * depth + "]" * depth
+        raw = b'{"username": "kim", "password": ' + password.encode() + b"}"
+        r = anonymous.post("/api/auth/login", content=raw, headers={"content-type": "application/json"})
+        assert r.status_code == 422 and "nested" in r.json()["detail"], depth
+    objects = '{"a":' * 3_000 + "1" + "}" * 3_000
+    r = admin.post("/api/events", content=objects.encode(), headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    deep = '{"camera_id": "cam-1", "type": "fire", "details": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    r = admin.post("/api/events", content=deep.encode(), headers={"content-type": "application/json"})
+    assert r.status_code in (413, 422)  # 200 kB: over the body limit or refused for its depth
+
+
+def test_infinity_written_as_a_huge_number_is_refused(center) -> None:
+    """1e999 is no JSON constant but parses as Infinity: PostgreSQL refused it (500), SQLite
+    stored null."""
+    admin = center.client("park")
+    for raw in (
+        b'{"camera_id": "cam-1", "type": "fire", "boxes": [[0, 0, 1e999, 1]]}',
+        b'{"camera_id": "cam-1", "type": "fire", "confidence": -1e400}',
+        b'{"camera_id": "cam-1", "type": "fire", "details": {"x": 1E+999}}',
+    ):
+        r = admin.post("/api/events", content=raw, headers={"content-type": "application/json"})
+        assert r.status_code == 422 and "out of range" in r.json()["detail"], raw
+    assert center.client("admin").get("/api/events").json() == [] or all(
+        e["boxes"] is not None for e in center.client("admin").get("/api/events").json()
+    )

@@ -97,8 +97,11 @@ def test_a_112_incident_puts_the_cameras_around_it_on_the_wall_and_the_map(cente
     )
     assert r.status_code == 200 and r.json()["handled_by"] == "key:police-112"
     assert inc["id"] not in _raised(center).values()
-    assert kim.post(f"/api/incidents/{inc['id']}/close", json={}).json()["status"] == "closed"
-    assert kim.post(f"/api/incidents/{inc['id']}/close", json={}).status_code == 409
+    # an operator handles; closing another system's incident is a supervisor's
+    assert kim.post(f"/api/incidents/{inc['id']}/close", json={}).status_code == 403
+    park = center.client("park")
+    assert park.post(f"/api/incidents/{inc['id']}/close", json={}).json()["status"] == "closed"
+    assert park.post(f"/api/incidents/{inc['id']}/close", json={}).status_code == 409
     assert (
         machine.post(
             f"/api/incidents/{inc['id']}/location",
@@ -162,3 +165,30 @@ def test_a_vulnerable_persons_locator_moves_and_the_cameras_follow(center) -> No
     center.client()  # a new client starts the app anew
     assert set(center.app.state.triage.boosts) == {inc["id"], fixed["id"]}
     assert [a["action"] for a in admin.get("/api/audit?action=incident_move").json()] == ["incident_move"] * 3
+
+
+def test_a_liaison_acts_only_on_its_own_agencys_incidents(center) -> None:
+    """Another agency's liaison can neither handle nor close (nor learn of) a 112 incident; the
+    police liaison can; an operator closes the center's own report."""
+    admin, kim, police, fire, machine = (
+        center.client("admin"),
+        center.client("kim"),
+        center.client("police"),
+        center.client("fire"),
+        center.client(),
+    )
+    _place(admin)
+    key = _key(admin, "police-112")
+    body = {"kind": "police_dispatch", "lat": 37.1502, "lon": 127.0701, "reference": "2026-112-9"}
+    inc = machine.post("/api/incidents", json=body, headers={"X-Api-Key": key}).json()
+    for action in ("handle", "close"):
+        assert fire.post(f"/api/incidents/{inc['id']}/{action}", json={}).status_code == 404
+    fires = fire.post("/api/incidents", json={"kind": "fire_dispatch", "lat": 37.17, "lon": 127.07}).json()
+    assert police.post(f"/api/incidents/{fires['id']}/handle", json={}).status_code == 404
+    assert fire.post(f"/api/incidents/{fires['id']}/handle", json={}).status_code == 200
+    assert police.post(f"/api/incidents/{inc['id']}/handle", json={}).json()["handled_by"] == "police"
+    assert police.post(f"/api/incidents/{inc['id']}/close", json={}).json()["status"] == "closed"
+    report = kim.post("/api/incidents", json={"lat": 37.15, "lon": 127.07, "note": "싸움"}).json()
+    assert kim.post(f"/api/incidents/{report['id']}/close", json={}).json()["status"] == "closed"
+    steps = admin.get("/api/audit?action=incident_close").json()
+    assert sorted(a["username"] for a in steps) == ["kim", "police"]

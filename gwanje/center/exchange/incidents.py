@@ -36,13 +36,38 @@ class IncidentError(Refusal):
     pass
 
 
+# the services an agency's liaison speaks for: besides what its own sessions opened, a liaison
+# acts on the incidents of these kinds (a police liaison on 112's, a fire liaison on 119's)
+AGENCY_KINDS = {
+    "police": frozenset({"police_video", "police_dispatch"}),
+    "fire": frozenset({"fire_dispatch"}),
+}
+
+
 @dataclass(frozen=True)
 class Caller:
-    """Who acts: a person (username) or a machine (``key:<source>``), and the system it speaks for."""
+    """Who acts: a person (username) or a machine (``key:<source>``), and the system it speaks for;
+    ``role`` is the person's (``key`` for a machine), ``agency`` a liaison's."""
 
     username: str
     source: str
     ip: str | None = None
+    role: str = "key"
+    agency: str | None = None
+
+
+def may_act(caller: Caller, row: IncidentRow, action: str) -> int | None:
+    """None when ``caller`` may ``action`` (move, handle, close) the incident, else the refusal's
+    status: 404 for a machine or a liaison outside its own incidents (they cannot list the
+    others, so they do not learn of them), 403 for an operator closing another system's."""
+    if caller.role == "key":
+        return None if row.source == caller.source else 404
+    if caller.role == "agency":
+        own = row.source == caller.source or row.kind in AGENCY_KINDS.get(caller.agency or "", ())
+        return None if own else 404
+    if caller.role == "operator" and action == "close" and row.source != "center":
+        return 403  # operators handle; closing another system's incident is a supervisor's
+    return None
 
 
 class Incidents:
@@ -146,7 +171,7 @@ class Incidents:
         moved_from: tuple[IncidentRow, float, float] | None = None  # raised anew, not yet stored
         try:
             with self.db.sessions.begin() as s:
-                row = self._own(s, caller, incident_id)
+                row = self._own(s, caller, incident_id, "move")
                 if row.kind != "vulnerable_person":
                     raise IncidentError(409, "only a vulnerable person's incident moves (its locator)")
                 if row.status != repo.OPEN:
@@ -175,7 +200,7 @@ class Incidents:
 
     def step(self, caller: Caller, incident_id: str, action: str, note: str | None) -> dict:
         with self.db.sessions.begin() as s:
-            row = self._own(s, caller, incident_id)
+            row = self._own(s, caller, incident_id, action)
             try:
                 repo.step(row, action, caller.username)
             except repo.Illegal as exc:
@@ -193,14 +218,19 @@ class Incidents:
         self.triage.tick()
         return out
 
-    def _own(self, s, caller: Caller, incident_id: str) -> IncidentRow:  # noqa: ANN001 - a session
-        """The incident, locked; a machine may act only on its own system's incidents."""
+    def _own(self, s, caller: Caller, incident_id: str, action: str) -> IncidentRow:  # noqa: ANN001
+        """The incident, locked, when ``caller`` may ``action`` it (``may_act``)."""
         try:
             row = repo.get(s, incident_id, lock=True)
         except repo.NotFound as exc:
             raise IncidentError(404, str(exc)) from None
-        if caller.username.startswith("key:") and row.source != caller.source:
+        refused = may_act(caller, row, action)
+        if refused == 404:
             raise IncidentError(404, f"no incident {incident_id!r}")
+        if refused is not None:
+            raise IncidentError(
+                refused, "closing another system's incident is for a supervisor; an operator marks it handled"
+            )
         return row
 
     def listing(self, everything: bool = False) -> list[dict]:

@@ -33,7 +33,7 @@ def incident_caller(request: Request, center: CenterDep) -> Caller:
     if principal.role not in (*STAFF, "agency"):
         raise HTTPException(403, "this needs a staff or agency account, or an API key")
     source = f"agency-{principal.agency}" if principal.role == "agency" else "center"
-    return Caller(principal.username, source, client_ip(request))
+    return Caller(principal.username, source, client_ip(request), principal.role, principal.agency)
 
 
 CallerDep = Annotated[Caller, Depends(incident_caller)]
@@ -118,7 +118,11 @@ def _step_route(action: str):  # noqa: ANN202
         return _run(lambda: _service(request).step(caller, incident_id, action, body.note))
 
     route.__name__ = f"incident_{action}"
-    route.__doc__ = f"{action.capitalize()} the incident (409 when its state forbids it)."
+    route.__doc__ = (
+        f"{action.capitalize()} the incident (409 when its state forbids it). A machine acts on its "
+        "own system's incidents, an agency liaison on its agency's (404 for the others); an "
+        "operator handles any and closes the center's own (403 for another system's)."
+    )
     router.post(f"/{{incident_id}}/{action}", responses=REFUSALS)(route)
 
 
