@@ -111,7 +111,10 @@ def test_lone_surrogates_are_refused_without_signing_in(center) -> None:
     assert r.status_code == 422
     # a pair is a character (U+1F600): text as any other
     raw = b'{"camera_id": "cam-1", "type": "fire", "zone": "\\ud83d\\ude00"}'
-    assert admin.post("/api/events", content=raw, headers={"content-type": "application/json"}).status_code == 201
+    assert (
+        admin.post("/api/events", content=raw, headers={"content-type": "application/json"}).status_code
+        == 201
+    )
 
 
 def test_bodies_that_are_no_utf8_or_no_json_get_a_4xx(center) -> None:
