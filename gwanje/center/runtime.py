@@ -22,6 +22,7 @@ from gwanje.center.follow.learned import EVERY_S as LEARN_EVERY_S
 from gwanje.center.follow.learned import learned_links
 from gwanje.center.weather import WeatherService, weather_forever
 from gwanje.config import SiteConfig
+from gwanje.store import instance
 from gwanje.store.db import database_url, open_database
 
 if TYPE_CHECKING:
@@ -89,6 +90,18 @@ class Runtime:
 async def running_center(
     site: SiteConfig, *, db_url: str | None = None, start_workers: bool = True
 ) -> AsyncIterator[Runtime]:
+    """Claim the data folder (``InUse`` if another center runs on it: before anything is read
+    or changed), then start everything; stop it all and give the folder back on the way out."""
+    folder = instance.claim(Path(site.server.data_dir), site.server.url)
+    try:
+        async with _started(site, db_url=db_url, start_workers=start_workers) as runtime:
+            yield runtime
+    finally:
+        instance.release(folder)
+
+
+@contextlib.asynccontextmanager
+async def _started(site: SiteConfig, *, db_url: str | None, start_workers: bool) -> AsyncIterator[Runtime]:
     """Open the store, start the workers and the loops; stop them all on the way out."""
     db = open_database(db_url or database_url(Path(site.server.data_dir)))
     bus = Bus()

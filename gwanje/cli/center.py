@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,8 @@ import typer
 
 from gwanje.cli.console import fail, out
 from gwanje.config import ConfigError, SiteConfig, load_config
+from gwanje.store import cameras as camera_repo
+from gwanje.store import instance
 from gwanje.store.db import StoreError, database_url, open_database
 from gwanje.store.users import Role, UserError, create_user
 from gwanje.vision.detectors.base import cache_dir
@@ -93,6 +96,10 @@ def _h264_cameras(site: SiteConfig, media: Path) -> SiteConfig:
 def _serve(site: SiteConfig, banner: str) -> None:
     import uvicorn
 
+    center_log = logging.getLogger("gwanje")
+    if not center_log.isEnabledFor(logging.WARNING):  # a server says what it noticed (-v: more)
+        center_log.setLevel(logging.WARNING)
+
     from gwanje.web.app import create_app
 
     server = uvicorn.Server(
@@ -135,15 +142,22 @@ def serve(
         for f in tls:
             if f is not None and not Path(f).is_file():
                 raise ConfigError(f"no such file: {f}")
-        open_database(database_url(site.server.data_dir)).close()  # fail here, clearly, not in the server
+        # the folder first: a center already running on it must lose nothing to this one
+        folder = instance.claim(site.server.data_dir, site.server.url)
     except (ConfigError, StoreError) as exc:
         raise fail(str(exc)) from None
-    s = site.server
-    _serve(
-        site,
-        f"Gwanje control center on {'https' if s.certfile else 'http'}://{s.host}:{s.port}/  "
-        f"({len(site.cameras)} cameras in the config; Ctrl-C stops)",
-    )
+    try:
+        db = open_database(database_url(site.server.data_dir))  # fail here, clearly, not in the server
+        with db.sessions() as s:
+            cameras = camera_repo.starting(s, site.cameras)  # the start logs those removed by the API
+        db.close()
+    except StoreError as exc:
+        instance.release(folder)
+        raise fail(str(exc)) from None
+    try:
+        _serve(site, f"Gwanje control center on {site.server.url}  ({cameras} cameras; Ctrl-C stops)")
+    finally:
+        instance.release(folder)
 
 
 def demo(
@@ -155,8 +169,19 @@ def demo(
     os.environ.pop("GWANJE_DATABASE_URL", None)  # the demo always runs on its own SQLite file
     try:
         site = _site(config, data_dir, None, port, None)
-        db = open_database(database_url(site.server.data_dir))
+        folder = instance.claim(site.server.data_dir, site.server.url)
     except (ConfigError, StoreError) as exc:
+        raise fail(str(exc)) from None
+    try:
+        _demo(site, data_dir, port)
+    finally:
+        instance.release(folder)
+
+
+def _demo(site: SiteConfig, data_dir: Path, port: int) -> None:
+    try:
+        db = open_database(database_url(site.server.data_dir))
+    except StoreError as exc:
         raise fail(str(exc)) from None
     missing = sorted(
         {

@@ -190,3 +190,8 @@ class ServerConfig(Strict):
             if s <= 0:
                 raise ValueError(f"escalate_by_type.{k} must be positive")
         return v
+
+    @property
+    def url(self) -> str:
+        """Where the console answers (as the banner says it)."""
+        return f"{'https' if self.certfile else 'http'}://{self.host}:{self.port}/"

@@ -63,6 +63,14 @@ def delete(session: Session, camera_id: str, *, username: str = "system") -> Non
     session.flush()
 
 
+def starting(session: Session, cameras: list[CameraConfig]) -> int:
+    """How many cameras a start with these configured ones will have (the store's and the
+    config's new ones, not those removed through the API), without changing anything."""
+    known = set(session.scalars(select(CameraRow.id)))
+    removed = set(session.scalars(select(RemovedCameraRow.id)))
+    return len(known | ({c.id for c in cameras} - removed))
+
+
 def seed(session: Session, cameras: list[CameraConfig]) -> tuple[list[str], list[str]]:
     """Add the config's cameras the store does not know yet; returns (the ids added, the ids
     left out because they were removed through the API)."""
