@@ -54,7 +54,7 @@ def test_operator_sees_the_timeline_and_plays_a_range_across_segments(center, re
     assert whole.status_code == 200 and whole.headers["content-type"] == "video/mp4"
     part = kim.get(clip["url"], headers={"Range": "bytes=0-99"})
     assert part.status_code == 206 and len(part.content) == 100
-    path = center.app.state.center.playback.cache / clip["url"].rsplit("/", 1)[1]
+    path = center.app.state.center.playback.cache / clip["url"].split("?")[0].rsplit("/", 1)[1]
     with av.open(str(path)) as c:
         assert abs(c.duration / 1e6 - total) < 0.2
         assert sum(1 for _ in c.decode(video=0)) == round(total * 10)
@@ -64,11 +64,39 @@ def test_operator_sees_the_timeline_and_plays_a_range_across_segments(center, re
     assert center.client("park").get("/api/audit", params={"action": "recording_search"}).json()
 
 
+def test_a_clip_plays_only_for_the_viewing_that_asked_for_it(center, recorded):
+    """The file's name is a hash of camera, range and segments: a colleague who knows (or
+    guesses) it is refused until they ask for the range with a purpose, which is recorded."""
+    kim, park = center.client("kim"), center.client("park")
+    url = kim.get("/api/recordings/cam-1/clip", params={**span(recorded), "purpose": "순찰 확인"}).json()[
+        "url"
+    ]
+    bare = url.split("?", 1)[0]
+    assert park.get(url).status_code == 403  # kim's grant, not park's session
+    assert park.get(bare).status_code == 422  # no grant at all
+    assert kim.get(bare + "?grant=guessed").status_code == 403
+    for empty in ("", "   "):
+        r = park.get("/api/recordings/cam-1/clip", params={**span(recorded), "purpose": empty})
+        assert r.status_code == 422, empty
+    mine = park.get("/api/recordings/cam-1/clip", params={**span(recorded), "purpose": "사건 검토"}).json()[
+        "url"
+    ]
+    assert mine.split("?", 1)[0] == bare and park.get(mine).status_code == 200  # the same file, now recorded
+    views = park.get("/api/audit", params={"action": "view_recording"}).json()
+    assert sorted((a["username"], a["detail"]["purpose"]) for a in views) == [
+        ("kim", "순찰 확인"),
+        ("park", "사건 검토"),
+    ]
+    kim.post("/api/auth/logout")
+    assert center.client("kim").get(url).status_code == 403  # a new session: the old grant ended with it
+
+
 def test_agency_liaisons_may_not_browse_recordings(center, recorded):
     police = center.client("police")
     assert police.get("/api/recordings/cam-1/timeline", params=span(recorded)).status_code == 403
     assert police.get("/api/recordings/cam-1/clip", params=span(recorded)).status_code == 403
-    url = center.client("kim").get("/api/recordings/cam-1/clip", params=span(recorded)).json()["url"]
+    url = center.client("kim").get("/api/recordings/cam-1/clip", params={**span(recorded), "purpose": "확인"})
+    url = url.json()["url"]
     assert police.get(url).status_code == 403
     assert center.client().get(url).status_code == 401
 
@@ -87,10 +115,12 @@ def test_bad_ranges_get_clear_4xx(center, recorded):
     }
     for status, params in cases.items():
         for p in params:
-            r = kim.get("/api/recordings/cam-1/clip", params=p)
+            r = kim.get("/api/recordings/cam-1/clip", params={**p, "purpose": "확인"})
             assert r.status_code == status, (p, r.text)
             assert r.json()["detail"]
-    assert kim.get("/api/recordings/nope/clip", params=span(recorded)).status_code == 404
+    assert (
+        kim.get("/api/recordings/nope/clip", params={**span(recorded), "purpose": "확인"}).status_code == 404
+    )
     assert kim.get("/api/recordings/clips/..%2Fsecret.mp4").status_code == 404
 
 

@@ -3,12 +3,16 @@ a range, made from the index and the volume (no HTTP here; the web layer audits 
 
 Clips are cached by camera, range and the segments they are made of, so a browser's range
 requests and a second viewer reuse one file; the cache keeps the newest ``CACHE_FILES`` clips.
+A clip's file is served only on a grant: each viewing (asked for with its purpose, audited)
+gets one for its session, valid ``GRANT_S``; a file name alone opens nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +28,7 @@ MAX_RANGE = timedelta(hours=1)  # one clip at most this long
 MAX_TIMELINE = timedelta(days=2)
 CACHE_FILES = 40
 JOIN_S = 1.5  # segments closer than this show as one recorded span
+GRANT_S = 3600.0  # a viewing's clip plays (and seeks) this long after it was asked for
 
 
 class PlaybackError(ValueError):
@@ -53,6 +58,22 @@ class Playback:
         self.db, self.volume, self.cache = db, volume, cache
         self._lock = threading.Lock()
         self._made: dict[str, Clip] = {}
+        self._grants: dict[str, tuple[str, str, float]] = {}  # token → (file, session, until)
+
+    def grant(self, name: str, session: str, ttl_s: float = GRANT_S) -> str:
+        """A token that lets ``session`` fetch the clip file ``name`` for ``ttl_s``."""
+        now = time.monotonic()
+        token = secrets.token_urlsafe(18)
+        with self._lock:
+            self._grants = {t: g for t, g in self._grants.items() if g[2] > now}
+            self._grants[token] = (name, session, now + ttl_s)
+        return token
+
+    def granted(self, name: str, session: str, token: str) -> bool:
+        """Whether ``token`` was granted to ``session`` for the file ``name`` and is still valid."""
+        with self._lock:
+            held = self._grants.get(token)
+        return held is not None and held[:2] == (name, session) and held[2] > time.monotonic()
 
     def timeline(self, camera_id: str, start: datetime, end: datetime) -> Timeline:
         _check(start, end, MAX_TIMELINE)

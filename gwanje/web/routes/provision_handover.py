@@ -49,7 +49,7 @@ def _may_download(row: ProvisionRow, principal: Principal) -> None:
         raise HTTPException(410, "the download link has expired; ask the center for a new provision")
 
 
-@router.get("/{provision_id}/package", responses={**errors(409, 410), **ZIP})
+@router.get("/{provision_id}/package", responses={**errors(403, 409, 410), **ZIP})
 def download(
     provision_id: RowId,
     principal: PrincipalDep,

@@ -118,20 +118,25 @@ async def clip(
     request: Request,
     start: Annotated[Moment, Query()],
     end: Annotated[Moment, Query()],
-    purpose: Annotated[str, Query(max_length=300)] = "",
+    purpose: Annotated[str, Query(min_length=1, max_length=300, description="Why: a viewing of personal video")],
 ) -> dict:
-    """Make (or reuse) the playable MP4 of [start, end) and say where it is; audited."""
+    """Make (or reuse) the playable MP4 of [start, end) and say where it is: audited and in the
+    ledger with its purpose; the address holds a grant for this session (the file is served on
+    it only, for an hour)."""
+    if not purpose.strip():
+        raise HTTPException(422, "purpose: say why (playing recorded video is a viewing of personal data)")
     await asyncio.to_thread(_camera, center, camera_id)
     try:
         made = await asyncio.to_thread(center.playback.clip, camera_id, start, end)
     except PlaybackError as exc:
         raise HTTPException(404 if "nothing recorded" in str(exc) else 422, str(exc)) from None
-    detail = {**_span(start, end), "purpose": purpose.strip() or None, "transcoded": made.transcoded}
+    detail = {**_span(start, end), "purpose": purpose.strip(), "transcoded": made.transcoded}
     await asyncio.to_thread(
         _viewed, center, principal, camera_id, start, end, detail, made.path.name, client_ip(request)
     )
+    grant = center.playback.grant(made.path.name, principal.token_hash)
     return {
-        "url": f"/api/recordings/clips/{made.path.name}",
+        "url": f"/api/recordings/clips/{made.path.name}?grant={grant}",
         "start": made.start.isoformat(),
         "offset_s": round(made.offset_s, 3),
         "duration_s": round(made.duration_s, 3),
@@ -139,11 +144,22 @@ async def clip(
     }
 
 
-@router.get("/clips/{name}", responses=MP4)
-def clip_file(name: str, principal: Staff, center: CenterDep) -> FileResponse:
-    """The clip file, with range requests (the browser's <video> seeks in it)."""
+@router.get("/clips/{name}", responses={**MP4, **errors(403, 404)})
+def clip_file(
+    name: str,
+    principal: Staff,
+    center: CenterDep,
+    grant: Annotated[str, Query(min_length=1, max_length=64, description="From the clip's address")],
+) -> FileResponse:
+    """The clip file, with range requests (the browser's <video> seeks in it), on the grant the
+    viewing that asked for it got (its session's, for an hour): anyone else asks for the range
+    with a purpose, which is audited."""
     if not name.endswith(".mp4") or Path(name).name != name:
         raise HTTPException(404, "no such clip")
+    if not center.playback.granted(name, principal.token_hash, grant):
+        raise HTTPException(
+            403, "this clip was asked for by another viewing: ask for the range with a purpose (it is audited)"
+        )
     path = center.playback.cache / name
     if not path.is_file():
         raise HTTPException(404, "no such clip (made clips are kept a while: ask for the range again)")

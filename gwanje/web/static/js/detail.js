@@ -100,7 +100,7 @@ $("#d-live").addEventListener("click", () => {
 $("#d-replay").addEventListener("click", () => {
   const a = state.alerts.get(state.current);
   if (!a) return;
-  state.replay = { camera: a.camera_id, at: a.first_at };
+  state.replay = { camera: a.camera_id, at: a.first_at, purpose: `${t("pb.purpose_alert")}: ${typeName(a.type)} (${a.id})` };
   closeDetail();
   if (location.hash === "#playback") window.dispatchEvent(new HashChangeEvent("hashchange"));
   else location.hash = "#playback";

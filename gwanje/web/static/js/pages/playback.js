@@ -109,6 +109,11 @@ function drawTimelines() {
 }
 
 async function play(at) {
+  if (!purpose()) {  // playing recorded video is a viewing of personal data: the server records why
+    banner(t("pb.purpose_needed"), null, "info");
+    $("#pb-purpose").focus();
+    return;
+  }
   const start = new Date(at * 1000).toISOString(), end = new Date((at + CLIP_S) * 1000).toISOString();
   const q = `start=${encodeURIComponent(start)}&end=${encodeURIComponent(end)}&purpose=${encodeURIComponent(purpose())}`;
   const clips = await Promise.all(view.cameras.map((id) => api(`/api/recordings/${encodeURIComponent(id)}/clip?${q}`)
