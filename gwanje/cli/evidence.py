@@ -28,6 +28,8 @@ def verify(
     if verdict.ok:
         typer.echo(verdict.text())
         return
+    if verdict.unreadable:  # nothing could be checked: one line, exit 2
+        raise fail(f"{package} cannot be read as an evidence package: {'; '.join(verdict.problems)}")
     err.print("[bold red]FAILED[/]", highlight=False)
     for problem in verdict.problems:
         err.print(f"  - {problem}", highlight=False, soft_wrap=True, markup=False)

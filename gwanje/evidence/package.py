@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-FORMAT = "gwanje-evidence/1"
+# 2: README.txt is one of the manifest's files (format 1 left it out, so a changed README passed)
+FORMAT = "gwanje-evidence/2"
 MANIFEST, SIGNATURE, PUBLIC_KEY = "manifest.json", "signature.json", "public_key.pem"
-OWN_FILES = {MANIFEST, SIGNATURE, PUBLIC_KEY, "README.txt"}
+OWN_FILES = {MANIFEST, SIGNATURE, PUBLIC_KEY}  # the signature covers them; every other file is listed
+UNLISTED_BEFORE_2 = {"README.txt"}
 
 
 class PackageError(ValueError):
@@ -107,7 +110,10 @@ def _canonical(obj: Any) -> bytes:
 
 
 def seal(folder: Path, manifest: dict[str, Any], key: Ed25519PrivateKey, readme: str = "") -> None:
-    """Write the manifest (with every other file's SHA-256 added), its signature and the public key."""
+    """Write the README, the manifest (with every other file's SHA-256 added, the README's too),
+    its signature and the public key."""
+    if readme:
+        (folder / "README.txt").write_text(readme, encoding="utf-8")
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.name not in OWN_FILES)
     manifest = {
         **manifest,
@@ -126,8 +132,6 @@ def seal(folder: Path, manifest: dict[str, Any], key: Ed25519PrivateKey, readme:
     }
     (folder / SIGNATURE).write_text(json.dumps(signature, indent=2, sort_keys=True))
     (folder / PUBLIC_KEY).write_bytes(public_pem(key.public_key()))
-    if readme:
-        (folder / "README.txt").write_text(readme)
 
 
 def zip_package(folder: Path, out: Path) -> Path:
@@ -148,16 +152,24 @@ class Verdict:
     problems: list[str]
     manifest: dict[str, Any] | None
     fingerprint: str | None
+    unreadable: bool = False  # not a package at all (no zip, no manifest): nothing could be checked
+    key_checked: bool = True  # signed by the key the checker named (False: the one inside)
 
     def text(self) -> str:
         if self.ok:
             m = self.manifest or {}
             req = m.get("request", {})
-            return (
+            line = (
                 f"OK: request {req.get('number', '?')}, {len(m.get('files', {}))} file(s), "
                 f"signed by key {self.fingerprint}"
             )
-        return "FAILED: " + "; ".join(self.problems)
+            if not self.key_checked:
+                line += (
+                    " (the key inside the package: whose it is was not checked; give --key with"
+                    " the center's fingerprint)"
+                )
+            return line
+        return ("UNREADABLE: " if self.unreadable else "FAILED: ") + "; ".join(self.problems)
 
 
 class _Reader:
@@ -198,24 +210,29 @@ class _Reader:
         return digest.hexdigest(), size
 
 
+# what reading a damaged zip raises: a bad CRC or header, a truncated or undecodable member
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError)
+
+
 def verify(path: Path, expected_key: str | None = None) -> Verdict:
     """Check a package offline; ``expected_key`` is the fingerprint (or its start, 16+ hex digits)
-    of the key it must be signed by. Names every file or field that fails."""
+    of the key it must be signed by. Names every file or field that fails; a package that cannot
+    be read at all is ``unreadable``."""
     try:
         reader = _Reader(path)
-    except (PackageError, OSError, zipfile.BadZipFile) as exc:
-        return Verdict(False, [str(exc)], None, None)
+    except (PackageError, *_DAMAGED) as exc:
+        return Verdict(False, [str(exc)], None, None, unreadable=True)
     missing = [n for n in (MANIFEST, SIGNATURE, PUBLIC_KEY) if n not in reader.names]
     if missing:
-        return Verdict(False, [f"{n} is missing" for n in missing], None, None)
+        return Verdict(False, [f"{n} is missing" for n in missing], None, None, unreadable=True)
     try:
         manifest = json.loads(reader.read(MANIFEST))
         signature = json.loads(reader.read(SIGNATURE))
         public = serialization.load_pem_public_key(reader.read(PUBLIC_KEY))
-    except (ValueError, UnicodeDecodeError) as exc:
-        return Verdict(False, [f"unreadable manifest, signature or key: {exc}"], None, None)
+    except (ValueError, UnicodeDecodeError, *_DAMAGED) as exc:
+        return Verdict(False, [f"unreadable manifest, signature or key: {exc}"], None, None, unreadable=True)
     if not isinstance(public, Ed25519PublicKey) or not isinstance(manifest, dict):
-        return Verdict(False, ["public_key.pem is not an Ed25519 key"], None, None)
+        return Verdict(False, ["public_key.pem is not an Ed25519 key"], None, None, unreadable=True)
     problems: list[str] = []
     fp = fingerprint(public)
     if expected_key and not _same_fingerprint(fp, expected_key):
@@ -240,10 +257,15 @@ def verify(path: Path, expected_key: str | None = None) -> Verdict:
         if name not in reader.names:
             problems.append(f"file {name} is missing")
             continue
-        digest, size = reader.sha256(name)
+        try:
+            digest, size = reader.sha256(name)
+        except _DAMAGED as exc:
+            problems.append(f"file {name}: its data in the zip is damaged ({exc}): it was changed")
+            continue
         if digest != meta.get("sha256") or size != meta.get("bytes"):
             problems.append(f"file {name}: SHA-256 does not match the manifest (the file was changed)")
+    unlisted = OWN_FILES | (UNLISTED_BEFORE_2 if manifest.get("format") == "gwanje-evidence/1" else set())
     for name in reader.names:
-        if name not in listed and name not in OWN_FILES:
+        if name not in listed and name not in unlisted:
             problems.append(f"file {name} is not in the manifest")
-    return Verdict(not problems, problems, manifest, fp)
+    return Verdict(not problems, problems, manifest, fp, key_checked=expected_key is not None)

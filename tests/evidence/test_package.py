@@ -73,3 +73,45 @@ def test_the_cli_says_ok_or_failed_in_one_go_and_one_line_for_bad_input(tmp_path
     assert bad.exit_code == 1 and "FAILED" in bad.output and "file cam-1.mp4" in bad.output
     gone = CliRunner().invoke(app, ["evidence", "verify", str(tmp_path / "nope.zip")])
     assert gone.exit_code == 2 and len(gone.output.strip().splitlines()) == 1
+
+
+def test_a_damaged_zip_and_a_changed_readme_are_named(tmp_path) -> None:
+    """A byte flipped inside a file's stored data was a BadZipFile traceback; a changed README
+    passed as OK (format 1 left it out of the manifest)."""
+    from typer.testing import CliRunner
+
+    from gwanje.cli.main import app
+
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    (folder / "cam-1.mp4").write_bytes(os.urandom(5000))
+    key = load_or_create_key(tmp_path / "keys")
+    seal(folder, {"request": {"number": "2026-0002"}}, key, readme="이 패키지는 ...\n")
+    assert "README.txt" in json.loads((folder / "manifest.json").read_text())["files"]
+    z = zip_package(folder, tmp_path / "pkg.zip")
+    raw = bytearray(z.read_bytes())
+    with zipfile.ZipFile(z) as zf:
+        info = zf.getinfo("pkg/cam-1.mp4")
+    at = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 2000
+    raw[at] ^= 0xFF
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(bytes(raw))
+    res = CliRunner().invoke(
+        app, ["evidence", "verify", str(damaged), "--key", fingerprint(key.public_key())]
+    )
+    assert res.exit_code == 1 and "file cam-1.mp4" in res.output and "Traceback" not in res.output, res.output
+    (folder / "README.txt").write_text("다른 안내\n", encoding="utf-8")
+    assert verify(folder).problems == [
+        "file README.txt: SHA-256 does not match the manifest (the file was changed)"
+    ]
+    # nothing a package could be: one line, exit 2
+    junk = tmp_path / "junk.zip"
+    junk.write_bytes(b"PK\x03\x04" + os.urandom(300))
+    res = CliRunner().invoke(app, ["evidence", "verify", str(junk)])
+    assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1, res.output
+
+
+def test_without_key_the_ok_says_the_origin_was_not_checked(tmp_path) -> None:
+    folder, key = make(tmp_path)
+    assert "was not checked" in verify(folder).text()
+    assert "was not checked" not in verify(folder, fingerprint(key.public_key())).text()
