@@ -6,7 +6,7 @@ import asyncio
 import json
 import re
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import UnionType
 from typing import Annotated, Union, get_args, get_origin
 
@@ -196,3 +196,18 @@ STAFF = ("operator", "supervisor", "admin")
 Staff = Annotated[Principal, require(*STAFF)]
 Supervisor = Annotated[Principal, require("supervisor", "admin")]
 Admin = Annotated[Principal, require("admin")]
+
+
+def plausible_time(center: Center, when: datetime | None, name: str) -> None:
+    """422 unless ``when`` (a time another system reports: an event's start, an incident's) lies
+    between ``server.event_past_days`` ago and ``server.event_future_s`` from now."""
+    if when is None:
+        return
+    st = center.settings
+    now = datetime.now(UTC)
+    if not now - timedelta(days=st.event_past_days) <= when <= now + timedelta(seconds=st.event_future_s):
+        raise HTTPException(
+            422,
+            f"{name} {when.isoformat()} is implausible: it must lie between "
+            f"{st.event_past_days:g} days ago and {st.event_future_s:g} s from now",
+        )

@@ -5,6 +5,8 @@ incidents come back after a restart."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 CAMERAS = {  # id: (lat, lon)
     "cam-n1": (37.1500, 127.0700),
     "cam-n2": (37.1520, 127.0700),  # ~220 m north of n1
@@ -192,3 +194,19 @@ def test_a_liaison_acts_only_on_its_own_agencys_incidents(center) -> None:
     assert kim.post(f"/api/incidents/{report['id']}/close", json={}).json()["status"] == "closed"
     steps = admin.get("/api/audit?action=incident_close").json()
     assert sorted(a["username"] for a in steps) == ["kim", "police"]
+
+
+def test_incident_times_are_plausible(center) -> None:
+    """``occurred_at: 0`` was stored as 1970 and 2199 was accepted: an incident's times lie in
+    the same window as an event's start (server.event_past_days, event_future_s)."""
+    kim = center.client("kim")
+    _place(center.client("admin"))
+    for when in (0, "1970-01-01T00:00:00+00:00", "2199-12-31T00:00:00+00:00"):
+        r = kim.post("/api/incidents", json={"lat": 37.15, "lon": 127.07, "occurred_at": when})
+        assert r.status_code == 422, (when, r.text)
+    assert kim.get("/api/incidents").json() == []
+    hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    ok = kim.post("/api/incidents", json={"lat": 37.15, "lon": 127.07, "occurred_at": hour_ago})
+    assert ok.status_code == 201, ok.text
+    r = kim.post(f"/api/incidents/{ok.json()['id']}/location", json={"lat": 37.15, "lon": 127.07, "at": 0})
+    assert r.status_code == 422

@@ -4,7 +4,7 @@ systems. What a person handles is the alert they belong to (routes/alerts.py).""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -17,7 +17,7 @@ from gwanje.store import alerts as alert_repo
 from gwanje.store import audit
 from gwanje.store import events as repo
 from gwanje.web.auth import Principal
-from gwanje.web.deps import Body, CenterDep, Moment, PrincipalDep, Supervisor, client_ip
+from gwanje.web.deps import Body, CenterDep, Moment, PrincipalDep, Supervisor, client_ip, plausible_time
 from gwanje.web.openapi import IMAGE
 
 router = APIRouter(prefix="/api/events", tags=["events"])
@@ -109,15 +109,8 @@ def post_events(
     unknown = sorted({e.camera_id for e in items} - set(center.camera_names()))
     if unknown:
         raise HTTPException(422, f"no camera {', '.join(unknown)}: events only for cameras the center has")
-    st = center.settings
-    early, late = now - timedelta(days=st.event_past_days), now + timedelta(seconds=st.event_future_s)
     for e in items:
-        if e.started_at is not None and not early <= e.started_at <= late:
-            raise HTTPException(
-                422,
-                f"started_at {e.started_at.isoformat()} is implausible: events start between "
-                f"{st.event_past_days:g} days ago and {st.event_future_s:g} s from now",
-            )
+        plausible_time(center, e.started_at, "started_at")
     events = [
         Event(
             event_id=e.id or uuid.uuid4().hex[:16],

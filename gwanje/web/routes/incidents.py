@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, Field
 
 from gwanje.center.exchange.incidents import Caller, IncidentError, Incidents
 from gwanje.config.exchange import IncidentKind
-from gwanje.web.deps import STAFF, Body, CenterDep, Staff, client_ip, current_principal
+from gwanje.web.deps import STAFF, Body, CenterDep, Staff, client_ip, current_principal, plausible_time
 from gwanje.web.machine_auth import authenticated, key_of
 from gwanje.web.openapi import errors
 
@@ -78,8 +78,9 @@ def _run(call):  # noqa: ANN001, ANN202
 
 
 @router.post("", status_code=201, responses=REFUSALS)
-def open_incident(body: IncidentIn, caller: CallerDep, request: Request) -> dict:
+def open_incident(body: IncidentIn, caller: CallerDep, request: Request, center: CenterDep) -> dict:
     """Open an incident; the same (source, reference) again answers the incident already open."""
+    plausible_time(center, body.occurred_at, "occurred_at")
     if body.ttl_s is not None and body.kind != "report":
         raise HTTPException(422, "ttl_s is for the center's own reports; other incidents stay until handled")
     ttl = (body.ttl_s or 900.0) if body.kind == "report" else None
@@ -108,8 +109,11 @@ def list_incidents(
 
 
 @router.post("/{incident_id}/location", responses=REFUSALS)
-def move_incident(incident_id: str, body: PositionIn, caller: CallerDep, request: Request) -> dict:
+def move_incident(
+    incident_id: str, body: PositionIn, caller: CallerDep, request: Request, center: CenterDep
+) -> dict:
     """A vulnerable person's locator moved: the incident's cameras follow."""
+    plausible_time(center, body.at, "at")
     return _run(lambda: _service(request).move(caller, incident_id, body.lat, body.lon, body.at))
 
 

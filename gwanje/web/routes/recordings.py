@@ -118,7 +118,9 @@ async def clip(
     request: Request,
     start: Annotated[Moment, Query()],
     end: Annotated[Moment, Query()],
-    purpose: Annotated[str, Query(min_length=1, max_length=300, description="Why: a viewing of personal video")],
+    purpose: Annotated[
+        str, Query(min_length=1, max_length=300, description="Why: a viewing of personal video")
+    ],
 ) -> dict:
     """Make (or reuse) the playable MP4 of [start, end) and say where it is: audited and in the
     ledger with its purpose; the address holds a grant for this session (the file is served on
@@ -158,7 +160,8 @@ def clip_file(
         raise HTTPException(404, "no such clip")
     if not center.playback.granted(name, principal.token_hash, grant):
         raise HTTPException(
-            403, "this clip was asked for by another viewing: ask for the range with a purpose (it is audited)"
+            403,
+            "this clip was asked for by another viewing: ask for the range with a purpose (it is audited)",
         )
     path = center.playback.cache / name
     if not path.is_file():
