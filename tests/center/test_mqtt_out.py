@@ -238,9 +238,19 @@ def test_an_alarm_published_to_the_inbound_topic_becomes_an_event_on_the_wall(pr
             assert json.loads(listener.next("/ingest/results/bell-osan")[1])["status"] == 401
             sender.publish(f"{base}/ingest/alarms/bell-osan", b"{broken", qos=1)
             assert json.loads(listener.next("/ingest/results/bell-osan")[1])["status"] == 400
+            # bell-osan's valid key on another source's topic: refused there, nothing stored
+            other = {**alarm, "reference": "B-8"}
+            sender.publish(
+                f"{base}/ingest/alarms/bell-hwaseong", json.dumps({"api_key": key, "alarm": other}), qos=1
+            )
+            reply = json.loads(listener.next("/ingest/results/bell-hwaseong")[1])
+            assert reply["status"] == 403 and "bell-osan" in reply["detail"], reply
             sender.loop_stop()
             sender.disconnect()
-            assert client.app.state.center.inbound.refused == {"bad_key": 1, "malformed": 1}
+            assert client.app.state.center.inbound.refused == {"bad_key": 1, "malformed": 1, "scope": 1}
+            events = client.app.state.center.db
+            with events.sessions() as s:
+                assert [r["reference"] for r in _references(s)] == ["B-7"]
     finally:
         listener.close()
 
@@ -265,3 +275,11 @@ def test_events_also_go_out_onvif_style_when_asked(prefix):
     finally:
         out.stop()
         listener.close()
+
+
+def _references(session) -> list[dict]:  # noqa: ANN001 - a session
+    from sqlalchemy import select
+
+    from gwanje.store.models import EventRow
+
+    return [r.details for r in session.scalars(select(EventRow))]

@@ -159,6 +159,10 @@ class Inbound:
         """A refusal before any key was looked at (malformed JSON, an oversized body)."""
         return self._refuse(status, reason, counter)
 
+    def refuse_key(self, row: api_keys.ApiKeyRow, status: int, reason: str, counter: str) -> InboundError:
+        """A refusal of what a valid key sent (counted against that key)."""
+        return self._refuse(status, reason, counter, row.id)
+
     def authenticate(self, key: str | None, scope: str) -> api_keys.ApiKeyRow:
         if not key:
             raise self._refuse(401, "an API key is needed (Authorization: Bearer gwk_...)", "no_key")

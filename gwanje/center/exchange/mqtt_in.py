@@ -67,7 +67,7 @@ class MqttIn:
         source = message.topic.rsplit("/", 1)[-1]
         reply: dict[str, Any] = {"reference": None, "status": 201, "detail": "stored", "event_ids": []}
         try:
-            reply |= self._handle(message.payload, reply)
+            reply |= self._handle(message.payload, reply, source)
         except InboundError as exc:
             reply |= {"status": exc.status, "detail": exc.reason}
         except Exception:
@@ -75,7 +75,7 @@ class MqttIn:
             reply |= {"status": 500, "detail": "the center could not store it; send it again"}
         self.client.publish(f"{self.base}/results/{source}", json.dumps(reply, ensure_ascii=False), qos=1)
 
-    def _handle(self, payload: bytes, reply: dict[str, Any]) -> dict[str, Any]:
+    def _handle(self, payload: bytes, reply: dict[str, Any], topic_source: str) -> dict[str, Any]:
         if len(payload) > MAX_PAYLOAD:
             raise self.inbound.refuse_input(413, "the message is larger than 1 MB", "too_large")
         try:
@@ -92,6 +92,10 @@ class MqttIn:
         key = self.inbound.authenticate(
             data.get("api_key") if isinstance(data.get("api_key"), str) else None, "alarms"
         )
+        if level(key.source) != topic_source:  # a key speaks for its own source's topic only
+            raise self.inbound.refuse_key(
+                key, 403, f"this key is source {key.source}'s: publish on .../alarms/{level(key.source)}", "scope"
+            )
         try:
             alarm = AlarmIn.model_validate(alarm_data)
         except ValidationError as exc:
