@@ -4,6 +4,7 @@ older than the window is forgotten."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,7 +25,7 @@ class Policy:
 
 
 def account_key(username: str) -> str:
-    return "user:" + username.strip().lower()[:150]
+    return "user:" + unicodedata.normalize("NFKC", username).casefold().strip()[:150]
 
 
 def address_key(ip: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from enum import StrEnum
 
 from argon2 import PasswordHasher
@@ -30,6 +32,28 @@ class UserError(ValueError):
     pass
 
 
+# after NFKC and case folding: small Latin letters, digits, Hangul syllables and - _ . only, so
+# no two accounts look alike (ADMİN's dotted I folds to i + a combining dot: refused; a Cyrillic
+# а beside Latin letters: refused; fullwidth ＡＤＭＩＮ is admin)
+_USERNAME = re.compile(r"[a-z0-9\-_.\uac00-\ud7a3]{1,64}")
+USERNAME_RULE = "username: 1-64 of a-z, 0-9, 한글, '-', '_' or '.' (capitals are the same as small letters)"
+
+
+def canonical_username(username: str) -> str:
+    """The account name as stored and compared: NFKC, case-folded, without surrounding spaces."""
+    return unicodedata.normalize("NFKC", username).casefold().strip()
+
+
+def _named(session: Session, username: str) -> UserRow | None:
+    """The account of a name as typed (its canonical form; an account made before names were
+    folded is found by its name exactly as stored)."""
+    canonical = canonical_username(username)
+    user = session.scalar(select(UserRow).where(UserRow.username == canonical))
+    if user is None and username != canonical:
+        user = session.scalar(select(UserRow).where(UserRow.username == username))
+    return user
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -43,15 +67,12 @@ def create_user(
     agency: str | None = None,
     display_name: str = "",
 ) -> UserRow:
-    if (
-        not username
-        or len(username) > 64
-        or not username.replace("-", "").replace("_", "").replace(".", "").isalnum()
-    ):
-        raise UserError("username: 1-64 letters, digits, '-', '_' or '.'")
+    username = canonical_username(username)
+    if not _USERNAME.fullmatch(username):
+        raise UserError(USERNAME_RULE)
     _check_password(password)
     _check_agency(role, agency)
-    if session.scalar(select(UserRow).where(UserRow.username == username)) is not None:
+    if _named(session, username) is not None:
         raise UserError(f"user {username!r} exists already")
     user = UserRow(
         username=username,
@@ -67,7 +88,7 @@ def create_user(
 
 
 def authenticate(session: Session, username: str, password: str) -> UserRow | None:
-    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    user = _named(session, username)
     try:
         if user is None or not user.active:
             _hasher.verify(_DUMMY, password)
@@ -109,8 +130,12 @@ def _check_agency(role: Role, agency: str | None) -> None:
         raise UserError("only agency liaisons belong to an agency")
 
 
+def user_exists(session: Session, username: str) -> bool:
+    return _named(session, username) is not None
+
+
 def get_user(session: Session, username: str) -> UserRow:
-    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    user = _named(session, username)
     if user is None:
         raise LookupError(f"no user {username!r}")
     return user

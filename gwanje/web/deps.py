@@ -14,6 +14,7 @@ from fastapi import Depends, HTTPException, Path, Request
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, model_validator
 
 from gwanje.center.core import Center
+from gwanje.store import throttle
 from gwanje.web.auth import CSRF_HEADER, SESSION_COOKIE, Principal, csrf_ok, principal_for, touch
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -211,3 +212,9 @@ def plausible_time(center: Center, when: datetime | None, name: str) -> None:
             f"{name} {when.isoformat()} is implausible: it must lie between "
             f"{st.event_past_days:g} days ago and {st.event_future_s:g} s from now",
         )
+
+
+def login_policy(center: Center) -> throttle.Policy:
+    """How failed logins make an account and an address wait (server.login_attempts, _window_s)."""
+    st = center.settings
+    return throttle.Policy(st.login_attempts, st.login_attempts * 4, timedelta(seconds=st.login_window_s))

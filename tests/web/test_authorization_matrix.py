@@ -89,6 +89,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("PATCH", "/api/users/{username}"): ADMIN,
     ("DELETE", "/api/users/{username}"): ADMIN,
     ("POST", "/api/users/{username}/password"): ADMIN,
+    ("POST", "/api/users/{username}/unlock"): ADMIN,
     ("GET", "/api/recordings/storage"): STAFF,
     ("GET", "/api/recordings/{camera_id}/timeline"): STAFF,
     ("GET", "/api/recordings/{camera_id}/clip"): STAFF,

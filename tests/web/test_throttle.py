@@ -33,6 +33,14 @@ def test_a_sprayed_address_still_lets_in_an_account_nobody_attacked(center) -> N
     assert r.status_code == 200, r.text  # ... but park was never tried: let in
     r = c.post("/api/auth/login", json={"username": "kim", "password": PASSWORD})
     assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1  # kim was attacked
+    # the admin sees it and lifts it (audited); kim gets in from the same address
+    admin = center.client("admin")
+    kim = next(u for u in admin.get("/api/users").json() if u["username"] == "kim")
+    assert kim["failed_logins"] == 3  # under its own allowance: the sprayed address keeps it out
+    assert admin.post("/api/users/kim/unlock").json() == {"username": "kim", "unlocked": True}
+    assert c.post("/api/auth/login", json={"username": "kim", "password": PASSWORD}).status_code == 200
+    assert [a["target"] for a in admin.get("/api/audit", params={"action": "user_unlock"}).json()] == ["kim"]
+    assert admin.post("/api/users/nobody/unlock").status_code == 404
 
 
 def test_the_wait_doubles_and_survives_a_restart(center, db_url) -> None:

@@ -71,3 +71,31 @@ def test_the_cli_manages_accounts(tmp_path) -> None:
     assert "choi" not in run(app, ["user", "list", *folder]).output
     check = run(app, ["audit", "verify", *folder])
     assert check.exit_code == 0 and "OK" in check.output
+
+
+def test_user_names_are_folded_and_look_alikes_refused(center) -> None:
+    """ADMİN (dotted capital I) was accepted beside admin: names are NFKC and case-folded, and
+    only a-z, 0-9, Hangul and - _ . are letters of a name."""
+    admin = center.client("admin")
+    body = {"password": "correct horse battery", "role": "operator"}
+    for name, status in (
+        ("ADMİN", 422),  # folds to i + a combining dot
+        ("аdmin", 422),  # a Cyrillic а
+        ("ADMIN", 409),  # admin already
+        ("ａｄｍｉｎ", 409),  # fullwidth: admin
+        ("Kim ", 409),
+        ("관제요원1", 201),
+        ("Lee.J", 201),
+    ):
+        r = admin.post("/api/users", json={**body, "username": name})
+        assert r.status_code == status, (name, r.text)
+    names = [u["username"] for u in admin.get("/api/users").json()]
+    assert "lee.j" in names and "관제요원1" in names
+    # the name signs in however it is typed; one's own account cannot be removed under another case
+    assert (
+        center.client()
+        .post("/api/auth/login", json={"username": "LEE.J", "password": body["password"]})
+        .status_code
+        == 200
+    )
+    assert admin.delete("/api/users/ADMIN").status_code == 409

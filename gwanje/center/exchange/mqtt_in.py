@@ -94,7 +94,10 @@ class MqttIn:
         )
         if level(key.source) != topic_source:  # a key speaks for its own source's topic only
             raise self.inbound.refuse_key(
-                key, 403, f"this key is source {key.source}'s: publish on .../alarms/{level(key.source)}", "scope"
+                key,
+                403,
+                f"this key is source {key.source}'s: publish on .../alarms/{level(key.source)}",
+                "scope",
             )
         try:
             alarm = AlarmIn.model_validate(alarm_data)

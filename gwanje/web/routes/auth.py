@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import Field
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from gwanje.center.core import Center
 from gwanje.store import audit, throttle
-from gwanje.store.models import UserRow
-from gwanje.store.users import UserError, authenticate, change_own_password
+from gwanje.store.users import UserError, authenticate, change_own_password, user_exists
 from gwanje.web.auth import CSRF_COOKIE, SESSION_COOKIE, close_session, open_session
-from gwanje.web.deps import Body, CenterDep, PrincipalDep, client_ip, forget_principals
+from gwanje.web.deps import Body, CenterDep, PrincipalDep, client_ip, forget_principals, login_policy
 from gwanje.web.openapi import errors
 
 router = APIRouter(prefix="/api", tags=["auth"])
@@ -31,11 +28,6 @@ def health(center: CenterDep) -> dict:
     return {"status": "ok", "database": center.db.engine.dialect.name}
 
 
-def _policy(center: Center) -> throttle.Policy:
-    st = center.settings
-    return throttle.Policy(st.login_attempts, st.login_attempts * 4, timedelta(seconds=st.login_window_s))
-
-
 def _worth_a_row(*counts: int) -> bool:
     """Failed and refused logins are audited at the 1st, 2nd, 4th, 8th ... of a run (each row
     says how many so far), not one row each: unauthenticated tries cannot flood the audit."""
@@ -44,9 +36,9 @@ def _worth_a_row(*counts: int) -> bool:
 
 def _refuse(center: Center, username: str, ip: str, wait: float) -> HTTPException:
     with center.db.sessions.begin() as s:
-        known = s.scalar(select(UserRow.id).where(UserRow.username == username)) is not None
-        n = throttle.fail(s, "refused:" + throttle.account_key(username), 1 << 30, _policy(center))
-        m = throttle.fail(s, "refused:" + throttle.address_key(ip), 1 << 30, _policy(center))
+        known = user_exists(s, username)
+        n = throttle.fail(s, "refused:" + throttle.account_key(username), 1 << 30, login_policy(center))
+        m = throttle.fail(s, "refused:" + throttle.address_key(ip), 1 << 30, login_policy(center))
         if _worth_a_row(m, n if known else 0):
             audit.record(s, username=username, action="login_throttled", ip=ip, detail={"refused": max(n, m)})
     return HTTPException(
@@ -63,7 +55,7 @@ def login(body: LoginIn, request: Request, response: Response, center: CenterDep
     in with the right password of an account nobody has been failing on: one attacker behind a
     shared address cannot lock everyone out."""
     ip = client_ip(request)
-    policy = _policy(center)
+    policy = login_policy(center)
     account, address = throttle.account_key(body.username), throttle.address_key(ip)
     with center.db.sessions.begin() as s:
         account_wait = throttle.wait_s(s, account, policy)
@@ -76,7 +68,7 @@ def login(body: LoginIn, request: Request, response: Response, center: CenterDep
         if user is None:
             n = throttle.fail(s, account, policy.attempts, policy)
             m = throttle.fail(s, address, policy.address_attempts, policy)
-            known = s.scalar(select(UserRow.id).where(UserRow.username == body.username)) is not None
+            known = user_exists(s, body.username)
             if _worth_a_row(m, n if known else 0):
                 audit.record(s, username=body.username, action="login_failed", ip=ip, detail={"failures": n})
         else:

@@ -1,5 +1,6 @@
-"""Accounts, for admins: list, add, change role or name, disable and enable, reset a password.
-Every change is audited; a disabled user or a new role ends the user's sessions."""
+"""Accounts, for admins: list, add, change role or name, disable and enable, reset a password,
+lift a sign-in lock. Every change is audited; a disabled user or a new role ends the user's
+sessions."""
 
 from __future__ import annotations
 
@@ -7,22 +8,33 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import Field
 from sqlalchemy import select
 
-from gwanje.store import audit
+from gwanje.store import audit, throttle
 from gwanje.store.models import UserRow
-from gwanje.store.users import Role, UserError, create_user, remove_user, set_password, update_user
-from gwanje.web.deps import Admin, Body, CenterDep, client_ip
+from gwanje.store.users import (
+    Role,
+    UserError,
+    canonical_username,
+    create_user,
+    get_user,
+    remove_user,
+    set_password,
+    update_user,
+)
+from gwanje.web.deps import Admin, Body, CenterDep, client_ip, login_policy
 from gwanje.web.openapi import errors
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
 
-def _public(u: UserRow) -> dict:
+def _public(u: UserRow, failed_logins: int = 0, locked_s: float = 0.0) -> dict:
     return {
         "username": u.username,
         "role": u.role,
         "agency": u.agency,
         "display_name": u.display_name,
         "active": u.active,
+        "failed_logins": failed_logins,  # in the current run (server.login_window_s)
+        "locked_s": round(locked_s, 1),  # how long it must still wait to sign in
     }
 
 
@@ -47,8 +59,32 @@ class PasswordIn(Body):
 
 @router.get("")
 def users(principal: Admin, center: CenterDep) -> list[dict]:
+    """The accounts, each with its failed sign-ins and how long it is still locked."""
+    policy = login_policy(center)
     with center.db.sessions() as s:
-        return [_public(u) for u in s.scalars(select(UserRow).order_by(UserRow.username))]
+        out = []
+        for u in s.scalars(select(UserRow).order_by(UserRow.username)):
+            key = throttle.account_key(u.username)
+            out.append(_public(u, throttle.failures(s, key, policy), throttle.wait_s(s, key, policy)))
+        return out
+
+
+@router.post("/{username}/unlock")
+def unlock(username: str, principal: Admin, center: CenterDep, request: Request) -> dict:
+    """Lift the account's sign-in lock: its failed sign-ins are forgotten (a spray from a shared
+    address then no longer keeps it out from there); audited."""
+    with center.db.sessions.begin() as s:
+        try:
+            user = get_user(s, username)
+        except LookupError as exc:
+            raise HTTPException(404, str(exc.args[0])) from None
+        key = throttle.account_key(user.username)
+        throttle.clear(s, key)
+        throttle.clear(s, "refused:" + key)
+        audit.record(
+            s, username=principal.username, action="user_unlock", target=user.username, ip=client_ip(request)
+        )
+    return {"username": user.username, "unlocked": True}
 
 
 @router.post("", status_code=201, responses=errors(409))
@@ -80,7 +116,9 @@ def add_user(body: UserIn, principal: Admin, center: CenterDep, request: Request
 def change_user(
     username: str, body: UserChange, principal: Admin, center: CenterDep, request: Request
 ) -> dict:
-    if username == principal.username and (body.active is False or body.role not in (None, Role.ADMIN)):
+    if canonical_username(username) == principal.username and (
+        body.active is False or body.role not in (None, Role.ADMIN)
+    ):
         raise HTTPException(409, "you cannot disable your own account or take away your own admin role")
     with center.db.sessions.begin() as s:
         try:
@@ -136,7 +174,7 @@ def reset_password(
 @router.delete("/{username}", responses=errors(409))
 def remove(username: str, principal: Admin, center: CenterDep, request: Request) -> dict:
     """Remove an account: its sessions end; the audit keeps what it did, by name."""
-    if username == principal.username:
+    if canonical_username(username) == principal.username:
         raise HTTPException(409, "you cannot remove your own account")
     with center.db.sessions.begin() as s:
         try:

@@ -34,6 +34,14 @@ async function reset(username) {
   } catch (e) { $("#users-error").textContent = e.message; }
 }
 
+async function unlock(username) {
+  try {
+    await api(`/api/users/${encodeURIComponent(username)}/unlock`, { method: "POST" });
+    banner(`${t("admin.unlock")}: ${username}`, null, "info");
+  } catch (e) { $("#users-error").textContent = e.message; }
+  loadUsers();
+}
+
 export async function loadUsers() {
   $("#user-role").replaceChildren(...ROLES.map((r) => h("option", { value: r }, roleName(r))));
   $("#user-agency").replaceChildren(h("option", { value: "" }, t("admin.none")), ...AGENCIES.map((a) => h("option", { value: a }, t(`agency.${a}`))));
@@ -44,10 +52,12 @@ export async function loadUsers() {
     h("td", {}, u.username), h("td", {}, u.display_name),
     h("td", {}, roleSelect(u.role, (e) => change(u.username, { role: e.target.value, agency: e.target.value === "agency" ? "police" : null }))),
     h("td", {}, u.role === "agency" ? agencySelect(u.agency, (e) => change(u.username, { agency: e.target.value || null })) : "—"),
-    h("td", {}, u.active ? t("admin.yes") : t("admin.no")),
+    h("td", {}, u.active ? t("admin.yes") : t("admin.no"),
+      u.failed_logins ? h("span", { class: "badge warn" }, ` · ${t("admin.failed")} ${u.failed_logins}${u.locked_s ? ` (${t("admin.locked_for")} ${Math.ceil(u.locked_s)}s)` : ""}`) : ""),
     h("td", {},
       h("button", { type: "button", class: "link", "data-toggle": u.username, onclick: () => change(u.username, { active: !u.active }) }, u.active ? t("admin.disable") : t("admin.enable")),
-      h("button", { type: "button", class: "link", onclick: () => reset(u.username) }, t("admin.reset"))))));
+      h("button", { type: "button", class: "link", onclick: () => reset(u.username) }, t("admin.reset")),
+      u.failed_logins ? h("button", { type: "button", class: "link", "data-unlock": u.username, onclick: () => unlock(u.username) }, t("admin.unlock")) : ""))));
 }
 
 $("#user-form").addEventListener("submit", async (ev) => {
