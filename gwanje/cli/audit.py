@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -9,21 +10,27 @@ import typer
 
 from gwanje.center import audit_chain
 from gwanje.cli.console import err, fail, out
-from gwanje.config import ConfigError, SiteConfig, load_config
+from gwanje.config import ConfigError, load_config
 from gwanje.store.db import StoreError, database_url, open_database
 
 app = typer.Typer(no_args_is_help=True, help="The audit trail's hash chain")
 
 Config = Annotated[Path | None, typer.Option("--config", "-c", help="Site YAML (for its data_dir)")]
-DataDir = Annotated[Path | None, typer.Option(help="Data folder (default: the config's or ./gwanje-data)")]
+DataDir = Annotated[Path | None, typer.Option(help="Data folder (else the config's)")]
 
 
 def _data_dir(config: Path | None, data_dir: Path | None) -> Path:
+    """The center's data folder, named by the caller (a default folder would be checked, found
+    empty and called OK); its store must exist (nothing is made here)."""
+    if config is None and data_dir is None:
+        raise fail("which center? give --config SITE.yaml or --data-dir FOLDER")
     try:
-        site = load_config(config) if config else SiteConfig()
+        folder = data_dir or load_config(config).server.data_dir  # type: ignore[arg-type]
     except ConfigError as exc:
         raise fail(str(exc)) from None
-    return data_dir or site.server.data_dir
+    if not os.environ.get("GWANJE_DATABASE_URL") and not (folder / "gwanje.db").is_file():
+        raise fail(f"no center's store in {folder} (no gwanje.db): is it the data folder of a center?")
+    return folder
 
 
 @app.command("verify")

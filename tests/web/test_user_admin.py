@@ -71,6 +71,21 @@ def test_the_cli_manages_accounts(tmp_path) -> None:
     assert "choi" not in run(app, ["user", "list", *folder]).output
     check = run(app, ["audit", "verify", *folder])
     assert check.exit_code == 0 and "OK" in check.output
+    # which center is to be said: no default folder made and called OK
+    import os
+
+    here = os.getcwd()
+    os.chdir(tmp_path / "..")
+    try:
+        unsaid = run(app, ["audit", "verify"], env={"GWANJE_DATABASE_URL": ""})
+        nowhere = run(
+            app, ["audit", "verify", "--data-dir", str(tmp_path / "empty")], env={"GWANJE_DATABASE_URL": ""}
+        )
+    finally:
+        os.chdir(here)
+    assert unsaid.exit_code == 2 and "which center" in unsaid.output
+    assert nowhere.exit_code == 2 and "no center's store" in nowhere.output
+    assert not (tmp_path / "empty").exists() and not (tmp_path / ".." / "gwanje-data").exists()
 
 
 def test_user_names_are_folded_and_look_alikes_refused(center) -> None:
