@@ -96,6 +96,10 @@ def test_what_the_openapi_promises_for_odd_requests(center) -> None:
     assert {"401", "413", "422", "429"} <= set(login)
     delete_user = spec["paths"]["/api/users/{username}"]["delete"]["responses"]
     assert {"401", "403", "404", "409"} <= set(delete_user)
+    package = spec["paths"]["/api/provisions/{provision_id}/package"]["get"]["responses"]
+    assert {"401", "403", "404", "409", "410", "422"} <= set(package)  # 403: another agency, a wrong token
+    clip = spec["paths"]["/api/recordings/clips/{name}"]["get"]
+    assert "403" in clip["responses"] and any(p["name"] == "grant" for p in clip["parameters"])
 
 
 def test_lone_surrogates_are_refused_without_signing_in(center) -> None:
