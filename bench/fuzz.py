@@ -87,6 +87,7 @@ def schemathesis(base: str, schema: Path, folder: Path, phases: str, examples: i
         "exit": done.returncode,
         "took_s": took,
         "tail": summary[-25:],
+        "warnings": [ln.strip() for ln in summary if "⚠️" in ln],
         "summary": next(
             (ln.strip("= ") for ln in reversed(summary) if re.search(r"\d+ (passed|failed)", ln)), "?"
         ),
@@ -238,6 +239,11 @@ def report(results: dict[str, dict], phases: str, examples: int, command: str) -
             f"| {store} | {r['operations']} | {st['requests']:,} | {st['5xx']} | {failed} | {st['exit']} | {st['took_s']:.0f} s |"
         )
         lines.append(f"|  | schemathesis says: {st['summary']} | | | | | |")
+    for store, r in results.items():
+        if r["st"] and r["st"]["warnings"]:
+            lines.append("")
+            lines.append(f"Schemathesis' warnings on {store} (they bound how deep its requests reach):")
+            lines += [f"- {w.replace('⚠️', '').strip()}" for w in r["st"]["warnings"]]
     lines += [
         "",
         "## Hostile inputs in every body, query and path parameter (bench/fuzz_inputs.py)",

@@ -256,8 +256,12 @@ def test_a_recorded_range_across_three_segments_plays_in_the_browser(browser, li
     # the clip starts at the keyframe at or before the asked start (a second at most here)
     assert abs(got["duration"] - got["offset"] - asked) <= 0.5, (got, asked)
     assert got["t1"] > got["t0"] + 0.5, got
-    # the page itself: a click on the timeline plays from there
+    # the page itself: a click on the timeline plays from there, once the purpose is said
     box = page.locator("#pb-timeline .pb-rec").last.bounding_box()  # the last recorded span
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("#banner:not([hidden])", timeout=5_000)
+    assert page.locator("#pb-players video").count() == 0  # no purpose: nothing asked of the server
+    page.fill("#pb-purpose", "순찰 중 확인")
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_function(
         "() => { const v = document.querySelector('#pb-players video'); return v && v.currentTime > 0.3; }",
@@ -267,6 +271,7 @@ def test_a_recorded_range_across_three_segments_plays_in_the_browser(browser, li
     assert errors == []
     audit = live_center.login("park").get("/api/audit", params={"action": "view_recording"}).json()
     assert {a["username"] for a in audit} == {"kim"}
+    assert {a["detail"]["purpose"] for a in audit} == {"test", "순찰 중 확인"}
 
 
 def test_evidence_provision_through_the_console(browser, live_center, tmp_path) -> None:

@@ -84,7 +84,8 @@ $("#login-form").addEventListener("submit", async (ev) => {
     ev.target.reset();
     start(r);
   } catch (e) {
-    $("#login-error").textContent = e.status === 429 ? `${t("login.throttled")} (${e.message})` : t("login.failed");
+    const wait = /(\d+) s\b/.exec(e.message || "");  // the server's "try again in N s"
+    $("#login-error").textContent = e.status === 429 ? `${t("login.throttled")}${wait ? ` (${t("login.wait").replace("{s}", wait[1])})` : ""}` : t("login.failed");
   }
 });
 

@@ -53,7 +53,7 @@ export async function loadUsers() {
     h("td", {}, roleSelect(u.role, (e) => change(u.username, { role: e.target.value, agency: e.target.value === "agency" ? "police" : null }))),
     h("td", {}, u.role === "agency" ? agencySelect(u.agency, (e) => change(u.username, { agency: e.target.value || null })) : "—"),
     h("td", {}, u.active ? t("admin.yes") : t("admin.no"),
-      u.failed_logins ? h("span", { class: "badge warn" }, ` · ${t("admin.failed")} ${u.failed_logins}${u.locked_s ? ` (${t("admin.locked_for")} ${Math.ceil(u.locked_s)}s)` : ""}`) : ""),
+      u.failed_logins ? h("span", { class: "badge warn" }, `${t("admin.failed")} ${u.failed_logins}${u.locked_s ? ` (${t("admin.locked_for")} ${Math.ceil(u.locked_s)}s)` : ""}`) : ""),
     h("td", {},
       h("button", { type: "button", class: "link", "data-toggle": u.username, onclick: () => change(u.username, { active: !u.active }) }, u.active ? t("admin.disable") : t("admin.enable")),
       h("button", { type: "button", class: "link", onclick: () => reset(u.username) }, t("admin.reset")),
