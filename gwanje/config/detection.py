@@ -74,7 +74,7 @@ class RoiConfig(Strict):
 
 
 class DetectorConfig(Strict):
-    backend: Literal["yolov3_tiny_coco", "ssdlite_person", "yolo_onnx"] = "yolov3_tiny_coco"
+    backend: Literal["yolov3_tiny_coco", "nanodet_coco", "ssdlite_person", "yolo_onnx"] = "yolov3_tiny_coco"
     input_width: int = Field(768, ge=32, le=4096)
     input_height: int = Field(576, ge=32, le=4096)
     score_threshold: float = Field(

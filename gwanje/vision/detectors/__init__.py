@@ -22,6 +22,16 @@ def create_detector(config: DetectorConfig) -> Detector:
         from gwanje.vision.detectors.darknet_yolo import DarknetYolo
 
         detector = DarknetYolo(**yolo_options)
+    elif config.backend == "nanodet_coco":
+        from gwanje.vision.detectors.nanodet import NanoDet
+
+        detector = NanoDet(
+            score_threshold=config.score_threshold,
+            nms_iou=config.nms_iou,
+            classes=config.classes,
+            precision=config.precision,
+            threads=config.threads,
+        )
     elif config.backend == "ssdlite_person":
         from gwanje.vision.detectors.ssdlite import SsdlitePerson
 

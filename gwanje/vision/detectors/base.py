@@ -167,3 +167,15 @@ def installed_package_file(package: str, *parts: str) -> Path:
     if not path.exists():
         raise ModelNotInstalledError(f"model file missing from installed package {package!r}: {path}")
     return path
+
+
+def npm_package_file(package: str, *parts: str) -> Path:
+    """Path of a file inside a package that ``make install`` took from the npm registry
+    (``package.json``) into ``node_modules`` (``GWANJE_NODE_MODULES`` names another folder)."""
+    root = Path(os.environ.get("GWANJE_NODE_MODULES", Path(__file__).resolve().parents[3] / "node_modules"))
+    path = root.joinpath(*package.split("/"), *parts)
+    if not path.exists():
+        raise ModelNotInstalledError(
+            f"npm package {package!r} is not installed ({path} is missing); run `make install` (npm ci)"
+        )
+    return path
