@@ -99,6 +99,11 @@ class DetectorConfig(Strict):
         description="Run the detector on every Nth analysed frame while nothing new moves; "
         "the tracks follow the picture by optical flow in between",
     )
+    shared: bool = Field(
+        True,
+        description="nanodet_coco: the cameras of a worker share one network, run as parallel "
+        "requests (false: each camera compiles its own)",
+    )
     tiling: TilingConfig = TilingConfig()
     roi: RoiConfig = RoiConfig()
 

@@ -74,3 +74,31 @@ def test_without_the_npm_package_the_error_says_how_to_get_it(tmp_path, monkeypa
     monkeypatch.setenv("GWANJE_NODE_MODULES", str(tmp_path))
     with pytest.raises(ModelNotInstalledError, match="make install"):
         graph_file()
+
+
+def test_cameras_of_a_process_share_one_network_and_get_their_own_answers(vtest_frames) -> None:
+    """Four camera threads on one shared network (parallel requests) get each frame's own boxes,
+    the same as one camera alone."""
+    import threading
+
+    config = DetectorConfig(backend="nanodet_coco", score_threshold=0.5, classes=["person"], precision="f32")
+    cameras = [create_detector(config) for _ in range(4)]
+    assert len({id(c.network) for c in cameras}) == 1
+    alone = create_detector(config.model_copy(update={"shared": False}))
+    assert alone.network is not cameras[0].network
+    frames = vtest_frames[:40]
+    expected = [alone.detect(f.image).xyxy for f in frames]
+    wrong: list[int] = []
+
+    def camera(k: int) -> None:
+        for i in range(k, len(frames), 4):
+            got = cameras[k].detect(frames[i].image).xyxy
+            if got.shape != expected[i].shape or not np.allclose(got, expected[i], atol=1e-3):
+                wrong.append(i)
+
+    threads = [threading.Thread(target=camera, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []

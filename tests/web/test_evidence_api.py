@@ -154,7 +154,7 @@ def test_police_request_to_verified_package_and_destruction(center, pets, tmp_pa
     assert manifest["legal_basis"]["code"] == "pipa18_2_7" and manifest["approved_by"] == "park"
     assert manifest["masking"]["subjects"] == [{"camera_id": "cam-1", "track_id": subject}]
     assert manifest["cameras"][0]["frames"] == 80 and manifest["cameras"][0]["source_segments"]
-    assert set(manifest["files"]) == {"cam-1.mp4"}
+    assert set(manifest["files"]) == {"cam-1.mp4", "README.txt"}  # format 2: the README is signed too
 
     # one byte of the video, one field of the manifest, another key: each is named
     video = pkg / "cam-1.mp4"

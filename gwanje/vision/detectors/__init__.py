@@ -31,6 +31,7 @@ def create_detector(config: DetectorConfig) -> Detector:
             classes=config.classes,
             precision=config.precision,
             threads=config.threads,
+            shared=config.shared,
         )
     elif config.backend == "ssdlite_person":
         from gwanje.vision.detectors.ssdlite import SsdlitePerson

