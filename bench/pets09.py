@@ -78,6 +78,10 @@ SETTINGS = [
         {"backend": "nanodet_coco", "score_threshold": 0.4},
     ),
     Setting(
+        "nanodet 416 (stretched), whole frame, det thr 0.5, its own network (`detector.shared: false`)",
+        {"backend": "nanodet_coco", "score_threshold": 0.5, "shared": False},
+    ),
+    Setting(
         "nanodet 416 (stretched), whole frame, det thr 0.5, 5 fps",
         {"backend": "nanodet_coco", "score_threshold": 0.5},
         fps=5.0,
