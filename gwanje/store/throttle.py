@@ -4,7 +4,6 @@ older than the window is forgotten."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,6 +11,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from gwanje.store.models import LoginFailureRow, now_utc, utc
+from gwanje.store.users import canonical_username
 
 MAX_WAIT = timedelta(minutes=15)
 
@@ -25,7 +25,7 @@ class Policy:
 
 
 def account_key(username: str) -> str:
-    return "user:" + unicodedata.normalize("NFKC", username).casefold().strip()[:150]
+    return "user:" + canonical_username(username)[:150]
 
 
 def address_key(ip: str) -> str:
@@ -45,18 +45,23 @@ def _current(session: Session, key: str, now: datetime, window: timedelta) -> Lo
     return row
 
 
-def wait_s(session: Session, key: str, policy: Policy, now: datetime | None = None) -> float:
-    """Seconds this key must still wait (0: it may try now)."""
+def standing(session: Session, key: str, policy: Policy, now: datetime | None = None) -> tuple[int, float]:
+    """This key's failures in its current run and the seconds it must still wait (0: it may try)."""
     now = now or now_utc()
     row = _current(session, key, now, policy.window)
-    if row is None or row.locked_until is None:
-        return 0.0
-    return max(0.0, (utc(row.locked_until) - now).total_seconds())
+    if row is None:
+        return 0, 0.0
+    wait = 0.0 if row.locked_until is None else max(0.0, (utc(row.locked_until) - now).total_seconds())
+    return row.count, wait
+
+
+def wait_s(session: Session, key: str, policy: Policy, now: datetime | None = None) -> float:
+    """Seconds this key must still wait (0: it may try now)."""
+    return standing(session, key, policy, now)[1]
 
 
 def failures(session: Session, key: str, policy: Policy, now: datetime | None = None) -> int:
-    row = _current(session, key, now or now_utc(), policy.window)
-    return row.count if row is not None else 0
+    return standing(session, key, policy, now)[0]
 
 
 def fail(session: Session, key: str, allowed: int, policy: Policy, now: datetime | None = None) -> int:

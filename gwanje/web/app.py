@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from gwanje.center.exchange.live_links import LiveLinks
 from gwanje.center.follow.search import TrackSearch
 from gwanje.center.runtime import running_center
 from gwanje.config import SiteConfig
+from gwanje.vision.detectors.base import node_modules
 from gwanje.web.deps import Admin, StreamSlots
 from gwanje.web.limits import BodyLimit, InputSanity, validation_failed
 from gwanje.web.openapi import install as install_openapi
@@ -47,10 +47,6 @@ from gwanje.web.routes import (
 from gwanje.web.security import SecurityHeaders, policy
 
 STATIC = Path(__file__).parent / "static"
-# front-end libraries installed from the npm registry by `make install` (package.json)
-NODE_MODULES = Path(
-    os.environ.get("GWANJE_NODE_MODULES", Path(__file__).resolve().parents[2] / "node_modules")
-)
 
 
 def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bool = True) -> FastAPI:
@@ -127,7 +123,7 @@ def create_app(site: SiteConfig, *, db_url: str | None = None, start_workers: bo
         """The page a patrol officer's phone opens: the code, then the cameras."""
         return FileResponse(STATIC / "live.html", headers={"Cache-Control": "no-cache"})
 
-    leaflet = NODE_MODULES / "leaflet" / "dist"
+    leaflet = node_modules() / "leaflet" / "dist"  # from the npm registry (package.json)
     if leaflet.is_dir():  # without it the map draws its own plain grid (js/pages/map.js)
         app.mount("/static/vendor/leaflet", StaticFiles(directory=leaflet), name="leaflet")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

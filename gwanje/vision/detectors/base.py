@@ -76,6 +76,27 @@ def empty_tracks() -> sv.Detections:
     return det
 
 
+def class_mask(class_names: list[str], classes: list[str] | None) -> np.ndarray | None:
+    """1 for the classes to keep, 0 for the others (None: keep all); an unknown name is refused."""
+    if not classes:
+        return None
+    unknown = sorted(set(classes) - set(class_names))
+    if unknown:
+        raise ValueError(f"unknown COCO class name(s) {unknown}; known: {', '.join(class_names)}")
+    return np.array([n in classes for n in class_names], dtype=np.float32)
+
+
+def kept(
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], nms_iou: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The decoded heads' (boxes, scores, class ids) together, after per-class NMS."""
+    xyxy = np.concatenate([p[0] for p in parts])
+    scores = np.concatenate([p[1] for p in parts])
+    cls = np.concatenate([p[2] for p in parts])
+    keep = nms(xyxy, scores, cls, nms_iou)
+    return xyxy[keep], scores[keep], cls[keep]
+
+
 def make_detections(
     xyxy: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, class_names: list[str]
 ) -> sv.Detections:
@@ -173,11 +194,15 @@ def installed_package_file(package: str, *parts: str) -> Path:
     return path
 
 
+def node_modules() -> Path:
+    """Where ``make install`` put the npm registry's packages (``package.json``): the project's
+    ``node_modules``, or the folder ``GWANJE_NODE_MODULES`` names."""
+    return Path(os.environ.get("GWANJE_NODE_MODULES", Path(__file__).resolve().parents[3] / "node_modules"))
+
+
 def npm_package_file(package: str, *parts: str) -> Path:
-    """Path of a file inside a package that ``make install`` took from the npm registry
-    (``package.json``) into ``node_modules`` (``GWANJE_NODE_MODULES`` names another folder)."""
-    root = Path(os.environ.get("GWANJE_NODE_MODULES", Path(__file__).resolve().parents[3] / "node_modules"))
-    path = root.joinpath(*package.split("/"), *parts)
+    """Path of a file inside an npm package in ``node_modules()``."""
+    path = node_modules().joinpath(*package.split("/"), *parts)
     if not path.exists():
         raise ModelNotInstalledError(
             f"npm package {package!r} is not installed ({path} is missing); run `make install` (npm ci)"

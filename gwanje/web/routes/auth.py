@@ -37,8 +37,9 @@ def _worth_a_row(*counts: int) -> bool:
 def _refuse(center: Center, username: str, ip: str, wait: float) -> HTTPException:
     with center.db.sessions.begin() as s:
         known = user_exists(s, username)
-        n = throttle.fail(s, "refused:" + throttle.account_key(username), 1 << 30, login_policy(center))
-        m = throttle.fail(s, "refused:" + throttle.address_key(ip), 1 << 30, login_policy(center))
+        policy = login_policy(center)
+        n = throttle.fail(s, "refused:" + throttle.account_key(username), 1 << 30, policy)
+        m = throttle.fail(s, "refused:" + throttle.address_key(ip), 1 << 30, policy)
         if _worth_a_row(m, n if known else 0):
             audit.record(s, username=username, action="login_throttled", ip=ip, detail={"refused": max(n, m)})
     return HTTPException(
@@ -58,9 +59,9 @@ def login(body: LoginIn, request: Request, response: Response, center: CenterDep
     policy = login_policy(center)
     account, address = throttle.account_key(body.username), throttle.address_key(ip)
     with center.db.sessions.begin() as s:
-        account_wait = throttle.wait_s(s, account, policy)
+        account_failures, account_wait = throttle.standing(s, account, policy)
         address_wait = throttle.wait_s(s, address, policy)
-        attacked = throttle.failures(s, account, policy) > 0
+        attacked = account_failures > 0
     if account_wait > 0 or (address_wait > 0 and attacked):
         raise _refuse(center, body.username, ip, max(account_wait, address_wait))
     with center.db.sessions.begin() as s:

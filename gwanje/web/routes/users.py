@@ -64,8 +64,7 @@ def users(principal: Admin, center: CenterDep) -> list[dict]:
     with center.db.sessions() as s:
         out = []
         for u in s.scalars(select(UserRow).order_by(UserRow.username)):
-            key = throttle.account_key(u.username)
-            out.append(_public(u, throttle.failures(s, key, policy), throttle.wait_s(s, key, policy)))
+            out.append(_public(u, *throttle.standing(s, throttle.account_key(u.username), policy)))
         return out
 
 
